@@ -1,0 +1,207 @@
+//! Admin API DTOs: login, restaurant settings, users, devices, tables.
+
+use serde::{Deserialize, Serialize};
+
+use crate::{Currency, DeviceId, RestaurantId, TableId, UserId};
+
+/// Who a bearer token speaks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Owner,
+    Staff,
+    Device,
+}
+
+impl Role {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Role::Owner => "owner",
+            Role::Staff => "staff",
+            Role::Device => "device",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct LoginRequest {
+    pub email: String,
+    pub password: String,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct LoginResponse {
+    /// Send as `Authorization: Bearer <token>`.
+    pub token: String,
+    pub role: Role,
+    pub restaurant_id: RestaurantId,
+    /// Unix time in milliseconds.
+    pub expires_at: i64,
+}
+
+/// Which checks an order must pass to count as placed inside the restaurant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum LocationPolicy {
+    /// The client address is in one of `network_cidrs`.
+    Network,
+    /// The phone's GPS position is within `radius_m` of `lat/lon`.
+    Gps,
+    NetworkOrGps,
+    NetworkAndGps,
+}
+
+impl LocationPolicy {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            LocationPolicy::Network => "network",
+            LocationPolicy::Gps => "gps",
+            LocationPolicy::NetworkOrGps => "network_or_gps",
+            LocationPolicy::NetworkAndGps => "network_and_gps",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        [Self::Network, Self::Gps, Self::NetworkOrGps, Self::NetworkAndGps]
+            .into_iter()
+            .find(|p| p.as_str() == s)
+    }
+
+    pub fn needs_network(&self) -> bool {
+        !matches!(self, LocationPolicy::Gps)
+    }
+
+    pub fn needs_gps(&self) -> bool {
+        !matches!(self, LocationPolicy::Network)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Restaurant {
+    pub id: RestaurantId,
+    pub name: String,
+    pub currency: Currency,
+    /// IANA zone name, e.g. `Asia/Seoul`.
+    pub timezone: String,
+    /// Languages the menu is written in, first is the default.
+    pub languages: Vec<String>,
+    pub location_policy: LocationPolicy,
+    /// IPv4/IPv6 networks of the restaurant's Wi-Fi, e.g. `192.168.0.0/24`.
+    pub network_cidrs: Vec<String>,
+    /// Reverse proxies whose `X-Forwarded-For` is believed.
+    pub trusted_proxies: Vec<String>,
+    pub lat: Option<f64>,
+    pub lon: Option<f64>,
+    pub radius_m: Option<u32>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct RestaurantPatch {
+    pub name: Option<String>,
+    pub currency: Option<Currency>,
+    pub timezone: Option<String>,
+    pub languages: Option<Vec<String>>,
+    pub location_policy: Option<LocationPolicy>,
+    pub network_cidrs: Option<Vec<String>>,
+    pub trusted_proxies: Option<Vec<String>>,
+    pub lat: Option<f64>,
+    pub lon: Option<f64>,
+    pub radius_m: Option<u32>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct User {
+    pub id: UserId,
+    pub email: String,
+    pub name: String,
+    pub role: Role,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct NewUser {
+    pub email: String,
+    pub password: String,
+    #[serde(default)]
+    pub name: String,
+    /// `owner` or `staff`.
+    pub role: Role,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct UserPatch {
+    pub name: Option<String>,
+    pub role: Option<Role>,
+    pub password: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Device {
+    pub id: DeviceId,
+    pub name: String,
+    pub station: String,
+    pub revoked: bool,
+    /// Unix time in milliseconds.
+    pub created_at: i64,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct NewDevice {
+    pub name: String,
+    #[serde(default = "crate::menu::default_station")]
+    pub station: String,
+}
+
+/// Returned once, when a device is registered: the token is not stored in
+/// clear and cannot be shown again.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct DeviceCreated {
+    pub id: DeviceId,
+    pub name: String,
+    pub station: String,
+    pub token: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Table {
+    pub id: TableId,
+    pub name: String,
+    pub active: bool,
+    /// The secret in the QR code; rotating it makes old codes useless.
+    pub token: String,
+    /// What the QR code encodes: `{public_base_url}/t/{token}`.
+    pub url: String,
+    /// Unix time in milliseconds.
+    pub token_rotated_at: i64,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct NewTable {
+    pub name: String,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct TablePatch {
+    pub name: Option<String>,
+    pub active: Option<bool>,
+}

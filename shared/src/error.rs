@@ -1,0 +1,17 @@
+//! The body of every error answer: a stable machine-readable `code` and a
+//! message a person understands.
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ErrorBody {
+    /// Stable, machine-readable: `stale_version`, `not_found`, `invalid_body`, …
+    pub code: String,
+    /// For people; may change between versions.
+    pub message: String,
+    /// Extra machine-readable context (the current version, the fields at fault, …).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
+    pub details: Option<serde_json::Value>,
+}
