@@ -1,0 +1,219 @@
+//! The application: shared state, the router of the roles a process runs,
+//! and serving with graceful shutdown. Routers are built without state and
+//! given it once, here.
+
+use std::net::SocketAddr;
+use std::ops::Deref;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
+use axum::http::StatusCode;
+use axum::middleware::{self, Next};
+use axum::response::Response;
+use axum::routing::get;
+use axum::Router;
+use redis::aio::{ConnectionManager, ConnectionManagerConfig};
+use tokio::net::TcpListener;
+use tower_http::services::ServeDir;
+use tower_http::trace::TraceLayer;
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+
+use crate::config::{Config, Roles};
+use crate::db::Db;
+use crate::error::ApiError;
+use crate::keys::Keys;
+use crate::telemetry::{Metrics, RequestLabels};
+
+/// Cheap to clone: everything lives behind one `Arc`.
+#[derive(Clone)]
+pub struct AppState(Arc<Inner>);
+
+pub struct Inner {
+    pub config: Config,
+    pub db: Db,
+    pub redis: Redis,
+    pub keys: Keys,
+    pub metrics: Metrics,
+}
+
+impl Deref for AppState {
+    type Target = Inner;
+    fn deref(&self) -> &Inner {
+        &self.0
+    }
+}
+
+impl AppState {
+    pub fn new(config: Config, db: Db) -> anyhow::Result<Self> {
+        let redis = Redis::new(&config.redis_url)?;
+        let keys = Keys::new(&config.redis_prefix);
+        Ok(Self(Arc::new(Inner { config, db, redis, keys, metrics: Metrics::new() })))
+    }
+
+    pub fn public_base_url(&self) -> String {
+        self.config.public_base_url()
+    }
+}
+
+/// Redis for commands: one multiplexed `ConnectionManager`, made on first
+/// use, so that the server starts (and reports not-ready) while Redis is down.
+pub struct Redis {
+    client: redis::Client,
+    manager: tokio::sync::Mutex<Option<ConnectionManager>>,
+}
+
+impl Redis {
+    pub fn new(url: &str) -> anyhow::Result<Self> {
+        let client = redis::Client::open(url).with_context(|| format!("invalid Redis URL `{url}`"))?;
+        Ok(Self { client, manager: tokio::sync::Mutex::new(None) })
+    }
+
+    pub async fn conn(&self) -> redis::RedisResult<ConnectionManager> {
+        let mut manager = self.manager.lock().await;
+        if let Some(m) = manager.as_ref() {
+            return Ok(m.clone());
+        }
+        let config = ConnectionManagerConfig::new()
+            .set_connection_timeout(Some(Duration::from_secs(2)))
+            .set_response_timeout(Some(Duration::from_secs(2)))
+            .set_number_of_retries(2);
+        let m = tokio::time::timeout(
+            Duration::from_secs(3),
+            ConnectionManager::new_with_config(self.client.clone(), config),
+        )
+        .await
+        .map_err(|_| redis::RedisError::from(std::io::Error::from(std::io::ErrorKind::TimedOut)))??;
+        *manager = Some(m.clone());
+        Ok(m)
+    }
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "QR Order API", description = "Client and admin API of QR Order. Errors are `{code, message}` with a stable code."),
+    components(schemas(qrorder_shared::ErrorBody)),
+    modifiers(&BearerAuth),
+)]
+struct ApiDoc;
+
+struct BearerAuth;
+
+impl utoipa::Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
+
+/// The whole HTTP surface of a process running `roles`.
+pub fn router(state: AppState, roles: Roles) -> Router {
+    let mut api = OpenApiRouter::with_openapi(ApiDoc::openapi());
+    if roles.admin_api {
+        let admin = OpenApiRouter::new()
+            .merge(crate::auth::router())
+            .merge(crate::restaurant::router())
+            .merge(crate::users::router())
+            .merge(crate::devices::router())
+            .merge(crate::menu::router(&state.config))
+            .merge(crate::tables::router());
+        api = api.nest("/api/v1/admin", admin);
+    }
+    let (api, openapi) = api.split_for_parts();
+    let openapi = Arc::new(openapi);
+
+    let mut app = Router::new()
+        .merge(api)
+        .route("/api/v1/openapi.json", get(move || async move { axum::Json(openapi.as_ref().clone()) }))
+        .merge(crate::ops::router());
+    if roles.client_api {
+        // Uploaded menu images, shown on the diners' page.
+        app = app.nest_service("/media", ServeDir::new(&state.config.media_dir));
+    }
+    app.fallback(|| async { ApiError::not_found("route") })
+        .method_not_allowed_fallback(|| async {
+            ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", "this method is not allowed here")
+        })
+        .layer(middleware::from_fn_with_state(state.clone(), record_metrics))
+        .layer(DefaultBodyLimit::max(state.config.body_limit_bytes))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+async fn record_metrics(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let method = request.method().to_string();
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or_else(|| "unmatched".to_owned(), |p| p.as_str().to_owned());
+    let response = next.run(request).await;
+    let labels = RequestLabels { method, route, status: response.status().as_u16() };
+    state.metrics.requests.get_or_create(&labels).inc();
+    state.metrics.request_seconds.get_or_create(&labels).observe(started.elapsed().as_secs_f64());
+    response
+}
+
+/// A bound, migrated, ready-to-run server (tests build it on port 0).
+pub struct Application {
+    pub state: AppState,
+    pub local_addr: SocketAddr,
+    listener: TcpListener,
+    roles: Roles,
+}
+
+impl Application {
+    pub async fn build(config: Config, roles: Roles) -> anyhow::Result<Self> {
+        let db = Db::connect(&config.database_url).await?;
+        db.migrate().await?;
+        std::fs::create_dir_all(&config.media_dir)
+            .with_context(|| format!("cannot create media folder {}", config.media_dir.display()))?;
+        let listener = TcpListener::bind(config.listen)
+            .await
+            .with_context(|| format!("cannot listen on {}", config.listen))?;
+        let local_addr = listener.local_addr()?;
+        let state = AppState::new(config, db)?;
+        Ok(Self { state, local_addr, listener, roles })
+    }
+
+    /// Serves until `shutdown` resolves, then finishes in-flight requests.
+    pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
+        let app = router(self.state.clone(), self.roles);
+        tracing::info!(addr = %self.local_addr, roles = ?self.roles, "serving");
+        axum::serve(self.listener, app.into_make_service_with_connect_info::<SocketAddr>())
+            .with_graceful_shutdown(shutdown)
+            .await
+            .context("server failed")?;
+        self.state.db.pool.close().await;
+        tracing::info!("stopped");
+        Ok(())
+    }
+}
+
+/// Resolves on SIGTERM or Ctrl-C.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { () = ctrl_c => {}, () = term => {} }
+    tracing::info!("shutdown signal received: finishing in-flight requests");
+}

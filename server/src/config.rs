@@ -1,0 +1,136 @@
+//! Configuration: defaults, then an optional TOML file, then `QRORDER__…`
+//! environment variables (`QRORDER__DATABASE_URL`, `QRORDER__LISTEN`, …).
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+
+use anyhow::Context;
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// `sqlite:PATH` (created if missing) or `postgres://…`.
+    pub database_url: String,
+    pub redis_url: String,
+    /// Prefix of every Redis key this instance writes; lets tests and
+    /// several deployments share one Redis.
+    pub redis_prefix: String,
+    pub listen: SocketAddr,
+    /// Where uploaded menu images are stored and served from (`/media/`).
+    pub media_dir: PathBuf,
+    /// Base of the URLs in QR codes: `{public_base_url}/t/{token}`.
+    /// Defaults to `http://{listen}`.
+    pub public_base_url: Option<String>,
+    /// Largest accepted request body, except image uploads.
+    pub body_limit_bytes: usize,
+    /// Largest accepted menu image.
+    pub image_limit_bytes: usize,
+    /// How long an admin login lasts.
+    pub session_ttl_secs: u64,
+    /// Failed-or-not login attempts per email and client address per window.
+    pub login_attempts_per_window: u32,
+    pub login_window_secs: u64,
+    /// `json` for machine-read logs, `pretty` for people.
+    pub log_format: LogFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Json,
+    Pretty,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            database_url: "sqlite:data/qrorder.db".into(),
+            redis_url: "redis://127.0.0.1:6379".into(),
+            redis_prefix: "qrorder".into(),
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            media_dir: PathBuf::from("data/media"),
+            public_base_url: None,
+            body_limit_bytes: 64 * 1024,
+            image_limit_bytes: 2 * 1024 * 1024,
+            session_ttl_secs: 12 * 3600,
+            login_attempts_per_window: 10,
+            login_window_secs: 300,
+            log_format: LogFormat::Pretty,
+        }
+    }
+}
+
+impl Config {
+    /// Defaults, then `file` (when given it must exist), then the environment.
+    pub fn load(file: Option<&Path>) -> anyhow::Result<Self> {
+        let mut figment = Figment::from(Serialized::defaults(Config::default()));
+        if let Some(file) = file {
+            anyhow::ensure!(file.exists(), "config file {} does not exist", file.display());
+            figment = figment.merge(Toml::file(file));
+        }
+        figment
+            .merge(Env::prefixed("QRORDER__").split("__"))
+            .extract()
+            .context("invalid configuration")
+    }
+
+    pub fn public_base_url(&self) -> String {
+        match &self.public_base_url {
+            Some(url) => url.trim_end_matches('/').to_owned(),
+            None => format!("http://{}", self.listen),
+        }
+    }
+}
+
+/// The parts of the server a process runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Roles {
+    pub client_api: bool,
+    pub admin_api: bool,
+    pub ws: bool,
+}
+
+impl Roles {
+    pub const ALL: Roles = Roles { client_api: true, admin_api: true, ws: true };
+}
+
+impl FromStr for Roles {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let mut roles = Roles { client_api: false, admin_api: false, ws: false };
+        for part in s.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+            match part {
+                "client-api" => roles.client_api = true,
+                "admin-api" => roles.admin_api = true,
+                "ws" => roles.ws = true,
+                "all" => roles = Roles::ALL,
+                other => {
+                    return Err(format!(
+                        "unknown role `{other}`: expected any of client-api, admin-api, ws"
+                    ));
+                }
+            }
+        }
+        if roles == (Roles { client_api: false, admin_api: false, ws: false }) {
+            return Err("no role given: expected any of client-api, admin-api, ws".into());
+        }
+        Ok(roles)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn roles_parse_from_a_comma_list_and_refuse_unknown_ones() {
+        let r: Roles = "client-api, ws".parse().expect("roles");
+        assert!(r.client_api && r.ws && !r.admin_api);
+        assert!("kitchen".parse::<Roles>().is_err());
+        assert!("".parse::<Roles>().is_err());
+    }
+}

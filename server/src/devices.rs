@@ -1,0 +1,108 @@
+//! Kitchen devices: registered by owners or staff, each with its own bearer
+//! token (shown once) and station; revoking a device ends its token.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use qrorder_shared::DeviceId;
+use qrorder_shared::admin::{Device, DeviceCreated, NewDevice};
+use sqlx::Row;
+use sqlx::any::AnyRow;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::app::AppState;
+use crate::auth::{Caller, new_token, token_hash};
+use crate::db::now_ms;
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{Json, Path};
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_devices, register_device))
+        .routes(routes!(revoke_device))
+}
+
+const MANAGE: &str = "manage devices";
+
+/// Station names become Redis consumer-group names: keep them simple.
+pub fn validate_station(station: &str) -> ApiResult<String> {
+    let s = station.trim();
+    if (1..=32).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_') {
+        Ok(s.to_owned())
+    } else {
+        Err(ApiError::invalid("station", "must be 1 to 32 of a-z, 0-9, `-` and `_` (e.g. `kitchen`, `bar`)"))
+    }
+}
+
+#[utoipa::path(get, path = "/devices", tag = "devices", security(("bearer" = [])),
+    responses((status = 200, body = Vec<Device>), (status = 403, body = qrorder_shared::ErrorBody)))]
+async fn list_devices(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<Vec<Device>>> {
+    caller.require_people(MANAGE)?;
+    let rows = sqlx::query(
+        "SELECT id, name, station, revoked, created_at FROM devices WHERE restaurant_id = $1 ORDER BY id",
+    )
+    .bind(caller.restaurant_id.0)
+    .fetch_all(&state.db.pool)
+    .await?;
+    Ok(Json(rows.iter().map(from_row).collect::<Result<_, _>>()?))
+}
+
+/// Register a kitchen device. The answer carries its token, which is stored
+/// only hashed and cannot be shown again.
+#[utoipa::path(post, path = "/devices", tag = "devices", security(("bearer" = [])), request_body = NewDevice,
+    responses((status = 201, body = DeviceCreated), (status = 403, body = qrorder_shared::ErrorBody),
+              (status = 422, body = qrorder_shared::ErrorBody)))]
+async fn register_device(
+    State(state): State<AppState>,
+    caller: Caller,
+    Json(new): Json<NewDevice>,
+) -> ApiResult<(StatusCode, Json<DeviceCreated>)> {
+    caller.require_people(MANAGE)?;
+    let name = new.name.trim().to_owned();
+    if name.is_empty() || name.chars().count() > 100 {
+        return Err(ApiError::invalid("name", "must be 1 to 100 characters"));
+    }
+    let station = validate_station(&new.station)?;
+    let token = new_token(true);
+    let id: i64 = sqlx::query(
+        "INSERT INTO devices (restaurant_id, name, station, token_hash, created_at) \
+         VALUES ($1, $2, $3, $4, $5) RETURNING id",
+    )
+    .bind(caller.restaurant_id.0)
+    .bind(&name)
+    .bind(&station)
+    .bind(token_hash(&token))
+    .bind(now_ms())
+    .fetch_one(&state.db.pool)
+    .await?
+    .try_get("id")?;
+    Ok((StatusCode::CREATED, Json(DeviceCreated { id: DeviceId(id), name, station, token })))
+}
+
+/// Revoke a device: its token stops working at once.
+#[utoipa::path(post, path = "/devices/{id}/revoke", tag = "devices", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "device id")),
+    responses((status = 200, body = Device), (status = 404, body = qrorder_shared::ErrorBody)))]
+async fn revoke_device(State(state): State<AppState>, caller: Caller, Path(id): Path<i64>) -> ApiResult<Json<Device>> {
+    caller.require_people(MANAGE)?;
+    let row = sqlx::query(
+        "UPDATE devices SET revoked = 1 WHERE id = $1 AND restaurant_id = $2 \
+         RETURNING id, name, station, revoked, created_at",
+    )
+    .bind(id)
+    .bind(caller.restaurant_id.0)
+    .fetch_optional(&state.db.pool)
+    .await?
+    .ok_or_else(|| ApiError::not_found("device"))?;
+    Ok(Json(from_row(&row)?))
+}
+
+fn from_row(row: &AnyRow) -> Result<Device, sqlx::Error> {
+    Ok(Device {
+        id: DeviceId(row.try_get("id")?),
+        name: row.try_get("name")?,
+        station: row.try_get("station")?,
+        revoked: row.try_get::<i64, _>("revoked")? != 0,
+        created_at: row.try_get("created_at")?,
+    })
+}

@@ -1,0 +1,31 @@
+//! Every Redis key name this server uses is built here, and only here.
+//! All carry the configured prefix, so deployments and tests can share one
+//! Redis; keys of one restaurant carry a `{restaurant}` hash tag so that they
+//! land on one Redis Cluster slot.
+
+#[derive(Debug, Clone)]
+pub struct Keys {
+    prefix: String,
+}
+
+impl Keys {
+    pub fn new(prefix: &str) -> Self {
+        Self { prefix: prefix.to_owned() }
+    }
+
+    /// Counter of login attempts for one email from one client address.
+    pub fn login_attempts(&self, email: &str, client: &str) -> String {
+        format!("{}:login:{}:{}", self.prefix, email.to_lowercase(), client)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn login_key_ignores_email_case_and_carries_the_prefix() {
+        let k = Keys::new("t1");
+        assert_eq!(k.login_attempts("A@B.c", "127.0.0.1"), "t1:login:a@b.c:127.0.0.1");
+    }
+}

@@ -1,0 +1,369 @@
+//! Menu items. `version` guards content edits: a PATCH carrying an old
+//! version is refused with 409 `stale_version` and changes nothing. Live
+//! fields (`available`, `stock`) do not bump `version`; a stock change bumps
+//! `stock_version`, which the order path uses for optimistic locking.
+
+use std::collections::HashSet;
+
+use axum::extract::{Multipart, Query, State};
+use axum::http::StatusCode;
+use qrorder_shared::menu::{MenuItem, MenuItemPatch, NewMenuItem, OptionGroup};
+use qrorder_shared::{CategoryId, Currency, MenuItemId, Money, RestaurantId};
+use serde::Deserialize;
+use serde_json::json;
+use sqlx::Row;
+use sqlx::any::AnyRow;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::app::AppState;
+use crate::auth::Caller;
+use crate::db::{Db, flag, from_json, now_ms, to_json};
+use crate::devices::validate_station;
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{Json, Path};
+use crate::{media, restaurant};
+
+/// The columns `from_row` reads (a macro, so that queries stay `&'static str`).
+macro_rules! columns {
+    () => {
+        "id, category_id, names, descriptions, price_minor, image, allergens, option_groups, \
+         station, available, stock, version, sort"
+    };
+}
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_items, create_item))
+        .routes(routes!(get_item, patch_item, delete_item))
+}
+
+const EDIT: &str = "edit the menu";
+const MAX_PRICE_MINOR: i64 = 10_000_000_000;
+const MAX_STOCK: i64 = 1_000_000;
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+struct ListQuery {
+    /// Only the items of this category.
+    category_id: Option<i64>,
+}
+
+#[utoipa::path(get, path = "/menu-items", tag = "menu", security(("bearer" = [])), params(ListQuery),
+    responses((status = 200, body = Vec<MenuItem>)))]
+async fn list_items(
+    State(state): State<AppState>,
+    caller: Caller,
+    Query(q): Query<ListQuery>,
+) -> ApiResult<Json<Vec<MenuItem>>> {
+    let currency = restaurant::load(&state.db, caller.restaurant_id).await?.currency;
+    let rows = sqlx::query(concat!(
+        "SELECT ",
+        columns!(),
+        " FROM menu_items WHERE restaurant_id = $1 AND ($2 IS NULL OR category_id = $2) ORDER BY sort, id"
+    ))
+    .bind(caller.restaurant_id.0)
+    .bind(q.category_id)
+    .fetch_all(&state.db.pool)
+    .await?;
+    Ok(Json(rows.iter().map(|r| from_row(r, currency)).collect::<Result<_, _>>()?))
+}
+
+#[utoipa::path(get, path = "/menu-items/{id}", tag = "menu", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "menu item id")),
+    responses((status = 200, body = MenuItem), (status = 404, body = qrorder_shared::ErrorBody)))]
+async fn get_item(State(state): State<AppState>, caller: Caller, Path(id): Path<i64>) -> ApiResult<Json<MenuItem>> {
+    Ok(Json(load_item(&state.db, caller.restaurant_id, MenuItemId(id)).await?))
+}
+
+#[utoipa::path(post, path = "/menu-items", tag = "menu", security(("bearer" = [])), request_body = NewMenuItem,
+    responses((status = 201, body = MenuItem), (status = 403, body = qrorder_shared::ErrorBody),
+              (status = 422, body = qrorder_shared::ErrorBody)))]
+async fn create_item(
+    State(state): State<AppState>,
+    caller: Caller,
+    Json(new): Json<NewMenuItem>,
+) -> ApiResult<(StatusCode, Json<MenuItem>)> {
+    caller.require_people(EDIT)?;
+    let item = create(&state.db, caller.restaurant_id, new).await?;
+    Ok((StatusCode::CREATED, Json(item)))
+}
+
+/// Change an item. `version` must be the item's current one.
+#[utoipa::path(patch, path = "/menu-items/{id}", tag = "menu", security(("bearer" = [])), request_body = MenuItemPatch,
+    params(("id" = i64, Path, description = "menu item id")),
+    responses((status = 200, body = MenuItem), (status = 404, body = qrorder_shared::ErrorBody),
+              (status = 409, description = "`stale_version`: reload the item and apply the change again", body = qrorder_shared::ErrorBody),
+              (status = 422, body = qrorder_shared::ErrorBody)))]
+async fn patch_item(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    Json(patch): Json<MenuItemPatch>,
+) -> ApiResult<Json<MenuItem>> {
+    caller.require_people(EDIT)?;
+    let current = load_item(&state.db, caller.restaurant_id, MenuItemId(id)).await?;
+    if patch.version != current.version {
+        return Err(stale(current.version));
+    }
+    let mut next = NewMenuItem {
+        category_id: patch.category_id.unwrap_or(current.category_id),
+        name: patch.name.unwrap_or_else(|| current.name.clone()),
+        description: patch.description.unwrap_or_else(|| current.description.clone()),
+        price_minor: patch.price_minor.unwrap_or(current.price.amount_minor),
+        allergens: patch.allergens.unwrap_or_else(|| current.allergens.clone()),
+        option_groups: patch.option_groups.unwrap_or_else(|| current.option_groups.clone()),
+        station: patch.station.unwrap_or_else(|| current.station.clone()),
+        available: patch.available.unwrap_or(current.available),
+        stock: patch.stock.unwrap_or(current.stock),
+        sort: patch.sort.unwrap_or(current.sort),
+    };
+    next = validate_new_item(&state.db, caller.restaurant_id, next).await?;
+    let content_changed = next.category_id != current.category_id
+        || next.name != current.name
+        || next.description != current.description
+        || next.price_minor != current.price.amount_minor
+        || next.allergens != current.allergens
+        || next.option_groups != current.option_groups
+        || next.station != current.station;
+    let stock_changed = next.stock != current.stock;
+
+    // The version check is repeated in the UPDATE itself, so that of two
+    // concurrent edits with the same version exactly one wins.
+    let updated = sqlx::query(
+        "UPDATE menu_items SET category_id = $1, names = $2, descriptions = $3, price_minor = $4, \
+         allergens = $5, option_groups = $6, station = $7, available = $8, stock = $9, sort = $10, \
+         version = version + $11, stock_version = stock_version + $12, updated_at = $13 \
+         WHERE id = $14 AND restaurant_id = $15 AND version = $16",
+    )
+    .bind(next.category_id.0)
+    .bind(to_json(&next.name))
+    .bind(to_json(&next.description))
+    .bind(next.price_minor)
+    .bind(to_json(&next.allergens))
+    .bind(to_json(&next.option_groups))
+    .bind(&next.station)
+    .bind(flag(next.available))
+    .bind(next.stock)
+    .bind(next.sort)
+    .bind(i64::from(content_changed))
+    .bind(i64::from(stock_changed))
+    .bind(now_ms())
+    .bind(id)
+    .bind(caller.restaurant_id.0)
+    .bind(patch.version)
+    .execute(&state.db.pool)
+    .await?;
+    let item = load_item(&state.db, caller.restaurant_id, MenuItemId(id)).await?;
+    if updated.rows_affected() == 0 {
+        return Err(stale(item.version));
+    }
+    Ok(Json(item))
+}
+
+fn stale(current: i64) -> ApiError {
+    ApiError::conflict(
+        "stale_version",
+        "the menu item was changed by someone else; reload it and apply your change again",
+    )
+    .with_details(json!({ "current_version": current }))
+}
+
+#[utoipa::path(delete, path = "/menu-items/{id}", tag = "menu", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "menu item id")),
+    responses((status = 204), (status = 404, body = qrorder_shared::ErrorBody)))]
+async fn delete_item(State(state): State<AppState>, caller: Caller, Path(id): Path<i64>) -> ApiResult<StatusCode> {
+    caller.require_people(EDIT)?;
+    let item = load_item(&state.db, caller.restaurant_id, MenuItemId(id)).await?;
+    sqlx::query("DELETE FROM menu_items WHERE id = $1 AND restaurant_id = $2")
+        .bind(id)
+        .bind(caller.restaurant_id.0)
+        .execute(&state.db.pool)
+        .await?;
+    if let Some(image) = item.image_url.as_deref().and_then(|u| u.strip_prefix("/media/")) {
+        media::remove(&state.config.media_dir, image).await;
+    }
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Upload the item's photo: multipart form with one file field, PNG or JPEG.
+#[utoipa::path(post, path = "/menu-items/{id}/image", tag = "menu", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "menu item id")),
+    request_body(content_type = "multipart/form-data", description = "one file field, PNG or JPEG"),
+    responses((status = 200, body = MenuItem), (status = 413, body = qrorder_shared::ErrorBody),
+              (status = 415, body = qrorder_shared::ErrorBody), (status = 422, body = qrorder_shared::ErrorBody)))]
+pub(super) async fn upload_image(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    mut multipart: Multipart,
+) -> ApiResult<Json<MenuItem>> {
+    caller.require_people(EDIT)?;
+    let item = load_item(&state.db, caller.restaurant_id, MenuItemId(id)).await?;
+    let too_large = || {
+        ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "body_too_large",
+            format!("images may be at most {} KiB", state.config.image_limit_bytes / 1024),
+        )
+    };
+    let multipart_error = |e: axum::extract::multipart::MultipartError| {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            too_large()
+        } else {
+            ApiError::new(StatusCode::BAD_REQUEST, "invalid_multipart", e.body_text())
+        }
+    };
+    let mut bytes = None;
+    while let Some(field) = multipart.next_field().await.map_err(multipart_error)? {
+        if field.file_name().is_some() || field.name() == Some("image") {
+            bytes = Some(field.bytes().await.map_err(multipart_error)?);
+            break;
+        }
+    }
+    let bytes = bytes.ok_or_else(|| {
+        ApiError::new(StatusCode::BAD_REQUEST, "missing_file", "send the image as a file field named `image`")
+    })?;
+    if bytes.len() > state.config.image_limit_bytes {
+        return Err(too_large());
+    }
+    let checked = bytes.clone();
+    let ext = tokio::task::spawn_blocking(move || media::check_image(&checked))
+        .await
+        .map_err(ApiError::internal)??;
+    let relative = media::store(&state.config.media_dir, "menu", &bytes, ext).await?;
+    sqlx::query("UPDATE menu_items SET image = $1, updated_at = $2 WHERE id = $3 AND restaurant_id = $4")
+        .bind(&relative)
+        .bind(now_ms())
+        .bind(id)
+        .bind(caller.restaurant_id.0)
+        .execute(&state.db.pool)
+        .await?;
+    if let Some(old) = item.image_url.as_deref().and_then(|u| u.strip_prefix("/media/")) {
+        media::remove(&state.config.media_dir, old).await;
+    }
+    Ok(Json(load_item(&state.db, caller.restaurant_id, MenuItemId(id)).await?))
+}
+
+/// Checks every field of an item (new, or as it would be after a patch).
+pub async fn validate_new_item(db: &Db, restaurant: RestaurantId, mut item: NewMenuItem) -> ApiResult<NewMenuItem> {
+    super::categories::load(db, restaurant, item.category_id)
+        .await
+        .map_err(|_| ApiError::invalid("category_id", format!("there is no category {}", item.category_id)))?;
+    if let Some(p) = item.name.problem(200) {
+        return Err(ApiError::invalid("name", p));
+    }
+    if let Some(p) = item.description.problem_allow_empty(2000) {
+        return Err(ApiError::invalid("description", p));
+    }
+    if !(0..=MAX_PRICE_MINOR).contains(&item.price_minor) {
+        return Err(ApiError::invalid("price_minor", format!("must be 0 to {MAX_PRICE_MINOR}")));
+    }
+    if item.allergens.len() > 20
+        || item
+            .allergens
+            .iter()
+            .any(|a| !(1..=32).contains(&a.len()) || !a.bytes().all(|b| b.is_ascii_lowercase() || b == b'_' || b == b'-'))
+    {
+        return Err(ApiError::invalid("allergens", "at most 20 codes of a-z, `_`, `-` (e.g. `gluten`, `tree_nuts`)"));
+    }
+    validate_option_groups(&item.option_groups)?;
+    item.station = validate_station(&item.station)?;
+    if let Some(stock) = item.stock.filter(|s| !(0..=MAX_STOCK).contains(s)) {
+        return Err(ApiError::invalid("stock", format!("{stock} is outside 0 to {MAX_STOCK}; use null for unlimited")));
+    }
+    Ok(item)
+}
+
+fn validate_option_groups(groups: &[OptionGroup]) -> ApiResult<()> {
+    let field = "option_groups";
+    let mut group_ids = HashSet::new();
+    for g in groups {
+        let slug_ok = |s: &str| (1..=40).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+        if !slug_ok(&g.id) || !group_ids.insert(g.id.as_str()) {
+            return Err(ApiError::invalid(field, format!("group id `{}` must be unique, 1 to 40 of a-z, 0-9, `-`, `_`", g.id)));
+        }
+        if let Some(p) = g.name.problem(100) {
+            return Err(ApiError::invalid(field, format!("group `{}` name {p}", g.id)));
+        }
+        if g.options.is_empty() || g.options.len() > 50 {
+            return Err(ApiError::invalid(field, format!("group `{}` needs 1 to 50 options", g.id)));
+        }
+        let n = u32::try_from(g.options.len()).unwrap_or(u32::MAX);
+        if g.max == 0 || g.min > g.max || g.max > n {
+            return Err(ApiError::invalid(
+                field,
+                format!("group `{}` needs 0 ≤ min ≤ max, 1 ≤ max ≤ {n} (the number of options)", g.id),
+            ));
+        }
+        let mut option_ids = HashSet::new();
+        for o in &g.options {
+            if !slug_ok(&o.id) || !option_ids.insert(o.id.as_str()) {
+                return Err(ApiError::invalid(field, format!("option id `{}` in `{}` must be unique, 1 to 40 of a-z, 0-9, `-`, `_`", o.id, g.id)));
+            }
+            if let Some(p) = o.name.problem(100) {
+                return Err(ApiError::invalid(field, format!("option `{}` name {p}", o.id)));
+            }
+            if o.price_delta_minor.abs() > MAX_PRICE_MINOR {
+                return Err(ApiError::invalid(field, format!("option `{}` price_delta_minor is too large", o.id)));
+            }
+        }
+    }
+    Ok(())
+}
+
+pub async fn create(db: &Db, restaurant: RestaurantId, new: NewMenuItem) -> ApiResult<MenuItem> {
+    let new = validate_new_item(db, restaurant, new).await?;
+    let now = now_ms();
+    let id: i64 = sqlx::query(
+        "INSERT INTO menu_items (restaurant_id, category_id, names, descriptions, price_minor, allergens, \
+         option_groups, station, available, stock, sort, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12) RETURNING id",
+    )
+    .bind(restaurant.0)
+    .bind(new.category_id.0)
+    .bind(to_json(&new.name))
+    .bind(to_json(&new.description))
+    .bind(new.price_minor)
+    .bind(to_json(&new.allergens))
+    .bind(to_json(&new.option_groups))
+    .bind(&new.station)
+    .bind(flag(new.available))
+    .bind(new.stock)
+    .bind(new.sort)
+    .bind(now)
+    .fetch_one(&db.pool)
+    .await?
+    .try_get("id")?;
+    load_item(db, restaurant, MenuItemId(id)).await
+}
+
+
+/// The item, if it is the restaurant's; else 404.
+pub async fn load_item(db: &Db, restaurant: RestaurantId, id: MenuItemId) -> ApiResult<MenuItem> {
+    let currency = restaurant::load(db, restaurant).await?.currency;
+    let row = sqlx::query(concat!("SELECT ", columns!(), " FROM menu_items WHERE id = $1 AND restaurant_id = $2"))
+        .bind(id.0)
+        .bind(restaurant.0)
+        .fetch_optional(&db.pool)
+        .await?
+        .ok_or_else(|| ApiError::not_found("menu item"))?;
+    Ok(from_row(&row, currency)?)
+}
+
+fn from_row(row: &AnyRow, currency: Currency) -> Result<MenuItem, sqlx::Error> {
+    Ok(MenuItem {
+        id: MenuItemId(row.try_get("id")?),
+        category_id: CategoryId(row.try_get("category_id")?),
+        name: from_json("names", &row.try_get::<String, _>("names")?)?,
+        description: from_json("descriptions", &row.try_get::<String, _>("descriptions")?)?,
+        price: Money::new(row.try_get("price_minor")?, currency),
+        image_url: row.try_get::<Option<String>, _>("image")?.map(|i| media::url(&i)),
+        allergens: from_json("allergens", &row.try_get::<String, _>("allergens")?)?,
+        option_groups: from_json("option_groups", &row.try_get::<String, _>("option_groups")?)?,
+        station: row.try_get("station")?,
+        available: row.try_get::<i64, _>("available")? != 0,
+        stock: row.try_get("stock")?,
+        version: row.try_get("version")?,
+        sort: row.try_get("sort")?,
+    })
+}

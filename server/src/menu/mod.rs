@@ -1,0 +1,25 @@
+//! The menu as staff manage it: categories, items (with a content `version`
+//! for optimistic concurrency, live `available` and `stock`), item images.
+
+mod categories;
+mod items;
+
+use axum::extract::DefaultBodyLimit;
+use utoipa_axum::router::OpenApiRouter;
+
+use crate::app::AppState;
+use crate::config::Config;
+
+pub use items::{create as create_item, load_item, validate_new_item};
+pub use categories::create as create_category;
+
+pub fn router(config: &Config) -> OpenApiRouter<AppState> {
+    let uploads = OpenApiRouter::new()
+        .routes(utoipa_axum::routes!(items::upload_image))
+        // The image limit plus room for the multipart framing.
+        .layer(DefaultBodyLimit::max(config.image_limit_bytes + 16 * 1024));
+    OpenApiRouter::new()
+        .merge(categories::router())
+        .merge(items::router())
+        .merge(uploads)
+}

@@ -1,0 +1,238 @@
+//! Restaurant settings: name, currency, time zone, languages and the
+//! location policy that decides whether an order comes from inside.
+
+use std::net::IpAddr;
+
+use axum::extract::State;
+use ipnet::IpNet;
+use qrorder_shared::admin::{LocationPolicy, Restaurant, RestaurantPatch, Role};
+use qrorder_shared::{Currency, RestaurantId};
+use sqlx::Row;
+use sqlx::any::AnyRow;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::app::AppState;
+use crate::auth::Caller;
+use crate::db::{Db, from_json, to_json};
+use crate::error::{ApiError, ApiResult};
+use crate::extract::Json;
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(get_restaurant, patch_restaurant))
+}
+
+/// The caller's restaurant.
+#[utoipa::path(get, path = "/restaurant", tag = "restaurant", security(("bearer" = [])),
+    responses((status = 200, body = Restaurant), (status = 401, body = qrorder_shared::ErrorBody)))]
+async fn get_restaurant(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<Restaurant>> {
+    Ok(Json(load(&state.db, caller.restaurant_id).await?))
+}
+
+/// Change settings (owner only). Fields left out stay as they are; the
+/// result must be consistent: a policy that needs GPS needs `lat`, `lon`
+/// and `radius_m`, one that needs the network needs `network_cidrs`.
+#[utoipa::path(patch, path = "/restaurant", tag = "restaurant", security(("bearer" = [])),
+    request_body = RestaurantPatch,
+    responses((status = 200, body = Restaurant), (status = 403, body = qrorder_shared::ErrorBody),
+              (status = 422, body = qrorder_shared::ErrorBody)))]
+async fn patch_restaurant(
+    State(state): State<AppState>,
+    caller: Caller,
+    Json(patch): Json<RestaurantPatch>,
+) -> ApiResult<Json<Restaurant>> {
+    caller.require(&[Role::Owner], "change restaurant settings")?;
+    let mut r = load(&state.db, caller.restaurant_id).await?;
+    if let Some(name) = patch.name {
+        r.name = name;
+    }
+    if let Some(c) = patch.currency {
+        r.currency = c;
+    }
+    if let Some(tz) = patch.timezone {
+        r.timezone = tz;
+    }
+    if let Some(l) = patch.languages {
+        r.languages = l;
+    }
+    if let Some(p) = patch.location_policy {
+        r.location_policy = p;
+    }
+    if let Some(n) = patch.network_cidrs {
+        r.network_cidrs = n;
+    }
+    if let Some(t) = patch.trusted_proxies {
+        r.trusted_proxies = t;
+    }
+    r.lat = patch.lat.or(r.lat);
+    r.lon = patch.lon.or(r.lon);
+    r.radius_m = patch.radius_m.or(r.radius_m);
+    let r = validate(r)?;
+    sqlx::query(
+        "UPDATE restaurants SET name = $1, currency = $2, timezone = $3, languages = $4, \
+         location_policy = $5, network_cidrs = $6, trusted_proxies = $7, lat = $8, lon = $9, \
+         radius_m = $10 WHERE id = $11",
+    )
+    .bind(&r.name)
+    .bind(r.currency.code())
+    .bind(&r.timezone)
+    .bind(to_json(&r.languages))
+    .bind(r.location_policy.as_str())
+    .bind(to_json(&r.network_cidrs))
+    .bind(to_json(&r.trusted_proxies))
+    .bind(r.lat)
+    .bind(r.lon)
+    .bind(r.radius_m.map(i64::from))
+    .bind(r.id.0)
+    .execute(&state.db.pool)
+    .await?;
+    Ok(Json(r))
+}
+
+/// Checks and normalises settings (CIDRs written canonically).
+pub fn validate(mut r: Restaurant) -> ApiResult<Restaurant> {
+    r.name = r.name.trim().to_owned();
+    if r.name.is_empty() || r.name.chars().count() > 100 {
+        return Err(ApiError::invalid("name", "must be 1 to 100 characters"));
+    }
+    if !is_timezone_name(&r.timezone) {
+        return Err(ApiError::invalid("timezone", "must be an IANA zone name such as `Asia/Seoul` or `UTC`"));
+    }
+    if r.languages.is_empty() {
+        return Err(ApiError::invalid("languages", "needs at least one language"));
+    }
+    let langs = qrorder_shared::LocalizedText(r.languages.iter().map(|l| (l.clone(), l.clone())).collect());
+    if let Some(problem) = langs.problem(100) {
+        return Err(ApiError::invalid("languages", problem));
+    }
+    r.network_cidrs = parse_networks("network_cidrs", &r.network_cidrs)?.iter().map(IpNet::to_string).collect();
+    r.trusted_proxies =
+        parse_networks("trusted_proxies", &r.trusted_proxies)?.iter().map(IpNet::to_string).collect();
+    if let Some(lat) = r.lat.filter(|l| !(-90.0..=90.0).contains(l)) {
+        return Err(ApiError::invalid("lat", format!("{lat} is not a latitude (-90 to 90)")));
+    }
+    if let Some(lon) = r.lon.filter(|l| !(-180.0..=180.0).contains(l)) {
+        return Err(ApiError::invalid("lon", format!("{lon} is not a longitude (-180 to 180)")));
+    }
+    if let Some(radius) = r.radius_m.filter(|m| !(10..=50_000).contains(m)) {
+        return Err(ApiError::invalid("radius_m", format!("{radius} m is outside 10 to 50000 m")));
+    }
+    if r.location_policy.needs_gps() && (r.lat.is_none() || r.lon.is_none() || r.radius_m.is_none()) {
+        return Err(ApiError::invalid(
+            "location_policy",
+            format!("`{}` needs lat, lon and radius_m", r.location_policy.as_str()),
+        ));
+    }
+    if r.location_policy.needs_network() && r.network_cidrs.is_empty() {
+        return Err(ApiError::invalid(
+            "location_policy",
+            format!("`{}` needs at least one of network_cidrs", r.location_policy.as_str()),
+        ));
+    }
+    Ok(r)
+}
+
+/// `192.168.0.0/24`, `fd00::/8`, or a single address (`10.0.0.7` = /32).
+pub fn parse_networks(field: &str, values: &[String]) -> ApiResult<Vec<IpNet>> {
+    values
+        .iter()
+        .map(|v| {
+            let v = v.trim();
+            v.parse::<IpNet>()
+                .or_else(|_| v.parse::<IpAddr>().map(IpNet::from))
+                .map(|n| n.trunc())
+                .map_err(|_| ApiError::invalid(field, format!("`{v}` is not an IP network such as 192.168.0.0/24")))
+        })
+        .collect()
+}
+
+fn is_timezone_name(tz: &str) -> bool {
+    tz == "UTC"
+        || (tz.contains('/')
+            && tz.len() <= 64
+            && tz.split('/').all(|part| {
+                !part.is_empty()
+                    && part.starts_with(|c: char| c.is_ascii_uppercase())
+                    && part.chars().all(|c| c.is_ascii_alphanumeric() || "_-+".contains(c))
+            }))
+}
+
+pub async fn load(db: &Db, id: RestaurantId) -> ApiResult<Restaurant> {
+    let row = sqlx::query(
+        "SELECT id, name, currency, timezone, languages, location_policy, network_cidrs, \
+         trusted_proxies, lat, lon, radius_m FROM restaurants WHERE id = $1",
+    )
+    .bind(id.0)
+    .fetch_optional(&db.pool)
+    .await?
+    .ok_or_else(|| ApiError::not_found("restaurant"))?;
+    Ok(from_row(&row)?)
+}
+
+fn from_row(row: &AnyRow) -> Result<Restaurant, sqlx::Error> {
+    let decode_err = |column: &str, e: String| sqlx::Error::ColumnDecode { index: column.into(), source: e.into() };
+    let currency: String = row.try_get("currency")?;
+    let policy: String = row.try_get("location_policy")?;
+    Ok(Restaurant {
+        id: RestaurantId(row.try_get("id")?),
+        name: row.try_get("name")?,
+        currency: currency.parse::<Currency>().map_err(|e| decode_err("currency", e.to_string()))?,
+        timezone: row.try_get("timezone")?,
+        languages: from_json("languages", &row.try_get::<String, _>("languages")?)?,
+        location_policy: LocationPolicy::parse(&policy)
+            .ok_or_else(|| decode_err("location_policy", policy.clone()))?,
+        network_cidrs: from_json("network_cidrs", &row.try_get::<String, _>("network_cidrs")?)?,
+        trusted_proxies: from_json("trusted_proxies", &row.try_get::<String, _>("trusted_proxies")?)?,
+        lat: row.try_get("lat")?,
+        lon: row.try_get("lon")?,
+        radius_m: row.try_get::<Option<i64>, _>("radius_m")?.and_then(|m| u32::try_from(m).ok()),
+    })
+}
+
+/// Inserts a restaurant (settings validated first) and returns its id.
+pub async fn create(db: &Db, r: Restaurant) -> ApiResult<RestaurantId> {
+    let r = validate(r)?;
+    let id: i64 = sqlx::query(
+        "INSERT INTO restaurants (name, currency, timezone, languages, location_policy, network_cidrs, \
+         trusted_proxies, lat, lon, radius_m, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
+    )
+    .bind(&r.name)
+    .bind(r.currency.code())
+    .bind(&r.timezone)
+    .bind(to_json(&r.languages))
+    .bind(r.location_policy.as_str())
+    .bind(to_json(&r.network_cidrs))
+    .bind(to_json(&r.trusted_proxies))
+    .bind(r.lat)
+    .bind(r.lon)
+    .bind(r.radius_m.map(i64::from))
+    .bind(crate::db::now_ms())
+    .fetch_one(&db.pool)
+    .await?
+    .try_get("id")?;
+    Ok(RestaurantId(id))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn networks_accept_cidrs_and_bare_addresses_and_refuse_garbage() {
+        let nets = parse_networks("n", &["192.168.1.7/24".into(), "::1".into(), "10.0.0.1".into()]).expect("valid");
+        let shown: Vec<String> = nets.iter().map(ToString::to_string).collect();
+        assert_eq!(shown, ["192.168.1.0/24", "::1/128", "10.0.0.1/32"]);
+        assert!(parse_networks("n", &["192.168.1.300/24".into()]).is_err());
+        assert!(parse_networks("n", &["wifi".into()]).is_err());
+    }
+
+    #[test]
+    fn timezone_names_look_like_iana_names() {
+        assert!(is_timezone_name("Asia/Seoul"));
+        assert!(is_timezone_name("America/Argentina/Buenos_Aires"));
+        assert!(is_timezone_name("UTC"));
+        assert!(!is_timezone_name("seoul"));
+        assert!(!is_timezone_name("Asia/"));
+    }
+}
