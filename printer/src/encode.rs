@@ -65,7 +65,11 @@ pub fn encode_lines(lines: &[Line], options: &LayoutOptions) -> Result<Vec<u8>, 
         KoreanText::Raster => Protocol::default(),
     };
     let cols = u8::try_from(options.paper.columns()).unwrap_or(u8::MAX);
-    let mut p = EscPos::new(sink.clone(), protocol, Some(PrinterOptions::new(None, None, cols)));
+    let mut p = EscPos::new(
+        sink.clone(),
+        protocol,
+        Some(PrinterOptions::new(None, None, cols)),
+    );
     p.init()?;
     if options.korean == KoreanText::CodePage {
         // Korean character set and Kanji (double-byte) mode on.
@@ -115,7 +119,11 @@ pub fn encode_lines(lines: &[Line], options: &LayoutOptions) -> Result<Vec<u8>, 
     }
     p.print_cut()?;
     drop(p);
-    let bytes = sink.0.lock().map_err(|_| EncodeError("poisoned buffer".into()))?.clone();
+    let bytes = sink
+        .0
+        .lock()
+        .map_err(|_| EncodeError("poisoned buffer".into()))?
+        .clone();
     Ok(bytes)
 }
 

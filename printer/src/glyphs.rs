@@ -73,7 +73,15 @@ pub fn glyph_columns(c: char) -> Option<u32> {
 
 /// Draw `c` with its top-left corner at `(x, y)`, magnified `wmul`×`hmul`
 /// over the 12×24 cell. Returns the dots it advanced.
-pub fn draw_char(bitmap: &mut Bitmap, x: u32, y: u32, c: char, wmul: u32, hmul: u32, bold: bool) -> u32 {
+pub fn draw_char(
+    bitmap: &mut Bitmap,
+    x: u32,
+    y: u32,
+    c: char,
+    wmul: u32,
+    hmul: u32,
+    bold: bool,
+) -> u32 {
     let glyph = unifont::get_glyph(c).or_else(|| unifont::get_glyph('?'));
     let Some(glyph) = glyph else {
         return CELL_WIDTH * wmul;

@@ -18,7 +18,12 @@ pub struct Ticket {
 }
 
 impl Ticket {
-    pub fn new(order: OrderPayload, station: impl Into<String>, device: impl Into<String>, reprint: bool) -> Self {
+    pub fn new(
+        order: OrderPayload,
+        station: impl Into<String>,
+        device: impl Into<String>,
+        reprint: bool,
+    ) -> Self {
         Self {
             order,
             station: station.into(),
@@ -253,7 +258,10 @@ pub fn layout(ticket: &Ticket, options: &LayoutOptions) -> Vec<Line> {
         let indent = text_columns(&prefix);
         let name = fit(item.name.get(lang).unwrap_or("?"));
         for text in wrap(&format!("{prefix}{name}"), cols, indent.min(cols / 2)) {
-            out.push(Line { text, style: item_style });
+            out.push(Line {
+                text,
+                style: item_style,
+            });
         }
         for option in &item.options {
             let text = format!(
@@ -283,7 +291,11 @@ pub fn layout(ticket: &Ticket, options: &LayoutOptions) -> Vec<Line> {
     }
     out.push(rule(cols));
     out.push(Line {
-        text: two_columns(&format!("{count} item(s)"), &format!("order {}", order.order_id), cols),
+        text: two_columns(
+            &format!("{count} item(s)"),
+            &format!("order {}", order.order_id),
+            cols,
+        ),
         style: Style::NORMAL,
     });
     for text in wrap(&format!("device {}", fit(&ticket.device)), cols, 0) {
@@ -374,7 +386,11 @@ pub fn local_time(unix_ms: i64, utc_offset_minutes: i32) -> String {
     let days = secs.div_euclid(86_400);
     let rem = secs.rem_euclid(86_400);
     let (y, m, d) = civil_from_days(days);
-    format!("{y:04}-{m:02}-{d:02} {:02}:{:02}", rem / 3600, rem % 3600 / 60)
+    format!(
+        "{y:04}-{m:02}-{d:02} {:02}:{:02}",
+        rem / 3600,
+        rem % 3600 / 60
+    )
 }
 
 /// Howard Hinnant's days-to-civil algorithm.
@@ -404,7 +420,10 @@ mod tests {
 
     #[test]
     fn wrap_breaks_at_words_and_indents_continuations() {
-        assert_eq!(wrap("2 x Spicy pork bulgogi", 12, 4), vec!["2 x Spicy", "    pork", "    bulgogi"]);
+        assert_eq!(
+            wrap("2 x Spicy pork bulgogi", 12, 4),
+            vec!["2 x Spicy", "    pork", "    bulgogi"]
+        );
         assert_eq!(wrap("abcdefghij", 4, 0), vec!["abcd", "efgh", "ij"]);
         assert_eq!(wrap("비빔밥비빔밥", 5, 0), vec!["비빔", "밥비", "빔밥"]);
     }
