@@ -8,12 +8,12 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
+use axum::Router;
 use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
 use axum::http::StatusCode;
 use axum::middleware::{self, Next};
 use axum::response::Response;
 use axum::routing::get;
-use axum::Router;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use tokio::net::TcpListener;
 use tower_http::services::ServeDir;
@@ -50,7 +50,13 @@ impl AppState {
     pub fn new(config: Config, db: Db) -> anyhow::Result<Self> {
         let redis = Redis::new(&config.redis_url)?;
         let keys = Keys::new(&config.redis_prefix);
-        Ok(Self(Arc::new(Inner { config, db, redis, keys, metrics: Metrics::new() })))
+        Ok(Self(Arc::new(Inner {
+            config,
+            db,
+            redis,
+            keys,
+            metrics: Metrics::new(),
+        })))
     }
 
     pub fn public_base_url(&self) -> String {
@@ -67,8 +73,12 @@ pub struct Redis {
 
 impl Redis {
     pub fn new(url: &str) -> anyhow::Result<Self> {
-        let client = redis::Client::open(url).with_context(|| format!("invalid Redis URL `{url}`"))?;
-        Ok(Self { client, manager: tokio::sync::Mutex::new(None) })
+        let client =
+            redis::Client::open(url).with_context(|| format!("invalid Redis URL `{url}`"))?;
+        Ok(Self {
+            client,
+            manager: tokio::sync::Mutex::new(None),
+        })
     }
 
     pub async fn conn(&self) -> redis::RedisResult<ConnectionManager> {
@@ -85,7 +95,9 @@ impl Redis {
             ConnectionManager::new_with_config(self.client.clone(), config),
         )
         .await
-        .map_err(|_| redis::RedisError::from(std::io::Error::from(std::io::ErrorKind::TimedOut)))??;
+        .map_err(|_| {
+            redis::RedisError::from(std::io::Error::from(std::io::ErrorKind::TimedOut))
+        })??;
         *manager = Some(m.clone());
         Ok(m)
     }
@@ -130,7 +142,10 @@ pub fn router(state: AppState, roles: Roles) -> Router {
 
     let mut app = Router::new()
         .merge(api)
-        .route("/api/v1/openapi.json", get(move || async move { axum::Json(openapi.as_ref().clone()) }))
+        .route(
+            "/api/v1/openapi.json",
+            get(move || async move { axum::Json(openapi.as_ref().clone()) }),
+        )
         .merge(crate::ops::router());
     if roles.client_api {
         // Uploaded menu images, shown on the diners' page.
@@ -138,9 +153,16 @@ pub fn router(state: AppState, roles: Roles) -> Router {
     }
     app.fallback(|| async { ApiError::not_found("route") })
         .method_not_allowed_fallback(|| async {
-            ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", "this method is not allowed here")
+            ApiError::new(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "method_not_allowed",
+                "this method is not allowed here",
+            )
         })
-        .layer(middleware::from_fn_with_state(state.clone(), record_metrics))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            record_metrics,
+        ))
         .layer(DefaultBodyLimit::max(state.config.body_limit_bytes))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
@@ -154,9 +176,17 @@ async fn record_metrics(State(state): State<AppState>, request: Request, next: N
         .get::<MatchedPath>()
         .map_or_else(|| "unmatched".to_owned(), |p| p.as_str().to_owned());
     let response = next.run(request).await;
-    let labels = RequestLabels { method, route, status: response.status().as_u16() };
+    let labels = RequestLabels {
+        method,
+        route,
+        status: response.status().as_u16(),
+    };
     state.metrics.requests.get_or_create(&labels).inc();
-    state.metrics.request_seconds.get_or_create(&labels).observe(started.elapsed().as_secs_f64());
+    state
+        .metrics
+        .request_seconds
+        .get_or_create(&labels)
+        .observe(started.elapsed().as_secs_f64());
     response
 }
 
@@ -172,24 +202,36 @@ impl Application {
     pub async fn build(config: Config, roles: Roles) -> anyhow::Result<Self> {
         let db = Db::connect(&config.database_url).await?;
         db.migrate().await?;
-        std::fs::create_dir_all(&config.media_dir)
-            .with_context(|| format!("cannot create media folder {}", config.media_dir.display()))?;
+        std::fs::create_dir_all(&config.media_dir).with_context(|| {
+            format!("cannot create media folder {}", config.media_dir.display())
+        })?;
         let listener = TcpListener::bind(config.listen)
             .await
             .with_context(|| format!("cannot listen on {}", config.listen))?;
         let local_addr = listener.local_addr()?;
         let state = AppState::new(config, db)?;
-        Ok(Self { state, local_addr, listener, roles })
+        Ok(Self {
+            state,
+            local_addr,
+            listener,
+            roles,
+        })
     }
 
     /// Serves until `shutdown` resolves, then finishes in-flight requests.
-    pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
+    pub async fn run_until(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
         let app = router(self.state.clone(), self.roles);
         tracing::info!(addr = %self.local_addr, roles = ?self.roles, "serving");
-        axum::serve(self.listener, app.into_make_service_with_connect_info::<SocketAddr>())
-            .with_graceful_shutdown(shutdown)
-            .await
-            .context("server failed")?;
+        axum::serve(
+            self.listener,
+            app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown)
+        .await
+        .context("server failed")?;
         self.state.db.pool.close().await;
         tracing::info!("stopped");
         Ok(())

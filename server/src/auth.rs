@@ -4,8 +4,8 @@
 
 use std::net::SocketAddr;
 
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use axum::extract::{ConnectInfo, FromRequestParts, State};
 use axum::http::request::Parts;
 use axum::http::{StatusCode, header};
@@ -23,7 +23,9 @@ use crate::error::{ApiError, ApiResult};
 use crate::extract::Json;
 
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(login)).routes(routes!(logout))
+    OpenApiRouter::new()
+        .routes(routes!(login))
+        .routes(routes!(logout))
 }
 
 /// Who is calling, resolved from the bearer token. Every admin query is
@@ -61,18 +63,23 @@ const DEVICE_PREFIX: &str = "qro_d_";
 impl FromRequestParts<AppState> for Caller {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        let header = parts
-            .headers
-            .get(header::AUTHORIZATION)
-            .ok_or_else(|| ApiError::unauthorized("log in and send `Authorization: Bearer <token>`"))?;
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let header = parts.headers.get(header::AUTHORIZATION).ok_or_else(|| {
+            ApiError::unauthorized("log in and send `Authorization: Bearer <token>`")
+        })?;
         let token = header
             .to_str()
             .ok()
             .and_then(|h| h.strip_prefix("Bearer "))
             .map(str::trim)
-            .ok_or_else(|| ApiError::unauthorized("the Authorization header must be `Bearer <token>`"))?;
-        let invalid = || ApiError::unauthorized("the token is unknown, expired or revoked; log in again");
+            .ok_or_else(|| {
+                ApiError::unauthorized("the Authorization header must be `Bearer <token>`")
+            })?;
+        let invalid =
+            || ApiError::unauthorized("the token is unknown, expired or revoked; log in again");
         let hash = token_hash(token);
         if token.starts_with(SESSION_PREFIX) {
             let row = sqlx::query(
@@ -95,11 +102,13 @@ impl FromRequestParts<AppState> for Caller {
                 device_id: None,
             })
         } else if token.starts_with(DEVICE_PREFIX) {
-            let row = sqlx::query("SELECT id, restaurant_id FROM devices WHERE token_hash = $1 AND revoked = 0")
-                .bind(&hash)
-                .fetch_optional(&state.db.pool)
-                .await?
-                .ok_or_else(invalid)?;
+            let row = sqlx::query(
+                "SELECT id, restaurant_id FROM devices WHERE token_hash = $1 AND revoked = 0",
+            )
+            .bind(&hash)
+            .fetch_optional(&state.db.pool)
+            .await?
+            .ok_or_else(invalid)?;
             Ok(Caller {
                 restaurant_id: RestaurantId(row.try_get("restaurant_id")?),
                 role: Role::Device,
@@ -116,7 +125,11 @@ impl FromRequestParts<AppState> for Caller {
 pub fn new_token(device: bool) -> String {
     let mut bytes = [0u8; 32];
     rand::rng().fill_bytes(&mut bytes);
-    let prefix = if device { DEVICE_PREFIX } else { SESSION_PREFIX };
+    let prefix = if device {
+        DEVICE_PREFIX
+    } else {
+        SESSION_PREFIX
+    };
     format!("{prefix}{}", hex::encode(bytes))
 }
 
@@ -155,8 +168,11 @@ async fn verify_password(password: String, hash: Option<String>) -> bool {
     tokio::task::spawn_blocking(move || {
         let known = hash.is_some();
         let hash = hash.unwrap_or_else(|| dummy_hash().to_owned());
-        let ok = PasswordHash::new(&hash)
-            .is_ok_and(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok());
+        let ok = PasswordHash::new(&hash).is_ok_and(|h| {
+            Argon2::default()
+                .verify_password(password.as_bytes(), &h)
+                .is_ok()
+        });
         known && ok
     })
     .await
@@ -190,10 +206,11 @@ async fn login(
     let email = req.email.trim().to_lowercase();
     check_login_rate(&state, &email, &peer).await?;
 
-    let row = sqlx::query("SELECT id, restaurant_id, role, password_hash FROM users WHERE email = $1")
-        .bind(&email)
-        .fetch_optional(&state.db.pool)
-        .await?;
+    let row =
+        sqlx::query("SELECT id, restaurant_id, role, password_hash FROM users WHERE email = $1")
+            .bind(&email)
+            .fetch_optional(&state.db.pool)
+            .await?;
     let hash = match &row {
         Some(r) => Some(r.try_get::<String, _>("password_hash")?),
         None => None,
@@ -205,7 +222,8 @@ async fn login(
     };
 
     let token = new_token(false);
-    let expires_at = now_ms() + i64::try_from(state.config.session_ttl_secs).unwrap_or(i64::MAX / 2) * 1000;
+    let expires_at =
+        now_ms() + i64::try_from(state.config.session_ttl_secs).unwrap_or(i64::MAX / 2) * 1000;
     let user_id: i64 = row.try_get("id")?;
     sqlx::query("INSERT INTO sessions (token_hash, user_id, expires_at) VALUES ($1, $2, $3)")
         .bind(token_hash(&token))
@@ -219,7 +237,11 @@ async fn login(
         .bind(now_ms())
         .execute(&state.db.pool)
         .await?;
-    let role = if row.try_get::<String, _>("role")? == "owner" { Role::Owner } else { Role::Staff };
+    let role = if row.try_get::<String, _>("role")? == "owner" {
+        Role::Owner
+    } else {
+        Role::Staff
+    };
     Ok(Json(LoginResponse {
         token,
         role,
@@ -231,9 +253,15 @@ async fn login(
 /// End the session of the token sent.
 #[utoipa::path(post, path = "/logout", tag = "auth", security(("bearer" = [])),
     responses((status = 204), (status = 401, body = qrorder_shared::ErrorBody)))]
-async fn logout(State(state): State<AppState>, caller: Caller, parts: axum::http::HeaderMap) -> ApiResult<StatusCode> {
+async fn logout(
+    State(state): State<AppState>,
+    caller: Caller,
+    parts: axum::http::HeaderMap,
+) -> ApiResult<StatusCode> {
     if caller.role == Role::Device {
-        return Err(ApiError::forbidden("device tokens are revoked through /devices, not logged out"));
+        return Err(ApiError::forbidden(
+            "device tokens are revoked through /devices, not logged out",
+        ));
     }
     if let Some(token) = parts
         .get(header::AUTHORIZATION)
@@ -260,7 +288,11 @@ async fn check_login_rate(state: &AppState, email: &str, peer: &SocketAddr) -> A
         redis::pipe()
             .atomic()
             .incr(&key, 1)
-            .cmd("EXPIRE").arg(&key).arg(window).arg("NX").ignore()
+            .cmd("EXPIRE")
+            .arg(&key)
+            .arg(window)
+            .arg("NX")
+            .ignore()
             .ttl(&key)
             .query_async(&mut conn)
             .await

@@ -12,7 +12,11 @@ use crate::db::Db;
 use crate::seed;
 
 #[derive(Debug, Parser)]
-#[command(name = "qrorder", version, about = "QR Order server: diners order from their table")]
+#[command(
+    name = "qrorder",
+    version,
+    about = "QR Order server: diners order from their table"
+)]
 struct Cli {
     /// TOML configuration file; `QRORDER__…` environment variables override it.
     #[arg(long, global = true, env = "QRORDER_CONFIG")]
@@ -100,14 +104,23 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
                 println!("{}", serde_json::to_string_pretty(&seeded)?);
             } else {
                 println!("Demo restaurant {} created.", seeded.restaurant_id);
-                println!("Owner login: {} / {}", seeded.owner.email, seeded.owner.password);
+                println!(
+                    "Owner login: {} / {}",
+                    seeded.owner.email, seeded.owner.password
+                );
                 for t in &seeded.tables {
                     println!("  {:<10} {}", t.name, t.url);
                 }
             }
             Ok(())
         }
-        Command::CreateOwner { email, password, restaurant_name, currency, timezone } => {
+        Command::CreateOwner {
+            email,
+            password,
+            restaurant_name,
+            currency,
+            timezone,
+        } => {
             let currency: Currency = currency.parse()?;
             let db = Db::connect(&config.database_url).await?;
             db.migrate().await?;
@@ -115,7 +128,8 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             let password = password.unwrap_or_else(seed::random_password);
             let restaurant = seed::local_restaurant(&restaurant_name, currency, &timezone, &["en"]);
             let id = seed::create_owner(&db, restaurant, &email, &password).await?;
-            let mut out = serde_json::json!({ "restaurant_id": id, "email": email.trim().to_lowercase() });
+            let mut out =
+                serde_json::json!({ "restaurant_id": id, "email": email.trim().to_lowercase() });
             if generated {
                 out["password"] = password.into();
             }

@@ -69,7 +69,11 @@ impl Config {
     pub fn load(file: Option<&Path>) -> anyhow::Result<Self> {
         let mut figment = Figment::from(Serialized::defaults(Config::default()));
         if let Some(file) = file {
-            anyhow::ensure!(file.exists(), "config file {} does not exist", file.display());
+            anyhow::ensure!(
+                file.exists(),
+                "config file {} does not exist",
+                file.display()
+            );
             figment = figment.merge(Toml::file(file));
         }
         figment
@@ -95,13 +99,21 @@ pub struct Roles {
 }
 
 impl Roles {
-    pub const ALL: Roles = Roles { client_api: true, admin_api: true, ws: true };
+    pub const ALL: Roles = Roles {
+        client_api: true,
+        admin_api: true,
+        ws: true,
+    };
 }
 
 impl FromStr for Roles {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let mut roles = Roles { client_api: false, admin_api: false, ws: false };
+        let mut roles = Roles {
+            client_api: false,
+            admin_api: false,
+            ws: false,
+        };
         for part in s.split(',').map(str::trim).filter(|p| !p.is_empty()) {
             match part {
                 "client-api" => roles.client_api = true,
@@ -115,7 +127,13 @@ impl FromStr for Roles {
                 }
             }
         }
-        if roles == (Roles { client_api: false, admin_api: false, ws: false }) {
+        if roles
+            == (Roles {
+                client_api: false,
+                admin_api: false,
+                ws: false,
+            })
+        {
             return Err("no role given: expected any of client-api, admin-api, ws".into());
         }
         Ok(roles)

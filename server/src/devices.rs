@@ -27,16 +27,25 @@ const MANAGE: &str = "manage devices";
 /// Station names become Redis consumer-group names: keep them simple.
 pub fn validate_station(station: &str) -> ApiResult<String> {
     let s = station.trim();
-    if (1..=32).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_') {
+    if (1..=32).contains(&s.len())
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
+    {
         Ok(s.to_owned())
     } else {
-        Err(ApiError::invalid("station", "must be 1 to 32 of a-z, 0-9, `-` and `_` (e.g. `kitchen`, `bar`)"))
+        Err(ApiError::invalid(
+            "station",
+            "must be 1 to 32 of a-z, 0-9, `-` and `_` (e.g. `kitchen`, `bar`)",
+        ))
     }
 }
 
 #[utoipa::path(get, path = "/devices", tag = "devices", security(("bearer" = [])),
     responses((status = 200, body = Vec<Device>), (status = 403, body = qrorder_shared::ErrorBody)))]
-async fn list_devices(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<Vec<Device>>> {
+async fn list_devices(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> ApiResult<Json<Vec<Device>>> {
     caller.require_people(MANAGE)?;
     let rows = sqlx::query(
         "SELECT id, name, station, revoked, created_at FROM devices WHERE restaurant_id = $1 ORDER BY id",
@@ -76,14 +85,26 @@ async fn register_device(
     .fetch_one(&state.db.pool)
     .await?
     .try_get("id")?;
-    Ok((StatusCode::CREATED, Json(DeviceCreated { id: DeviceId(id), name, station, token })))
+    Ok((
+        StatusCode::CREATED,
+        Json(DeviceCreated {
+            id: DeviceId(id),
+            name,
+            station,
+            token,
+        }),
+    ))
 }
 
 /// Revoke a device: its token stops working at once.
 #[utoipa::path(post, path = "/devices/{id}/revoke", tag = "devices", security(("bearer" = [])),
     params(("id" = i64, Path, description = "device id")),
     responses((status = 200, body = Device), (status = 404, body = qrorder_shared::ErrorBody)))]
-async fn revoke_device(State(state): State<AppState>, caller: Caller, Path(id): Path<i64>) -> ApiResult<Json<Device>> {
+async fn revoke_device(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<Device>> {
     caller.require_people(MANAGE)?;
     let row = sqlx::query(
         "UPDATE devices SET revoked = 1 WHERE id = $1 AND restaurant_id = $2 \

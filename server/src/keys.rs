@@ -10,7 +10,9 @@ pub struct Keys {
 
 impl Keys {
     pub fn new(prefix: &str) -> Self {
-        Self { prefix: prefix.to_owned() }
+        Self {
+            prefix: prefix.to_owned(),
+        }
     }
 
     /// Counter of login attempts for one email from one client address.
@@ -26,6 +28,9 @@ mod tests {
     #[test]
     fn login_key_ignores_email_case_and_carries_the_prefix() {
         let k = Keys::new("t1");
-        assert_eq!(k.login_attempts("A@B.c", "127.0.0.1"), "t1:login:a@b.c:127.0.0.1");
+        assert_eq!(
+            k.login_attempts("A@B.c", "127.0.0.1"),
+            "t1:login:a@b.c:127.0.0.1"
+        );
     }
 }

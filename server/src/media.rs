@@ -53,11 +53,17 @@ pub async fn store(dir: &Path, sub: &str, bytes: &[u8], ext: &str) -> ApiResult<
     rand::rng().fill_bytes(&mut name);
     let relative = format!("{sub}/{}.{ext}", hex::encode(name));
     let folder = dir.join(sub);
-    tokio::fs::create_dir_all(&folder).await.map_err(ApiError::internal)?;
+    tokio::fs::create_dir_all(&folder)
+        .await
+        .map_err(ApiError::internal)?;
     // Write then rename, so a half-written file is never served.
     let tmp = dir.join(format!("{relative}.part"));
-    tokio::fs::write(&tmp, bytes).await.map_err(ApiError::internal)?;
-    tokio::fs::rename(&tmp, dir.join(&relative)).await.map_err(ApiError::internal)?;
+    tokio::fs::write(&tmp, bytes)
+        .await
+        .map_err(ApiError::internal)?;
+    tokio::fs::rename(&tmp, dir.join(&relative))
+        .await
+        .map_err(ApiError::internal)?;
     Ok(relative)
 }
 

@@ -25,7 +25,10 @@ pub fn router() -> OpenApiRouter<AppState> {
 /// The caller's restaurant.
 #[utoipa::path(get, path = "/restaurant", tag = "restaurant", security(("bearer" = [])),
     responses((status = 200, body = Restaurant), (status = 401, body = qrorder_shared::ErrorBody)))]
-async fn get_restaurant(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<Restaurant>> {
+async fn get_restaurant(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> ApiResult<Json<Restaurant>> {
     Ok(Json(load(&state.db, caller.restaurant_id).await?))
 }
 
@@ -96,37 +99,65 @@ pub fn validate(mut r: Restaurant) -> ApiResult<Restaurant> {
         return Err(ApiError::invalid("name", "must be 1 to 100 characters"));
     }
     if !is_timezone_name(&r.timezone) {
-        return Err(ApiError::invalid("timezone", "must be an IANA zone name such as `Asia/Seoul` or `UTC`"));
+        return Err(ApiError::invalid(
+            "timezone",
+            "must be an IANA zone name such as `Asia/Seoul` or `UTC`",
+        ));
     }
     if r.languages.is_empty() {
-        return Err(ApiError::invalid("languages", "needs at least one language"));
+        return Err(ApiError::invalid(
+            "languages",
+            "needs at least one language",
+        ));
     }
-    let langs = qrorder_shared::LocalizedText(r.languages.iter().map(|l| (l.clone(), l.clone())).collect());
+    let langs =
+        qrorder_shared::LocalizedText(r.languages.iter().map(|l| (l.clone(), l.clone())).collect());
     if let Some(problem) = langs.problem(100) {
         return Err(ApiError::invalid("languages", problem));
     }
-    r.network_cidrs = parse_networks("network_cidrs", &r.network_cidrs)?.iter().map(IpNet::to_string).collect();
-    r.trusted_proxies =
-        parse_networks("trusted_proxies", &r.trusted_proxies)?.iter().map(IpNet::to_string).collect();
+    r.network_cidrs = parse_networks("network_cidrs", &r.network_cidrs)?
+        .iter()
+        .map(IpNet::to_string)
+        .collect();
+    r.trusted_proxies = parse_networks("trusted_proxies", &r.trusted_proxies)?
+        .iter()
+        .map(IpNet::to_string)
+        .collect();
     if let Some(lat) = r.lat.filter(|l| !(-90.0..=90.0).contains(l)) {
-        return Err(ApiError::invalid("lat", format!("{lat} is not a latitude (-90 to 90)")));
+        return Err(ApiError::invalid(
+            "lat",
+            format!("{lat} is not a latitude (-90 to 90)"),
+        ));
     }
     if let Some(lon) = r.lon.filter(|l| !(-180.0..=180.0).contains(l)) {
-        return Err(ApiError::invalid("lon", format!("{lon} is not a longitude (-180 to 180)")));
+        return Err(ApiError::invalid(
+            "lon",
+            format!("{lon} is not a longitude (-180 to 180)"),
+        ));
     }
     if let Some(radius) = r.radius_m.filter(|m| !(10..=50_000).contains(m)) {
-        return Err(ApiError::invalid("radius_m", format!("{radius} m is outside 10 to 50000 m")));
+        return Err(ApiError::invalid(
+            "radius_m",
+            format!("{radius} m is outside 10 to 50000 m"),
+        ));
     }
-    if r.location_policy.needs_gps() && (r.lat.is_none() || r.lon.is_none() || r.radius_m.is_none()) {
+    if r.location_policy.needs_gps() && (r.lat.is_none() || r.lon.is_none() || r.radius_m.is_none())
+    {
         return Err(ApiError::invalid(
             "location_policy",
-            format!("`{}` needs lat, lon and radius_m", r.location_policy.as_str()),
+            format!(
+                "`{}` needs lat, lon and radius_m",
+                r.location_policy.as_str()
+            ),
         ));
     }
     if r.location_policy.needs_network() && r.network_cidrs.is_empty() {
         return Err(ApiError::invalid(
             "location_policy",
-            format!("`{}` needs at least one of network_cidrs", r.location_policy.as_str()),
+            format!(
+                "`{}` needs at least one of network_cidrs",
+                r.location_policy.as_str()
+            ),
         ));
     }
     Ok(r)
@@ -141,7 +172,12 @@ pub fn parse_networks(field: &str, values: &[String]) -> ApiResult<Vec<IpNet>> {
             v.parse::<IpNet>()
                 .or_else(|_| v.parse::<IpAddr>().map(IpNet::from))
                 .map(|n| n.trunc())
-                .map_err(|_| ApiError::invalid(field, format!("`{v}` is not an IP network such as 192.168.0.0/24")))
+                .map_err(|_| {
+                    ApiError::invalid(
+                        field,
+                        format!("`{v}` is not an IP network such as 192.168.0.0/24"),
+                    )
+                })
         })
         .collect()
 }
@@ -153,7 +189,9 @@ fn is_timezone_name(tz: &str) -> bool {
             && tz.split('/').all(|part| {
                 !part.is_empty()
                     && part.starts_with(|c: char| c.is_ascii_uppercase())
-                    && part.chars().all(|c| c.is_ascii_alphanumeric() || "_-+".contains(c))
+                    && part
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || "_-+".contains(c))
             }))
 }
 
@@ -170,22 +208,32 @@ pub async fn load(db: &Db, id: RestaurantId) -> ApiResult<Restaurant> {
 }
 
 fn from_row(row: &AnyRow) -> Result<Restaurant, sqlx::Error> {
-    let decode_err = |column: &str, e: String| sqlx::Error::ColumnDecode { index: column.into(), source: e.into() };
+    let decode_err = |column: &str, e: String| sqlx::Error::ColumnDecode {
+        index: column.into(),
+        source: e.into(),
+    };
     let currency: String = row.try_get("currency")?;
     let policy: String = row.try_get("location_policy")?;
     Ok(Restaurant {
         id: RestaurantId(row.try_get("id")?),
         name: row.try_get("name")?,
-        currency: currency.parse::<Currency>().map_err(|e| decode_err("currency", e.to_string()))?,
+        currency: currency
+            .parse::<Currency>()
+            .map_err(|e| decode_err("currency", e.to_string()))?,
         timezone: row.try_get("timezone")?,
         languages: from_json("languages", &row.try_get::<String, _>("languages")?)?,
         location_policy: LocationPolicy::parse(&policy)
             .ok_or_else(|| decode_err("location_policy", policy.clone()))?,
         network_cidrs: from_json("network_cidrs", &row.try_get::<String, _>("network_cidrs")?)?,
-        trusted_proxies: from_json("trusted_proxies", &row.try_get::<String, _>("trusted_proxies")?)?,
+        trusted_proxies: from_json(
+            "trusted_proxies",
+            &row.try_get::<String, _>("trusted_proxies")?,
+        )?,
         lat: row.try_get("lat")?,
         lon: row.try_get("lon")?,
-        radius_m: row.try_get::<Option<i64>, _>("radius_m")?.and_then(|m| u32::try_from(m).ok()),
+        radius_m: row
+            .try_get::<Option<i64>, _>("radius_m")?
+            .and_then(|m| u32::try_from(m).ok()),
     })
 }
 
@@ -220,7 +268,11 @@ mod tests {
 
     #[test]
     fn networks_accept_cidrs_and_bare_addresses_and_refuse_garbage() {
-        let nets = parse_networks("n", &["192.168.1.7/24".into(), "::1".into(), "10.0.0.1".into()]).expect("valid");
+        let nets = parse_networks(
+            "n",
+            &["192.168.1.7/24".into(), "::1".into(), "10.0.0.1".into()],
+        )
+        .expect("valid");
         let shown: Vec<String> = nets.iter().map(ToString::to_string).collect();
         assert_eq!(shown, ["192.168.1.0/24", "::1/128", "10.0.0.1/32"]);
         assert!(parse_networks("n", &["192.168.1.300/24".into()]).is_err());

@@ -15,7 +15,9 @@ use crate::config::LogFormat;
 pub fn init_logs(format: LogFormat) {
     let filter = EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,tower_http=info"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
     // A second call (tests) fails harmlessly.
     let _ = match format {
         LogFormat::Json => builder.json().try_init(),
@@ -50,9 +52,22 @@ impl Metrics {
         });
         let logins_refused = Counter::default();
         registry.register("http_requests", "HTTP requests answered", requests.clone());
-        registry.register("http_request_duration_seconds", "HTTP request latency", request_seconds.clone());
-        registry.register("logins_refused", "Logins refused (bad password or rate limit)", logins_refused.clone());
-        Self { registry: Mutex::new(registry), requests, request_seconds, logins_refused }
+        registry.register(
+            "http_request_duration_seconds",
+            "HTTP request latency",
+            request_seconds.clone(),
+        );
+        registry.register(
+            "logins_refused",
+            "Logins refused (bad password or rate limit)",
+            logins_refused.clone(),
+        );
+        Self {
+            registry: Mutex::new(registry),
+            requests,
+            request_seconds,
+            logins_refused,
+        }
     }
 
     pub fn render(&self) -> String {

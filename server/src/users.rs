@@ -28,10 +28,11 @@ const MANAGE: &str = "manage users";
     responses((status = 200, body = Vec<User>), (status = 403, body = qrorder_shared::ErrorBody)))]
 async fn list_users(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<Vec<User>>> {
     caller.require(&[Role::Owner], MANAGE)?;
-    let rows = sqlx::query("SELECT id, email, name, role FROM users WHERE restaurant_id = $1 ORDER BY id")
-        .bind(caller.restaurant_id.0)
-        .fetch_all(&state.db.pool)
-        .await?;
+    let rows =
+        sqlx::query("SELECT id, email, name, role FROM users WHERE restaurant_id = $1 ORDER BY id")
+            .bind(caller.restaurant_id.0)
+            .fetch_all(&state.db.pool)
+            .await?;
     Ok(Json(rows.iter().map(from_row).collect::<Result<_, _>>()?))
 }
 
@@ -89,7 +90,10 @@ async fn patch_user(
             .execute(&mut *tx)
             .await?;
         // A new password ends the sessions that knew the old one.
-        sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(user.id.0).execute(&mut *tx).await?;
+        sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+            .bind(user.id.0)
+            .execute(&mut *tx)
+            .await?;
     }
     tx.commit().await?;
     Ok(Json(user))
@@ -99,15 +103,25 @@ async fn patch_user(
 #[utoipa::path(delete, path = "/users/{id}", tag = "users", security(("bearer" = [])),
     params(("id" = i64, Path, description = "user id")),
     responses((status = 204), (status = 404, body = qrorder_shared::ErrorBody), (status = 409, body = qrorder_shared::ErrorBody)))]
-async fn delete_user(State(state): State<AppState>, caller: Caller, Path(id): Path<i64>) -> ApiResult<StatusCode> {
+async fn delete_user(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+) -> ApiResult<StatusCode> {
     caller.require(&[Role::Owner], MANAGE)?;
     let user = load(&state.db, caller.restaurant_id, UserId(id)).await?;
     if user.role == Role::Owner {
         ensure_another_owner(&state.db, caller.restaurant_id, user.id).await?;
     }
     let mut tx = state.db.pool.begin().await?;
-    sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(id).execute(&mut *tx).await?;
-    sqlx::query("DELETE FROM users WHERE id = $1").bind(id).execute(&mut *tx).await?;
+    sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("DELETE FROM users WHERE id = $1")
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
     tx.commit().await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -122,7 +136,10 @@ async fn ensure_another_owner(db: &Db, restaurant: RestaurantId, except: UserId)
     .await?
     .try_get("n")?;
     if others == 0 {
-        return Err(ApiError::conflict("last_owner", "a restaurant needs at least one owner"));
+        return Err(ApiError::conflict(
+            "last_owner",
+            "a restaurant needs at least one owner",
+        ));
     }
     Ok(())
 }
@@ -152,22 +169,31 @@ pub async fn create(db: &Db, restaurant: RestaurantId, new: NewUser) -> ApiResul
     .await
     .map_err(|e| {
         if is_unique_violation(&e) {
-            ApiError::conflict("email_taken", format!("an account with {email} already exists"))
+            ApiError::conflict(
+                "email_taken",
+                format!("an account with {email} already exists"),
+            )
         } else {
             e.into()
         }
     })?
     .try_get("id")?;
-    Ok(User { id: UserId(id), email, name, role: new.role })
+    Ok(User {
+        id: UserId(id),
+        email,
+        name,
+        role: new.role,
+    })
 }
 
 async fn load(db: &Db, restaurant: RestaurantId, id: UserId) -> ApiResult<User> {
-    let row = sqlx::query("SELECT id, email, name, role FROM users WHERE id = $1 AND restaurant_id = $2")
-        .bind(id.0)
-        .bind(restaurant.0)
-        .fetch_optional(&db.pool)
-        .await?
-        .ok_or_else(|| ApiError::not_found("user"))?;
+    let row =
+        sqlx::query("SELECT id, email, name, role FROM users WHERE id = $1 AND restaurant_id = $2")
+            .bind(id.0)
+            .bind(restaurant.0)
+            .fetch_optional(&db.pool)
+            .await?
+            .ok_or_else(|| ApiError::not_found("user"))?;
     Ok(from_row(&row)?)
 }
 
@@ -176,7 +202,11 @@ fn from_row(row: &AnyRow) -> Result<User, sqlx::Error> {
         id: UserId(row.try_get("id")?),
         email: row.try_get("email")?,
         name: row.try_get("name")?,
-        role: if row.try_get::<String, _>("role")? == "owner" { Role::Owner } else { Role::Staff },
+        role: if row.try_get::<String, _>("role")? == "owner" {
+            Role::Owner
+        } else {
+            Role::Staff
+        },
     })
 }
 
@@ -192,6 +222,9 @@ fn is_email(s: &str) -> bool {
     s.len() <= 254
         && !s.contains(char::is_whitespace)
         && s.split_once('@').is_some_and(|(local, domain)| {
-            !local.is_empty() && domain.contains('.') && !domain.starts_with('.') && !domain.ends_with('.')
+            !local.is_empty()
+                && domain.contains('.')
+                && !domain.starts_with('.')
+                && !domain.ends_with('.')
         })
 }

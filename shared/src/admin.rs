@@ -66,9 +66,14 @@ impl LocationPolicy {
     }
 
     pub fn parse(s: &str) -> Option<Self> {
-        [Self::Network, Self::Gps, Self::NetworkOrGps, Self::NetworkAndGps]
-            .into_iter()
-            .find(|p| p.as_str() == s)
+        [
+            Self::Network,
+            Self::Gps,
+            Self::NetworkOrGps,
+            Self::NetworkAndGps,
+        ]
+        .into_iter()
+        .find(|p| p.as_str() == s)
     }
 
     pub fn needs_network(&self) -> bool {

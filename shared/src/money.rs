@@ -15,11 +15,33 @@ pub struct Currency([u8; 3]);
 
 /// Currencies and the number of decimal digits of their minor unit.
 const CURRENCIES: &[(&str, u32)] = &[
-    ("AUD", 2), ("CAD", 2), ("CHF", 2), ("CNY", 2), ("CZK", 2), ("DKK", 2),
-    ("EUR", 2), ("GBP", 2), ("HKD", 2), ("HUF", 2), ("IDR", 2), ("INR", 2),
-    ("JPY", 0), ("KRW", 0), ("MXN", 2), ("MYR", 2), ("NOK", 2), ("NZD", 2),
-    ("PHP", 2), ("PLN", 2), ("SEK", 2), ("SGD", 2), ("THB", 2), ("TWD", 2),
-    ("USD", 2), ("VND", 0), ("ZAR", 2),
+    ("AUD", 2),
+    ("CAD", 2),
+    ("CHF", 2),
+    ("CNY", 2),
+    ("CZK", 2),
+    ("DKK", 2),
+    ("EUR", 2),
+    ("GBP", 2),
+    ("HKD", 2),
+    ("HUF", 2),
+    ("IDR", 2),
+    ("INR", 2),
+    ("JPY", 0),
+    ("KRW", 0),
+    ("MXN", 2),
+    ("MYR", 2),
+    ("NOK", 2),
+    ("NZD", 2),
+    ("PHP", 2),
+    ("PLN", 2),
+    ("SEK", 2),
+    ("SGD", 2),
+    ("THB", 2),
+    ("TWD", 2),
+    ("USD", 2),
+    ("VND", 0),
+    ("ZAR", 2),
 ];
 
 impl Currency {
@@ -90,7 +112,10 @@ pub struct Money {
 
 impl Money {
     pub fn new(amount_minor: i64, currency: Currency) -> Self {
-        Self { amount_minor, currency }
+        Self {
+            amount_minor,
+            currency,
+        }
     }
 }
 

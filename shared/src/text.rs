@@ -45,10 +45,14 @@ impl LocalizedText {
     pub fn problem_allow_empty(&self, max_chars: usize) -> Option<String> {
         for (lang, text) in &self.0 {
             if !is_language_code(lang) {
-                return Some(format!("`{lang}` is not a language code such as `en` or `ko`"));
+                return Some(format!(
+                    "`{lang}` is not a language code such as `en` or `ko`"
+                ));
             }
             if text.chars().count() > max_chars {
-                return Some(format!("the `{lang}` text is longer than {max_chars} characters"));
+                return Some(format!(
+                    "the `{lang}` text is longer than {max_chars} characters"
+                ));
             }
         }
         None
@@ -62,7 +66,9 @@ fn is_language_code(s: &str) -> bool {
     };
     (2..=3).contains(&lang.len())
         && lang.bytes().all(|b| b.is_ascii_lowercase())
-        && region.is_none_or(|r| (2..=3).contains(&r.len()) && r.bytes().all(|b| b.is_ascii_alphanumeric()))
+        && region.is_none_or(|r| {
+            (2..=3).contains(&r.len()) && r.bytes().all(|b| b.is_ascii_alphanumeric())
+        })
 }
 
 #[cfg(test)]
@@ -73,8 +79,16 @@ mod tests {
     fn blank_names_and_bad_language_codes_are_problems() {
         assert!(LocalizedText::default().problem(10).is_some());
         assert!(LocalizedText::new(&[("en", "  ")]).problem(10).is_some());
-        assert!(LocalizedText::new(&[("English", "Tea")]).problem(10).is_some());
-        assert!(LocalizedText::new(&[("en", "Tea"), ("ko", "차")]).problem(10).is_none());
+        assert!(
+            LocalizedText::new(&[("English", "Tea")])
+                .problem(10)
+                .is_some()
+        );
+        assert!(
+            LocalizedText::new(&[("en", "Tea"), ("ko", "차")])
+                .problem(10)
+                .is_none()
+        );
         assert!(LocalizedText::new(&[("zh-TW", "茶")]).problem(10).is_none());
         assert!(LocalizedText::new(&[("en", "Teapot")]).problem(3).is_some());
     }

@@ -26,7 +26,10 @@ const NAME_CHARS: usize = 100;
 
 #[utoipa::path(get, path = "/categories", tag = "menu", security(("bearer" = [])),
     responses((status = 200, body = Vec<Category>)))]
-async fn list_categories(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<Vec<Category>>> {
+async fn list_categories(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> ApiResult<Json<Vec<Category>>> {
     Ok(Json(list(&state.db, caller.restaurant_id).await?))
 }
 
@@ -74,7 +77,11 @@ async fn patch_category(
 #[utoipa::path(delete, path = "/categories/{id}", tag = "menu", security(("bearer" = [])),
     params(("id" = i64, Path, description = "category id")),
     responses((status = 204), (status = 404, body = qrorder_shared::ErrorBody), (status = 409, body = qrorder_shared::ErrorBody)))]
-async fn delete_category(State(state): State<AppState>, caller: Caller, Path(id): Path<i64>) -> ApiResult<StatusCode> {
+async fn delete_category(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+) -> ApiResult<StatusCode> {
     caller.require_people(EDIT)?;
     load(&state.db, caller.restaurant_id, CategoryId(id)).await?;
     let items: i64 = sqlx::query("SELECT COUNT(*) AS n FROM menu_items WHERE category_id = $1")
@@ -105,32 +112,41 @@ fn validate_name(name: LocalizedText) -> ApiResult<LocalizedText> {
 
 pub async fn create(db: &Db, restaurant: RestaurantId, new: NewCategory) -> ApiResult<Category> {
     let name = validate_name(new.name)?;
-    let id: i64 = sqlx::query("INSERT INTO categories (restaurant_id, names, sort) VALUES ($1, $2, $3) RETURNING id")
-        .bind(restaurant.0)
-        .bind(to_json(&name))
-        .bind(new.sort)
-        .fetch_one(&db.pool)
-        .await?
-        .try_get("id")?;
-    Ok(Category { id: CategoryId(id), name, sort: new.sort })
+    let id: i64 = sqlx::query(
+        "INSERT INTO categories (restaurant_id, names, sort) VALUES ($1, $2, $3) RETURNING id",
+    )
+    .bind(restaurant.0)
+    .bind(to_json(&name))
+    .bind(new.sort)
+    .fetch_one(&db.pool)
+    .await?
+    .try_get("id")?;
+    Ok(Category {
+        id: CategoryId(id),
+        name,
+        sort: new.sort,
+    })
 }
 
 pub async fn list(db: &Db, restaurant: RestaurantId) -> ApiResult<Vec<Category>> {
-    let rows = sqlx::query("SELECT id, names, sort FROM categories WHERE restaurant_id = $1 ORDER BY sort, id")
-        .bind(restaurant.0)
-        .fetch_all(&db.pool)
-        .await?;
+    let rows = sqlx::query(
+        "SELECT id, names, sort FROM categories WHERE restaurant_id = $1 ORDER BY sort, id",
+    )
+    .bind(restaurant.0)
+    .fetch_all(&db.pool)
+    .await?;
     Ok(rows.iter().map(from_row).collect::<Result<_, _>>()?)
 }
 
 /// The category, if it is the restaurant's; else 404.
 pub async fn load(db: &Db, restaurant: RestaurantId, id: CategoryId) -> ApiResult<Category> {
-    let row = sqlx::query("SELECT id, names, sort FROM categories WHERE id = $1 AND restaurant_id = $2")
-        .bind(id.0)
-        .bind(restaurant.0)
-        .fetch_optional(&db.pool)
-        .await?
-        .ok_or_else(|| ApiError::not_found("category"))?;
+    let row =
+        sqlx::query("SELECT id, names, sort FROM categories WHERE id = $1 AND restaurant_id = $2")
+            .bind(id.0)
+            .bind(restaurant.0)
+            .fetch_optional(&db.pool)
+            .await?
+            .ok_or_else(|| ApiError::not_found("category"))?;
     Ok(from_row(&row)?)
 }
 

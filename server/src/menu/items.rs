@@ -5,6 +5,7 @@
 
 use std::collections::HashSet;
 
+use axum::extract::multipart::MultipartRejection;
 use axum::extract::{Multipart, Query, State};
 use axum::http::StatusCode;
 use qrorder_shared::menu::{MenuItem, MenuItemPatch, NewMenuItem, OptionGroup};
@@ -55,7 +56,9 @@ async fn list_items(
     caller: Caller,
     Query(q): Query<ListQuery>,
 ) -> ApiResult<Json<Vec<MenuItem>>> {
-    let currency = restaurant::load(&state.db, caller.restaurant_id).await?.currency;
+    let currency = restaurant::load(&state.db, caller.restaurant_id)
+        .await?
+        .currency;
     let rows = sqlx::query(concat!(
         "SELECT ",
         columns!(),
@@ -65,14 +68,24 @@ async fn list_items(
     .bind(q.category_id)
     .fetch_all(&state.db.pool)
     .await?;
-    Ok(Json(rows.iter().map(|r| from_row(r, currency)).collect::<Result<_, _>>()?))
+    Ok(Json(
+        rows.iter()
+            .map(|r| from_row(r, currency))
+            .collect::<Result<_, _>>()?,
+    ))
 }
 
 #[utoipa::path(get, path = "/menu-items/{id}", tag = "menu", security(("bearer" = [])),
     params(("id" = i64, Path, description = "menu item id")),
     responses((status = 200, body = MenuItem), (status = 404, body = qrorder_shared::ErrorBody)))]
-async fn get_item(State(state): State<AppState>, caller: Caller, Path(id): Path<i64>) -> ApiResult<Json<MenuItem>> {
-    Ok(Json(load_item(&state.db, caller.restaurant_id, MenuItemId(id)).await?))
+async fn get_item(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<MenuItem>> {
+    Ok(Json(
+        load_item(&state.db, caller.restaurant_id, MenuItemId(id)).await?,
+    ))
 }
 
 #[utoipa::path(post, path = "/menu-items", tag = "menu", security(("bearer" = [])), request_body = NewMenuItem,
@@ -108,10 +121,14 @@ async fn patch_item(
     let mut next = NewMenuItem {
         category_id: patch.category_id.unwrap_or(current.category_id),
         name: patch.name.unwrap_or_else(|| current.name.clone()),
-        description: patch.description.unwrap_or_else(|| current.description.clone()),
+        description: patch
+            .description
+            .unwrap_or_else(|| current.description.clone()),
         price_minor: patch.price_minor.unwrap_or(current.price.amount_minor),
         allergens: patch.allergens.unwrap_or_else(|| current.allergens.clone()),
-        option_groups: patch.option_groups.unwrap_or_else(|| current.option_groups.clone()),
+        option_groups: patch
+            .option_groups
+            .unwrap_or_else(|| current.option_groups.clone()),
         station: patch.station.unwrap_or_else(|| current.station.clone()),
         available: patch.available.unwrap_or(current.available),
         stock: patch.stock.unwrap_or(current.stock),
@@ -171,7 +188,11 @@ fn stale(current: i64) -> ApiError {
 #[utoipa::path(delete, path = "/menu-items/{id}", tag = "menu", security(("bearer" = [])),
     params(("id" = i64, Path, description = "menu item id")),
     responses((status = 204), (status = 404, body = qrorder_shared::ErrorBody)))]
-async fn delete_item(State(state): State<AppState>, caller: Caller, Path(id): Path<i64>) -> ApiResult<StatusCode> {
+async fn delete_item(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+) -> ApiResult<StatusCode> {
     caller.require_people(EDIT)?;
     let item = load_item(&state.db, caller.restaurant_id, MenuItemId(id)).await?;
     sqlx::query("DELETE FROM menu_items WHERE id = $1 AND restaurant_id = $2")
@@ -179,7 +200,11 @@ async fn delete_item(State(state): State<AppState>, caller: Caller, Path(id): Pa
         .bind(caller.restaurant_id.0)
         .execute(&state.db.pool)
         .await?;
-    if let Some(image) = item.image_url.as_deref().and_then(|u| u.strip_prefix("/media/")) {
+    if let Some(image) = item
+        .image_url
+        .as_deref()
+        .and_then(|u| u.strip_prefix("/media/"))
+    {
         media::remove(&state.config.media_dir, image).await;
     }
     Ok(StatusCode::NO_CONTENT)
@@ -195,15 +220,25 @@ pub(super) async fn upload_image(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<i64>,
-    mut multipart: Multipart,
+    multipart: Result<Multipart, MultipartRejection>,
 ) -> ApiResult<Json<MenuItem>> {
     caller.require_people(EDIT)?;
+    let mut multipart = multipart.map_err(|_| {
+        ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            "send the image as `multipart/form-data` with a file field named `image`",
+        )
+    })?;
     let item = load_item(&state.db, caller.restaurant_id, MenuItemId(id)).await?;
     let too_large = || {
         ApiError::new(
             StatusCode::PAYLOAD_TOO_LARGE,
             "body_too_large",
-            format!("images may be at most {} KiB", state.config.image_limit_bytes / 1024),
+            format!(
+                "images may be at most {} KiB",
+                state.config.image_limit_bytes / 1024
+            ),
         )
     };
     let multipart_error = |e: axum::extract::multipart::MultipartError| {
@@ -221,7 +256,11 @@ pub(super) async fn upload_image(
         }
     }
     let bytes = bytes.ok_or_else(|| {
-        ApiError::new(StatusCode::BAD_REQUEST, "missing_file", "send the image as a file field named `image`")
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "missing_file",
+            "send the image as a file field named `image`",
+        )
     })?;
     if bytes.len() > state.config.image_limit_bytes {
         return Err(too_large());
@@ -231,24 +270,41 @@ pub(super) async fn upload_image(
         .await
         .map_err(ApiError::internal)??;
     let relative = media::store(&state.config.media_dir, "menu", &bytes, ext).await?;
-    sqlx::query("UPDATE menu_items SET image = $1, updated_at = $2 WHERE id = $3 AND restaurant_id = $4")
-        .bind(&relative)
-        .bind(now_ms())
-        .bind(id)
-        .bind(caller.restaurant_id.0)
-        .execute(&state.db.pool)
-        .await?;
-    if let Some(old) = item.image_url.as_deref().and_then(|u| u.strip_prefix("/media/")) {
+    sqlx::query(
+        "UPDATE menu_items SET image = $1, updated_at = $2 WHERE id = $3 AND restaurant_id = $4",
+    )
+    .bind(&relative)
+    .bind(now_ms())
+    .bind(id)
+    .bind(caller.restaurant_id.0)
+    .execute(&state.db.pool)
+    .await?;
+    if let Some(old) = item
+        .image_url
+        .as_deref()
+        .and_then(|u| u.strip_prefix("/media/"))
+    {
         media::remove(&state.config.media_dir, old).await;
     }
-    Ok(Json(load_item(&state.db, caller.restaurant_id, MenuItemId(id)).await?))
+    Ok(Json(
+        load_item(&state.db, caller.restaurant_id, MenuItemId(id)).await?,
+    ))
 }
 
 /// Checks every field of an item (new, or as it would be after a patch).
-pub async fn validate_new_item(db: &Db, restaurant: RestaurantId, mut item: NewMenuItem) -> ApiResult<NewMenuItem> {
+pub async fn validate_new_item(
+    db: &Db,
+    restaurant: RestaurantId,
+    mut item: NewMenuItem,
+) -> ApiResult<NewMenuItem> {
     super::categories::load(db, restaurant, item.category_id)
         .await
-        .map_err(|_| ApiError::invalid("category_id", format!("there is no category {}", item.category_id)))?;
+        .map_err(|_| {
+            ApiError::invalid(
+                "category_id",
+                format!("there is no category {}", item.category_id),
+            )
+        })?;
     if let Some(p) = item.name.problem(200) {
         return Err(ApiError::invalid("name", p));
     }
@@ -256,20 +312,31 @@ pub async fn validate_new_item(db: &Db, restaurant: RestaurantId, mut item: NewM
         return Err(ApiError::invalid("description", p));
     }
     if !(0..=MAX_PRICE_MINOR).contains(&item.price_minor) {
-        return Err(ApiError::invalid("price_minor", format!("must be 0 to {MAX_PRICE_MINOR}")));
+        return Err(ApiError::invalid(
+            "price_minor",
+            format!("must be 0 to {MAX_PRICE_MINOR}"),
+        ));
     }
     if item.allergens.len() > 20
-        || item
-            .allergens
-            .iter()
-            .any(|a| !(1..=32).contains(&a.len()) || !a.bytes().all(|b| b.is_ascii_lowercase() || b == b'_' || b == b'-'))
+        || item.allergens.iter().any(|a| {
+            !(1..=32).contains(&a.len())
+                || !a
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b == b'_' || b == b'-')
+        })
     {
-        return Err(ApiError::invalid("allergens", "at most 20 codes of a-z, `_`, `-` (e.g. `gluten`, `tree_nuts`)"));
+        return Err(ApiError::invalid(
+            "allergens",
+            "at most 20 codes of a-z, `_`, `-` (e.g. `gluten`, `tree_nuts`)",
+        ));
     }
     validate_option_groups(&item.option_groups)?;
     item.station = validate_station(&item.station)?;
     if let Some(stock) = item.stock.filter(|s| !(0..=MAX_STOCK).contains(s)) {
-        return Err(ApiError::invalid("stock", format!("{stock} is outside 0 to {MAX_STOCK}; use null for unlimited")));
+        return Err(ApiError::invalid(
+            "stock",
+            format!("{stock} is outside 0 to {MAX_STOCK}; use null for unlimited"),
+        ));
     }
     Ok(item)
 }
@@ -278,33 +345,64 @@ fn validate_option_groups(groups: &[OptionGroup]) -> ApiResult<()> {
     let field = "option_groups";
     let mut group_ids = HashSet::new();
     for g in groups {
-        let slug_ok = |s: &str| (1..=40).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+        let slug_ok = |s: &str| {
+            (1..=40).contains(&s.len())
+                && s.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        };
         if !slug_ok(&g.id) || !group_ids.insert(g.id.as_str()) {
-            return Err(ApiError::invalid(field, format!("group id `{}` must be unique, 1 to 40 of a-z, 0-9, `-`, `_`", g.id)));
+            return Err(ApiError::invalid(
+                field,
+                format!(
+                    "group id `{}` must be unique, 1 to 40 of a-z, 0-9, `-`, `_`",
+                    g.id
+                ),
+            ));
         }
         if let Some(p) = g.name.problem(100) {
-            return Err(ApiError::invalid(field, format!("group `{}` name {p}", g.id)));
+            return Err(ApiError::invalid(
+                field,
+                format!("group `{}` name {p}", g.id),
+            ));
         }
         if g.options.is_empty() || g.options.len() > 50 {
-            return Err(ApiError::invalid(field, format!("group `{}` needs 1 to 50 options", g.id)));
+            return Err(ApiError::invalid(
+                field,
+                format!("group `{}` needs 1 to 50 options", g.id),
+            ));
         }
         let n = u32::try_from(g.options.len()).unwrap_or(u32::MAX);
         if g.max == 0 || g.min > g.max || g.max > n {
             return Err(ApiError::invalid(
                 field,
-                format!("group `{}` needs 0 ≤ min ≤ max, 1 ≤ max ≤ {n} (the number of options)", g.id),
+                format!(
+                    "group `{}` needs 0 ≤ min ≤ max, 1 ≤ max ≤ {n} (the number of options)",
+                    g.id
+                ),
             ));
         }
         let mut option_ids = HashSet::new();
         for o in &g.options {
             if !slug_ok(&o.id) || !option_ids.insert(o.id.as_str()) {
-                return Err(ApiError::invalid(field, format!("option id `{}` in `{}` must be unique, 1 to 40 of a-z, 0-9, `-`, `_`", o.id, g.id)));
+                return Err(ApiError::invalid(
+                    field,
+                    format!(
+                        "option id `{}` in `{}` must be unique, 1 to 40 of a-z, 0-9, `-`, `_`",
+                        o.id, g.id
+                    ),
+                ));
             }
             if let Some(p) = o.name.problem(100) {
-                return Err(ApiError::invalid(field, format!("option `{}` name {p}", o.id)));
+                return Err(ApiError::invalid(
+                    field,
+                    format!("option `{}` name {p}", o.id),
+                ));
             }
             if o.price_delta_minor.abs() > MAX_PRICE_MINOR {
-                return Err(ApiError::invalid(field, format!("option `{}` price_delta_minor is too large", o.id)));
+                return Err(ApiError::invalid(
+                    field,
+                    format!("option `{}` price_delta_minor is too large", o.id),
+                ));
             }
         }
     }
@@ -337,16 +435,19 @@ pub async fn create(db: &Db, restaurant: RestaurantId, new: NewMenuItem) -> ApiR
     load_item(db, restaurant, MenuItemId(id)).await
 }
 
-
 /// The item, if it is the restaurant's; else 404.
 pub async fn load_item(db: &Db, restaurant: RestaurantId, id: MenuItemId) -> ApiResult<MenuItem> {
     let currency = restaurant::load(db, restaurant).await?.currency;
-    let row = sqlx::query(concat!("SELECT ", columns!(), " FROM menu_items WHERE id = $1 AND restaurant_id = $2"))
-        .bind(id.0)
-        .bind(restaurant.0)
-        .fetch_optional(&db.pool)
-        .await?
-        .ok_or_else(|| ApiError::not_found("menu item"))?;
+    let row = sqlx::query(concat!(
+        "SELECT ",
+        columns!(),
+        " FROM menu_items WHERE id = $1 AND restaurant_id = $2"
+    ))
+    .bind(id.0)
+    .bind(restaurant.0)
+    .fetch_optional(&db.pool)
+    .await?
+    .ok_or_else(|| ApiError::not_found("menu item"))?;
     Ok(from_row(&row, currency)?)
 }
 
@@ -357,7 +458,9 @@ fn from_row(row: &AnyRow, currency: Currency) -> Result<MenuItem, sqlx::Error> {
         name: from_json("names", &row.try_get::<String, _>("names")?)?,
         description: from_json("descriptions", &row.try_get::<String, _>("descriptions")?)?,
         price: Money::new(row.try_get("price_minor")?, currency),
-        image_url: row.try_get::<Option<String>, _>("image")?.map(|i| media::url(&i)),
+        image_url: row
+            .try_get::<Option<String>, _>("image")?
+            .map(|i| media::url(&i)),
         allergens: from_json("allergens", &row.try_get::<String, _>("allergens")?)?,
         option_groups: from_json("option_groups", &row.try_get::<String, _>("option_groups")?)?,
         station: row.try_get("station")?,

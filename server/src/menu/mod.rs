@@ -10,8 +10,8 @@ use utoipa_axum::router::OpenApiRouter;
 use crate::app::AppState;
 use crate::config::Config;
 
-pub use items::{create as create_item, load_item, validate_new_item};
 pub use categories::create as create_category;
+pub use items::{create as create_item, load_item, validate_new_item};
 
 pub fn router(config: &Config) -> OpenApiRouter<AppState> {
     let uploads = OpenApiRouter::new()

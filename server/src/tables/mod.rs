@@ -44,7 +44,9 @@ pub fn new_table_token() -> String {
     responses((status = 200, body = Vec<Table>)))]
 async fn list_tables(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<Vec<Table>>> {
     caller.require_people(MANAGE)?;
-    Ok(Json(list(&state.db, caller.restaurant_id, &state.public_base_url()).await?))
+    Ok(Json(
+        list(&state.db, caller.restaurant_id, &state.public_base_url()).await?,
+    ))
 }
 
 #[utoipa::path(post, path = "/tables", tag = "tables", security(("bearer" = [])), request_body = NewTable,
@@ -56,16 +58,34 @@ async fn create_table(
     Json(new): Json<NewTable>,
 ) -> ApiResult<(StatusCode, Json<Table>)> {
     caller.require_people(MANAGE)?;
-    let table = create(&state.db, caller.restaurant_id, &new.name, &state.public_base_url()).await?;
+    let table = create(
+        &state.db,
+        caller.restaurant_id,
+        &new.name,
+        &state.public_base_url(),
+    )
+    .await?;
     Ok((StatusCode::CREATED, Json(table)))
 }
 
 #[utoipa::path(get, path = "/tables/{id}", tag = "tables", security(("bearer" = [])),
     params(("id" = i64, Path, description = "table id")),
     responses((status = 200, body = Table), (status = 404, body = qrorder_shared::ErrorBody)))]
-async fn get_table(State(state): State<AppState>, caller: Caller, Path(id): Path<i64>) -> ApiResult<Json<Table>> {
+async fn get_table(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<Table>> {
     caller.require_people(MANAGE)?;
-    Ok(Json(load(&state.db, caller.restaurant_id, TableId(id), &state.public_base_url()).await?))
+    Ok(Json(
+        load(
+            &state.db,
+            caller.restaurant_id,
+            TableId(id),
+            &state.public_base_url(),
+        )
+        .await?,
+    ))
 }
 
 /// Rename a table, or take it out of service (`active: false`).
@@ -88,21 +108,27 @@ async fn patch_table(
     if let Some(active) = patch.active {
         table.active = active;
     }
-    sqlx::query("UPDATE dining_tables SET name = $1, active = $2 WHERE id = $3 AND restaurant_id = $4")
-        .bind(&table.name)
-        .bind(flag(table.active))
-        .bind(id)
-        .bind(caller.restaurant_id.0)
-        .execute(&state.db.pool)
-        .await
-        .map_err(|e| name_taken(e, &table.name))?;
+    sqlx::query(
+        "UPDATE dining_tables SET name = $1, active = $2 WHERE id = $3 AND restaurant_id = $4",
+    )
+    .bind(&table.name)
+    .bind(flag(table.active))
+    .bind(id)
+    .bind(caller.restaurant_id.0)
+    .execute(&state.db.pool)
+    .await
+    .map_err(|e| name_taken(e, &table.name))?;
     Ok(Json(table))
 }
 
 #[utoipa::path(delete, path = "/tables/{id}", tag = "tables", security(("bearer" = [])),
     params(("id" = i64, Path, description = "table id")),
     responses((status = 204), (status = 404, body = qrorder_shared::ErrorBody)))]
-async fn delete_table(State(state): State<AppState>, caller: Caller, Path(id): Path<i64>) -> ApiResult<StatusCode> {
+async fn delete_table(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+) -> ApiResult<StatusCode> {
     caller.require_people(MANAGE)?;
     let deleted = sqlx::query("DELETE FROM dining_tables WHERE id = $1 AND restaurant_id = $2")
         .bind(id)
@@ -120,7 +146,11 @@ async fn delete_table(State(state): State<AppState>, caller: Caller, Path(id): P
 #[utoipa::path(post, path = "/tables/{id}/rotate-token", tag = "tables", security(("bearer" = [])),
     params(("id" = i64, Path, description = "table id")),
     responses((status = 200, body = Table), (status = 404, body = qrorder_shared::ErrorBody)))]
-async fn rotate_token(State(state): State<AppState>, caller: Caller, Path(id): Path<i64>) -> ApiResult<Json<Table>> {
+async fn rotate_token(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<Table>> {
     caller.require_people(MANAGE)?;
     let row = sqlx::query(
         "UPDATE dining_tables SET token = $1, token_rotated_at = $2 WHERE id = $3 AND restaurant_id = $4 \
@@ -139,18 +169,41 @@ async fn rotate_token(State(state): State<AppState>, caller: Caller, Path(id): P
 #[utoipa::path(get, path = "/tables/{id}/qr.svg", tag = "tables", security(("bearer" = [])),
     params(("id" = i64, Path, description = "table id")),
     responses((status = 200, content_type = "image/svg+xml", description = "QR code of the table's URL")))]
-async fn qr_svg(State(state): State<AppState>, caller: Caller, Path(id): Path<i64>) -> ApiResult<impl IntoResponse> {
+async fn qr_svg(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+) -> ApiResult<impl IntoResponse> {
     caller.require_people(MANAGE)?;
-    let table = load(&state.db, caller.restaurant_id, TableId(id), &state.public_base_url()).await?;
-    Ok(([(header::CONTENT_TYPE, "image/svg+xml")], qr::svg(&table.url)?))
+    let table = load(
+        &state.db,
+        caller.restaurant_id,
+        TableId(id),
+        &state.public_base_url(),
+    )
+    .await?;
+    Ok((
+        [(header::CONTENT_TYPE, "image/svg+xml")],
+        qr::svg(&table.url)?,
+    ))
 }
 
 #[utoipa::path(get, path = "/tables/{id}/qr.png", tag = "tables", security(("bearer" = [])),
     params(("id" = i64, Path, description = "table id")),
     responses((status = 200, content_type = "image/png", description = "QR code of the table's URL")))]
-async fn qr_png(State(state): State<AppState>, caller: Caller, Path(id): Path<i64>) -> ApiResult<impl IntoResponse> {
+async fn qr_png(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+) -> ApiResult<impl IntoResponse> {
     caller.require_people(MANAGE)?;
-    let table = load(&state.db, caller.restaurant_id, TableId(id), &state.public_base_url()).await?;
+    let table = load(
+        &state.db,
+        caller.restaurant_id,
+        TableId(id),
+        &state.public_base_url(),
+    )
+    .await?;
     Ok(([(header::CONTENT_TYPE, "image/png")], qr::png(&table.url)?))
 }
 
@@ -160,19 +213,26 @@ async fn qr_png(State(state): State<AppState>, caller: Caller, Path(id): Path<i6
 async fn qr_sheet(State(state): State<AppState>, caller: Caller) -> ApiResult<impl IntoResponse> {
     caller.require_people(MANAGE)?;
     let restaurant = crate::restaurant::load(&state.db, caller.restaurant_id).await?;
-    let entries: Vec<qr::SheetEntry> = list(&state.db, caller.restaurant_id, &state.public_base_url())
-        .await?
-        .into_iter()
-        .filter(|t| t.active)
-        .map(|t| qr::SheetEntry { name: t.name, url: t.url })
-        .collect();
+    let entries: Vec<qr::SheetEntry> =
+        list(&state.db, caller.restaurant_id, &state.public_base_url())
+            .await?
+            .into_iter()
+            .filter(|t| t.active)
+            .map(|t| qr::SheetEntry {
+                name: t.name,
+                url: t.url,
+            })
+            .collect();
     let pdf = tokio::task::spawn_blocking(move || qr::sheet_pdf(&restaurant.name, &entries))
         .await
         .map_err(ApiError::internal)??;
     Ok((
         [
             (header::CONTENT_TYPE, "application/pdf"),
-            (header::CONTENT_DISPOSITION, "inline; filename=\"tables.pdf\""),
+            (
+                header::CONTENT_DISPOSITION,
+                "inline; filename=\"tables.pdf\"",
+            ),
         ],
         pdf,
     ))
@@ -188,13 +248,21 @@ fn validate_name(name: &str) -> ApiResult<String> {
 
 fn name_taken(e: sqlx::Error, name: &str) -> ApiError {
     if is_unique_violation(&e) {
-        ApiError::conflict("name_taken", format!("there is already a table named `{name}`"))
+        ApiError::conflict(
+            "name_taken",
+            format!("there is already a table named `{name}`"),
+        )
     } else {
         e.into()
     }
 }
 
-pub async fn create(db: &Db, restaurant: RestaurantId, name: &str, base_url: &str) -> ApiResult<Table> {
+pub async fn create(
+    db: &Db,
+    restaurant: RestaurantId,
+    name: &str,
+    base_url: &str,
+) -> ApiResult<Table> {
     let name = validate_name(name)?;
     let now = now_ms();
     let row = sqlx::query(
@@ -218,7 +286,10 @@ pub async fn list(db: &Db, restaurant: RestaurantId, base_url: &str) -> ApiResul
     .bind(restaurant.0)
     .fetch_all(&db.pool)
     .await?;
-    Ok(rows.iter().map(|r| from_row(r, base_url)).collect::<Result<_, _>>()?)
+    Ok(rows
+        .iter()
+        .map(|r| from_row(r, base_url))
+        .collect::<Result<_, _>>()?)
 }
 
 async fn load(db: &Db, restaurant: RestaurantId, id: TableId, base_url: &str) -> ApiResult<Table> {

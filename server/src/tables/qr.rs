@@ -23,10 +23,19 @@ pub fn svg(url: &str) -> ApiResult<String> {
 }
 
 pub fn png(url: &str) -> ApiResult<Vec<u8>> {
-    let img = code(url)?.render::<Luma<u8>>().module_dimensions(8, 8).quiet_zone(true).build();
+    let img = code(url)?
+        .render::<Luma<u8>>()
+        .module_dimensions(8, 8)
+        .quiet_zone(true)
+        .build();
     let mut out = Vec::new();
     image::codecs::png::PngEncoder::new(&mut out)
-        .write_image(img.as_raw(), img.width(), img.height(), image::ExtendedColorType::L8)
+        .write_image(
+            img.as_raw(),
+            img.width(),
+            img.height(),
+            image::ExtendedColorType::L8,
+        )
         .map_err(ApiError::internal)?;
     Ok(out)
 }
@@ -49,7 +58,10 @@ const CODE_SIDE: f64 = 190.0;
 /// and the restaurant's name on top of every page.
 pub fn sheet_pdf(title: &str, entries: &[SheetEntry]) -> ApiResult<Vec<u8>> {
     let mut pages = Vec::new();
-    for chunk in entries.chunks(COLS * ROWS).chain(entries.is_empty().then_some(&[][..])) {
+    for chunk in entries
+        .chunks(COLS * ROWS)
+        .chain(entries.is_empty().then_some(&[][..]))
+    {
         let mut content = String::new();
         text(&mut content, 20.0, 40.0, PAGE_H - 40.0, title);
         for (i, entry) in chunk.iter().enumerate() {
@@ -57,7 +69,10 @@ pub fn sheet_pdf(title: &str, entries: &[SheetEntry]) -> ApiResult<Vec<u8>> {
             let x0 = col as f64 * CELL_W + (CELL_W - CODE_SIDE) / 2.0;
             let top = PAGE_H - 60.0 - row as f64 * CELL_H - 20.0;
             modules(&mut content, &code(&entry.url)?, x0, top, CODE_SIDE);
-            text(&mut content, 16.0, x0, top - CODE_SIDE - 22.0, &entry.name);
+            // Centred by an average Helvetica glyph width (about half the size).
+            let width = entry.name.chars().count() as f64 * 16.0 * 0.52;
+            let x = (x0 + (CODE_SIDE - width) / 2.0).max(col as f64 * CELL_W + 10.0);
+            text(&mut content, 16.0, x, top - CODE_SIDE - 22.0, &entry.name);
         }
         pages.push(content);
     }
@@ -96,7 +111,11 @@ fn modules(out: &mut String, code: &QrCode, x0: f64, top: f64, side: f64) {
 }
 
 fn text(out: &mut String, size: f64, x: f64, y: f64, s: &str) {
-    let _ = writeln!(out, "BT /F1 {size} Tf {x:.2} {y:.2} Td ({}) Tj ET", pdf_string(s));
+    let _ = writeln!(
+        out,
+        "BT /F1 {size} Tf {x:.2} {y:.2} Td ({}) Tj ET",
+        pdf_string(s)
+    );
 }
 
 /// A literal string in the font's WinAnsi encoding: Latin-1 characters as
@@ -123,16 +142,27 @@ fn pdf(pages: &[String]) -> Vec<u8> {
     let mut objects: Vec<String> = Vec::new();
     // 1 catalog, 2 page tree, 3 font, then a page and its content per page.
     objects.push("<< /Type /Catalog /Pages 2 0 R >>".into());
-    let kids: Vec<String> = (0..pages.len()).map(|i| format!("{} 0 R", 4 + 2 * i)).collect();
-    objects.push(format!("<< /Type /Pages /Kids [{}] /Count {} >>", kids.join(" "), pages.len()));
-    objects.push("<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>".into());
+    let kids: Vec<String> = (0..pages.len())
+        .map(|i| format!("{} 0 R", 4 + 2 * i))
+        .collect();
+    objects.push(format!(
+        "<< /Type /Pages /Kids [{}] /Count {} >>",
+        kids.join(" "),
+        pages.len()
+    ));
+    objects.push(
+        "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>".into(),
+    );
     for (i, content) in pages.iter().enumerate() {
         objects.push(format!(
             "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 {PAGE_W} {PAGE_H}] \
              /Resources << /Font << /F1 3 0 R >> >> /Contents {} 0 R >>",
             5 + 2 * i
         ));
-        objects.push(format!("<< /Length {} >>\nstream\n{content}endstream", content.len()));
+        objects.push(format!(
+            "<< /Length {} >>\nstream\n{content}endstream",
+            content.len()
+        ));
     }
     let mut out = String::from("%PDF-1.4\n");
     let mut offsets = Vec::with_capacity(objects.len());
@@ -145,7 +175,11 @@ fn pdf(pages: &[String]) -> Vec<u8> {
     for off in offsets {
         let _ = writeln!(out, "{off:010} 00000 n ");
     }
-    let _ = write!(out, "trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n", objects.len() + 1);
+    let _ = write!(
+        out,
+        "trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n",
+        objects.len() + 1
+    );
     out.into_bytes()
 }
 
@@ -157,7 +191,9 @@ mod tests {
     fn png_decodes_back_to_the_url() {
         let url = "http://127.0.0.1:8080/t/0123456789abcdef0123456789abcdef";
         let bytes = png(url).expect("png");
-        let img = image::load_from_memory(&bytes).expect("decodable png").to_luma8();
+        let img = image::load_from_memory(&bytes)
+            .expect("decodable png")
+            .to_luma8();
         let mut prepared = rqrr::PreparedImage::prepare(img);
         let grids = prepared.detect_grids();
         assert_eq!(grids.len(), 1);

@@ -1,0 +1,15 @@
+//! API tests: the real application on a random port, a fresh database per
+//! test (SQLite file or PostgreSQL database), its own Redis key prefix.
+//! Every test body runs twice, once per backend (see `on_both_backends!`).
+
+mod helpers;
+
+mod auth;
+mod cli;
+mod errors;
+mod media;
+mod menu;
+mod ops;
+mod restaurant;
+mod tables;
+mod users;

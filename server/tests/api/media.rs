@@ -1,0 +1,63 @@
+use std::io::Cursor;
+
+use reqwest::multipart::{Form, Part};
+use reqwest::{Method, StatusCode};
+
+use crate::helpers::{TestApp, expect_error, expect_status};
+use crate::on_both_backends;
+
+fn picture(format: image::ImageFormat) -> Vec<u8> {
+    let img = image::RgbImage::from_fn(64, 48, |x, y| {
+        image::Rgb([(x * 4) as u8, (y * 5) as u8, 128])
+    });
+    let mut out = Cursor::new(Vec::new());
+    img.write_to(&mut out, format).expect("encode");
+    out.into_inner()
+}
+
+async fn upload(app: &TestApp, bytes: Vec<u8>, file_name: &str, mime: &str) -> reqwest::Response {
+    let part = Part::bytes(bytes)
+        .file_name(file_name.to_owned())
+        .mime_str(mime)
+        .expect("mime");
+    app.admin(Method::POST, "/menu-items/1/image", &app.owner)
+        .multipart(Form::new().part("image", part))
+        .send()
+        .await
+        .expect("upload")
+}
+
+on_both_backends! {
+    async fn a_real_png_and_jpeg_round_trip_through_media(app: TestApp) {
+        for (format, name, mime) in [(image::ImageFormat::Png, "dish.png", "image/png"), (image::ImageFormat::Jpeg, "dish.jpg", "image/jpeg")] {
+            let bytes = picture(format);
+            let item = expect_status(upload(&app, bytes.clone(), name, mime).await, StatusCode::OK).await;
+            let url = item["image_url"].as_str().expect("image_url");
+            assert!(url.starts_with("/media/menu/"), "{url}");
+            let served = app.client.get(app.url(url)).send().await.expect("get image");
+            assert_eq!(served.status(), StatusCode::OK);
+            assert_eq!(served.bytes().await.expect("bytes").as_ref(), bytes.as_slice());
+        }
+    }
+
+    async fn a_file_that_is_not_an_image_is_refused(app: TestApp) {
+        let res = upload(&app, b"<html>hello</html>".to_vec(), "dish.png", "image/png").await;
+        expect_error(res, StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_image_type").await;
+        // The right magic number on a broken body is caught by decoding it.
+        let mut broken = picture(image::ImageFormat::Png);
+        broken.truncate(40);
+        let res = upload(&app, broken, "dish.png", "image/png").await;
+        expect_error(res, StatusCode::UNPROCESSABLE_ENTITY, "invalid_image").await;
+        let item = app.get_json("/menu-items/1", &app.owner).await;
+        assert!(item["image_url"].is_null(), "no image was attached: {item}");
+    }
+
+    async fn an_image_over_the_size_limit_is_413(app: TestApp) {
+        let mut big = picture(image::ImageFormat::Png);
+        big.resize(app.config.image_limit_bytes + 100_000, 0);
+        let res = upload(&app, big, "big.png", "image/png").await;
+        expect_error(res, StatusCode::PAYLOAD_TOO_LARGE, "body_too_large").await;
+        let res = app.admin(Method::POST, "/menu-items/1/image", &app.owner).send().await.expect("r");
+        expect_error(res, StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type").await;
+    }
+}
