@@ -1,7 +1,8 @@
 //! The virtual printer on the network: ESC/POS on a TCP port (9100 by
 //! default), and a small HTTP control port:
 //!
-//! - `GET /state` → the current [`Faults`] as JSON;
+//! - `GET /state` → the current [`Faults`] as JSON, plus `busy`: tickets
+//!   received and not yet printed;
 //! - `POST /state` with any subset of
 //!   `{"paper_out", "paper_near_end", "cover_open", "offline", "error": bool, "delay_ms": n}`;
 //! - `GET /tickets` → every ticket printed so far: `seq`, `order_number`,
@@ -17,6 +18,7 @@
 use std::io;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
@@ -57,6 +59,8 @@ struct Shared {
     tickets: Mutex<Vec<TicketRecord>>,
     out_dir: PathBuf,
     model: Model,
+    /// Jobs received and not yet printed or discarded.
+    busy: AtomicUsize,
 }
 
 /// A running virtual printer; stops when dropped.
@@ -79,6 +83,7 @@ impl VirtualPrinter {
             tickets: Mutex::new(Vec::new()),
             out_dir: config.out_dir,
             model: config.model,
+            busy: AtomicUsize::new(0),
         });
         let (s1, s2) = (shared.clone(), shared.clone());
         Ok(Self {
@@ -116,6 +121,11 @@ impl VirtualPrinter {
     pub fn set_faults(&self, patch: FaultsPatch) -> Faults {
         self.shared.faults.send_modify(|f| f.apply(patch));
         self.faults()
+    }
+
+    /// Tickets received and waiting to print (delay or fault).
+    pub fn busy(&self) -> usize {
+        self.shared.busy.load(Ordering::SeqCst)
     }
 
     pub fn tickets(&self) -> Vec<TicketRecord> {
@@ -174,6 +184,7 @@ async fn connection(stream: TcpStream, shared: Arc<Shared>) {
                 }
                 cmd @ (Command::Cut { .. } | Command::ProcessId(_)) => {
                     pending.push(cmd);
+                    shared.busy.fetch_add(1, Ordering::SeqCst);
                     let _ = job_tx.send((*epoch_tx.borrow(), std::mem::take(&mut pending)));
                 }
                 Command::Unknown(bytes) => {
@@ -186,6 +197,7 @@ async fn connection(stream: TcpStream, shared: Arc<Shared>) {
     }
     // Whatever arrived before the connection closed prints, as on paper.
     if !pending.is_empty() {
+        shared.busy.fetch_add(1, Ordering::SeqCst);
         let _ = job_tx.send((*epoch_tx.borrow(), pending));
     }
     drop((job_tx, reply_tx));
@@ -237,6 +249,7 @@ async fn engine(
         };
         if !go {
             tracing::info!("job discarded");
+            shared.busy.fetch_sub(1, Ordering::SeqCst);
             continue;
         }
         for cmd in cmds {
@@ -257,6 +270,7 @@ async fn engine(
                 }
             }
         }
+        shared.busy.fetch_sub(1, Ordering::SeqCst);
     }
 }
 
@@ -347,7 +361,9 @@ async fn http(mut stream: TcpStream, shared: Arc<Shared>) -> io::Result<()> {
     match (method, path) {
         ("GET", "/state") => {
             let now = *shared.faults.borrow();
-            respond(&mut stream, 200, &json(&now)).await
+            let mut v = serde_json::to_value(now).unwrap_or_default();
+            v["busy"] = shared.busy.load(Ordering::SeqCst).into();
+            respond(&mut stream, 200, &v.to_string()).await
         }
         ("POST", "/state") => match serde_json::from_slice::<FaultsPatch>(body) {
             Ok(patch) => {
