@@ -2,7 +2,9 @@
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use printer::{KoreanText, LayoutOptions, Paper, Ticket};
-use qrorder_shared::stream::{ORDER_PAYLOAD_SCHEMA, OrderPayload, OrderPayloadItem, OrderPayloadOption};
+use qrorder_shared::stream::{
+    ORDER_PAYLOAD_SCHEMA, OrderPayload, OrderPayloadItem, OrderPayloadOption,
+};
 use qrorder_shared::{LocalizedText, MenuItemId, RestaurantId};
 
 fn ticket() -> Ticket {
@@ -40,7 +42,10 @@ fn ticket() -> Ticket {
 
 fn bench(c: &mut Criterion) {
     let t = ticket();
-    for (name, korean) in [("codepage", KoreanText::CodePage), ("raster", KoreanText::Raster)] {
+    for (name, korean) in [
+        ("codepage", KoreanText::CodePage),
+        ("raster", KoreanText::Raster),
+    ] {
         let opts = LayoutOptions {
             paper: Paper::Mm80,
             korean,

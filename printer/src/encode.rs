@@ -79,7 +79,7 @@ pub fn encode_lines(lines: &[Line], options: &LayoutOptions) -> Result<Vec<u8>, 
         let raster = options.korean == KoreanText::Raster && !line.text.is_ascii();
         if raster {
             let (width_bytes, data) = rasterise(line, options.paper.width_dots()).packed_rows();
-            let height = CELL_HEIGHT * u32::from(line.style.height);
+            let height = rasterised_height(line);
             let mut cmd = vec![GS, b'v', b'0', 0];
             cmd.extend_from_slice(&u16::try_from(width_bytes).unwrap_or(0).to_le_bytes());
             cmd.extend_from_slice(&u16::try_from(height).unwrap_or(0).to_le_bytes());
@@ -127,11 +127,19 @@ pub fn encode_lines(lines: &[Line], options: &LayoutOptions) -> Result<Vec<u8>, 
     Ok(bytes)
 }
 
+/// Dots of white under a rasterised line: text lines are 30 dots apart
+/// (the `ESC 2` default) with 24-dot characters, and pictures should match.
+const RASTER_LINE_GAP: u32 = 6;
+
+fn rasterised_height(line: &Line) -> u32 {
+    CELL_HEIGHT * u32::from(line.style.height) + RASTER_LINE_GAP
+}
+
 /// Draw a line the way the printer would print it as text: cells of 12×24
 /// dots, magnified, aligned within the paper width.
 pub fn rasterise(line: &Line, width_dots: u32) -> Bitmap {
     let (wmul, hmul) = (u32::from(line.style.width), u32::from(line.style.height));
-    let mut bitmap = Bitmap::new(width_dots, CELL_HEIGHT * hmul);
+    let mut bitmap = Bitmap::new(width_dots, rasterised_height(line));
     let text_dots = line.columns() * CELL_WIDTH;
     let mut x = match line.style.align {
         Align::Left => 0,
@@ -143,7 +151,7 @@ pub fn rasterise(line: &Line, width_dots: u32) -> Bitmap {
         x += draw_char(&mut bitmap, x, 0, c, wmul, hmul, line.style.bold);
     }
     if line.style.reverse {
-        bitmap.invert(start, 0, x - start, bitmap.height);
+        bitmap.invert(start, 0, x - start, CELL_HEIGHT * hmul);
     }
     bitmap
 }

@@ -334,7 +334,7 @@ impl Page {
         // A cut prints what is still in the line buffer first.
         self.print_line_if_any();
         let rows = std::mem::take(&mut self.rows);
-        let lines = rows.iter().filter_map(|r| printed_line(r)).collect();
+        let lines = rows.iter().filter_map(printed_line).collect();
         Printout {
             lines,
             picture: render(&rows, self.model.width_dots),

@@ -264,10 +264,10 @@ async fn engine(
                 .lock()
                 .unwrap_or_else(PoisonError::into_inner)
                 .apply(cmd);
-            if let Some(p) = printout {
-                if let Err(e) = save(&shared, p).await {
-                    tracing::error!(error = %e, "cannot save ticket");
-                }
+            if let Some(p) = printout
+                && let Err(e) = save(&shared, p).await
+            {
+                tracing::error!(error = %e, "cannot save ticket");
             }
         }
         shared.busy.fetch_sub(1, Ordering::SeqCst);

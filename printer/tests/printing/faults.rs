@@ -16,7 +16,10 @@ async fn paper_out_is_refused_before_anything_is_sent() {
         .print(&ticket())
         .await
         .expect_err("no paper, no print");
-    assert!(matches!(err, PrintError::PaperOut { sent: false }), "{err:?}");
+    assert!(
+        matches!(err, PrintError::PaperOut { sent: false }),
+        "{err:?}"
+    );
     assert_eq!(vp.busy(), 0, "nothing was sent");
     assert!(tickets(&vp).await.is_empty());
 }
@@ -29,7 +32,10 @@ async fn cover_open_is_refused_before_anything_is_sent() {
         .print(&ticket())
         .await
         .expect_err("cover open, no print");
-    assert!(matches!(err, PrintError::CoverOpen { sent: false }), "{err:?}");
+    assert!(
+        matches!(err, PrintError::CoverOpen { sent: false }),
+        "{err:?}"
+    );
     assert_eq!(vp.busy(), 0);
 }
 
@@ -43,9 +49,15 @@ async fn offline_printer_gives_a_timeout_within_the_bound() {
         .await
         .expect_err("offline, no print");
     let took = started.elapsed();
-    assert!(matches!(err, PrintError::Timeout { sent: false, .. }), "{err:?}");
+    assert!(
+        matches!(err, PrintError::Timeout { sent: false, .. }),
+        "{err:?}"
+    );
     let bound = timeouts().read;
-    assert!(took >= bound && took < bound * 3, "took {took:?} for a {bound:?} bound");
+    assert!(
+        took >= bound && took < bound * 3,
+        "took {took:?} for a {bound:?} bound"
+    );
     assert!(tickets(&vp).await.is_empty());
 }
 
@@ -66,7 +78,10 @@ async fn paper_running_out_mid_ticket_is_not_ok_and_leaves_nothing_behind() {
         .expect("print returns promptly")
         .expect("task")
         .expect_err("paper ran out");
-    assert!(matches!(err, PrintError::PaperOut { sent: true }), "{err:?}");
+    assert!(
+        matches!(err, PrintError::PaperOut { sent: true }),
+        "{err:?}"
+    );
     assert!(err.sent());
 
     // Reload paper: the failed ticket must not come out on its own...
@@ -77,7 +92,10 @@ async fn paper_running_out_mid_ticket_is_not_ok_and_leaves_nothing_behind() {
     // ...and the reprint comes out once, cleanly.
     let mut again = ticket();
     again.reprint = true;
-    printer.print(&again).await.expect("prints after the fault clears");
+    printer
+        .print(&again)
+        .await
+        .expect("prints after the fault clears");
     let text = only_ticket_text(&vp).await;
     assert_eq!(text.matches("#42").count(), 1, "{text}");
     assert!(text.contains("REPRINT"));
@@ -96,7 +114,10 @@ async fn cover_opened_mid_ticket_is_not_ok() {
         .expect("print returns promptly")
         .expect("task")
         .expect_err("cover opened");
-    assert!(matches!(err, PrintError::CoverOpen { sent: true }), "{err:?}");
+    assert!(
+        matches!(err, PrintError::CoverOpen { sent: true }),
+        "{err:?}"
+    );
 }
 
 #[tokio::test]
@@ -155,18 +176,32 @@ async fn status_reports_each_simulated_state() {
     let vp = virtual_printer(Model::default()).await;
     let printer = client(&vp, LayoutOptions::default());
     let s = printer.status().await.expect("status");
-    assert!(s.online && !s.cover_open && !s.paper_end && !s.paper_near_end && s.problem().is_none());
+    assert!(
+        s.online && !s.cover_open && !s.paper_end && !s.paper_near_end && s.problem().is_none()
+    );
     set_state(&vp, r#"{"paper_near_end": true}"#).await;
     let s = printer.status().await.expect("status");
     assert!(s.paper_near_end && s.problem().is_none(), "{s:?}");
     set_state(&vp, r#"{"paper_near_end": false, "paper_out": true}"#).await;
-    assert_eq!(printer.status().await.expect("status").problem(), Some(printer::Problem::PaperOut));
+    assert_eq!(
+        printer.status().await.expect("status").problem(),
+        Some(printer::Problem::PaperOut)
+    );
     set_state(&vp, r#"{"paper_out": false, "cover_open": true}"#).await;
-    assert_eq!(printer.status().await.expect("status").problem(), Some(printer::Problem::CoverOpen));
+    assert_eq!(
+        printer.status().await.expect("status").problem(),
+        Some(printer::Problem::CoverOpen)
+    );
     set_state(&vp, r#"{"cover_open": false, "error": true}"#).await;
-    assert_eq!(printer.status().await.expect("status").problem(), Some(printer::Problem::Error));
+    assert_eq!(
+        printer.status().await.expect("status").problem(),
+        Some(printer::Problem::Error)
+    );
     set_state(&vp, r#"{"error": false, "offline": true}"#).await;
-    assert!(matches!(printer.status().await, Err(PrintError::Timeout { .. })));
+    assert!(matches!(
+        printer.status().await,
+        Err(PrintError::Timeout { .. })
+    ));
     set_state(&vp, r#"{"offline": false}"#).await;
     assert!(printer.status().await.expect("back").problem().is_none());
 }
@@ -174,7 +209,13 @@ async fn status_reports_each_simulated_state() {
 #[tokio::test]
 async fn control_port_reports_state_and_rejects_bad_input() {
     let vp = virtual_printer(Model::default()).await;
-    let (code, body) = http(vp.control_addr, "POST", "/state", r#"{"cover_open": true, "delay_ms": 5}"#).await;
+    let (code, body) = http(
+        vp.control_addr,
+        "POST",
+        "/state",
+        r#"{"cover_open": true, "delay_ms": 5}"#,
+    )
+    .await;
     assert_eq!(code, 200);
     assert_eq!(body["cover_open"], true);
     let (_, body) = http(vp.control_addr, "GET", "/state", "").await;
@@ -192,8 +233,12 @@ async fn control_port_reports_state_and_rejects_bad_input() {
 async fn garbage_bytes_do_not_crash_the_virtual_printer() {
     use tokio::io::AsyncWriteExt;
     let vp = virtual_printer(Model::default()).await;
-    let mut junk = tokio::net::TcpStream::connect(vp.printer_addr).await.expect("connect");
-    let bytes: Vec<u8> = (0..20_000u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8).collect();
+    let mut junk = tokio::net::TcpStream::connect(vp.printer_addr)
+        .await
+        .expect("connect");
+    let bytes: Vec<u8> = (0..20_000u32)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+        .collect();
     junk.write_all(&bytes).await.expect("write");
     drop(junk);
     client(&vp, LayoutOptions::default())

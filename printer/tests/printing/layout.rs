@@ -21,8 +21,13 @@ fn text() -> impl Strategy<Value = String> {
 }
 
 fn item() -> impl Strategy<Value = OrderPayloadItem> {
-    (text(), any::<u32>(), prop::collection::vec((text(), text()), 0..3), prop::option::of(text())).prop_map(
-        |(name, qty, options, note)| OrderPayloadItem {
+    (
+        text(),
+        any::<u32>(),
+        prop::collection::vec((text(), text()), 0..3),
+        prop::option::of(text()),
+    )
+        .prop_map(|(name, qty, options, note)| OrderPayloadItem {
             menu_item_id: qrorder_shared::MenuItemId(1),
             name: LocalizedText::new(&[("ko", &name)]),
             qty,
@@ -35,13 +40,16 @@ fn item() -> impl Strategy<Value = OrderPayloadItem> {
                 .collect(),
             note,
             station: "kitchen".into(),
-        },
-    )
+        })
 }
 
 fn options() -> impl Strategy<Value = LayoutOptions> {
     (
-        prop_oneof![Just(Paper::Mm58), Just(Paper::Mm80Cols42), Just(Paper::Mm80)],
+        prop_oneof![
+            Just(Paper::Mm58),
+            Just(Paper::Mm80Cols42),
+            Just(Paper::Mm80)
+        ],
         prop_oneof![Just(KoreanText::CodePage), Just(KoreanText::Raster)],
     )
         .prop_map(|(paper, korean)| LayoutOptions {
@@ -103,15 +111,25 @@ async fn in_memory_transport_prints_and_refuses_like_the_real_thing() {
         e.set_faults(f)
     });
     let err = printer.print(&ticket()).await.expect_err("cover open");
-    assert!(matches!(err, PrintError::CoverOpen { sent: false }), "{err:?}");
+    assert!(
+        matches!(err, PrintError::CoverOpen { sent: false }),
+        "{err:?}"
+    );
     assert_eq!(mem.with(|e| e.printouts.len()), 1);
 }
 
 #[tokio::test]
 async fn file_transport_cannot_confirm_so_print_refuses() {
     let path = out_dir();
-    let printer = Printer::open(&format!("file:{}", path.display()), PrinterConfig::default()).expect("address");
-    let err = printer.print(&ticket()).await.expect_err("no status from a file");
+    let printer = Printer::open(
+        &format!("file:{}", path.display()),
+        PrinterConfig::default(),
+    )
+    .expect("address");
+    let err = printer
+        .print(&ticket())
+        .await
+        .expect_err("no status from a file");
     assert!(matches!(err, PrintError::CannotConfirm), "{err:?}");
 }
 

@@ -36,7 +36,10 @@ fn run(bytes: &[u8], chunk: usize) {
             let _ = page.apply(cmd);
         }
     }
-    let mut e = Emulator::new(Model { width_dots: 384, ..Model::default() });
+    let mut e = Emulator::new(Model {
+        width_dots: 384,
+        ..Model::default()
+    });
     let _ = e.feed(bytes);
 }
 

@@ -12,7 +12,10 @@ async fn korean_and_english_ticket_prints_with_table_number_items_options_notes_
         .print(&ticket())
         .await
         .expect("confirmed print");
-    assert!(receipt.process_id.is_some(), "confirmed by the process-ID reply");
+    assert!(
+        receipt.process_id.is_some(),
+        "confirmed by the process-ID reply"
+    );
 
     let list = tickets(&vp).await;
     assert_eq!(list.len(), 1);
@@ -31,15 +34,25 @@ async fn korean_and_english_ticket_prints_with_table_number_items_options_notes_
     ] {
         assert!(text.contains(expected), "missing {expected:?} in\n{text}");
     }
-    assert!(!text.contains("맥주"), "bar items stay off the kitchen ticket:\n{text}");
+    assert!(
+        !text.contains("맥주"),
+        "bar items stay off the kitchen ticket:\n{text}"
+    );
     assert!(!text.contains("REPRINT"));
     let lines = t["lines"].as_array().expect("lines");
     let note = lines
         .iter()
-        .find(|l| l["text"].as_str().is_some_and(|s| s.starts_with("NOTE: 계란")))
+        .find(|l| {
+            l["text"]
+                .as_str()
+                .is_some_and(|s| s.starts_with("NOTE: 계란"))
+        })
         .expect("note line");
     assert_eq!(note["reverse"], true, "notes are highlighted");
-    let table = lines.iter().find(|l| l["text"] == "창가 7").expect("table line");
+    let table = lines
+        .iter()
+        .find(|l| l["text"] == "창가 7")
+        .expect("table line");
     assert_eq!(table["double_width"], true, "the table name is big");
     let png = std::path::PathBuf::from(t["png"].as_str().expect("png path"));
     let img = image::open(&png).expect("a readable PNG").to_luma8();
@@ -55,7 +68,10 @@ async fn reprint_flag_prints_a_banner() {
     let vp = virtual_printer(Model::default()).await;
     let mut t = ticket();
     t.reprint = true;
-    client(&vp, LayoutOptions::default()).print(&t).await.expect("confirmed");
+    client(&vp, LayoutOptions::default())
+        .print(&t)
+        .await
+        .expect("confirmed");
     let list = tickets(&vp).await;
     let lines = list[0]["lines"].as_array().expect("lines");
     let banners: Vec<_> = lines
@@ -63,7 +79,11 @@ async fn reprint_flag_prints_a_banner() {
         .filter(|l| l["text"].as_str().map(str::trim) == Some("REPRINT"))
         .collect();
     assert_eq!(banners.len(), 2, "top and bottom: {lines:#?}");
-    assert!(banners.iter().all(|l| l["reverse"] == true && l["double_width"] == true));
+    assert!(
+        banners
+            .iter()
+            .all(|l| l["reverse"] == true && l["double_width"] == true)
+    );
 }
 
 #[tokio::test]
@@ -77,14 +97,20 @@ async fn korean_goes_as_raster_images_to_a_printer_without_korean() {
         korean: KoreanText::Raster,
         ..LayoutOptions::default()
     };
-    client(&vp, layout).print(&ticket()).await.expect("confirmed");
+    client(&vp, layout)
+        .print(&ticket())
+        .await
+        .expect("confirmed");
     let text = only_ticket_text(&vp).await;
     // English lines stay text; every line with Hangul is a picture.
     assert!(text.contains("1 x French Fries"), "{text}");
     assert!(text.contains("NOTE: extra crispy"), "{text}");
     assert!(!text.chars().any(|c| ('가'..='힣').contains(&c)), "{text}");
     assert!(!text.contains('\u{FFFD}'), "no garbage characters:\n{text}");
-    let images = text.lines().filter(|l| l.starts_with("[image 576x")).count();
+    let images = text
+        .lines()
+        .filter(|l| l.starts_with("[image 576x"))
+        .count();
     // table, item, option, note
     assert_eq!(images, 4, "{text}");
 }
@@ -96,7 +122,10 @@ async fn korean_code_page_on_a_printer_without_it_is_garbage_which_is_why_raster
         ..Model::default()
     })
     .await;
-    client(&vp, LayoutOptions::default()).print(&ticket()).await.expect("confirmed");
+    client(&vp, LayoutOptions::default())
+        .print(&ticket())
+        .await
+        .expect("confirmed");
     let text = only_ticket_text(&vp).await;
     assert!(!text.contains("비빔밥"));
     assert!(text.contains('\u{FFFD}'));
@@ -104,7 +133,11 @@ async fn korean_code_page_on_a_printer_without_it_is_garbage_which_is_why_raster
 
 #[tokio::test]
 async fn tickets_for_58_and_80_mm_fill_their_paper_without_wrapping() {
-    for (paper, cols) in [(Paper::Mm58, 32), (Paper::Mm80Cols42, 42), (Paper::Mm80, 48)] {
+    for (paper, cols) in [
+        (Paper::Mm58, 32),
+        (Paper::Mm80Cols42, 42),
+        (Paper::Mm80, 48),
+    ] {
         let vp = virtual_printer(Model {
             width_dots: paper.width_dots(),
             ..Model::default()
@@ -115,15 +148,22 @@ async fn tickets_for_58_and_80_mm_fill_their_paper_without_wrapping() {
             ..LayoutOptions::default()
         };
         let mut t = ticket();
-        t.order.items[0].note = Some("손님이 알레르기가 있어요 땅콩 절대 넣지 마세요 부탁드립니다".into());
+        t.order.items[0].note =
+            Some("손님이 알레르기가 있어요 땅콩 절대 넣지 마세요 부탁드립니다".into());
         client(&vp, layout).print(&t).await.expect("confirmed");
         let list = tickets(&vp).await;
         let lines = list[0]["lines"].as_array().expect("lines");
         for l in lines {
-            assert_eq!(l["wrapped"], false, "{cols} columns: the printer had to wrap {l}");
+            assert_eq!(
+                l["wrapped"], false,
+                "{cols} columns: the printer had to wrap {l}"
+            );
             assert!(l["columns"].as_u64().expect("columns") <= cols, "{l}");
         }
         let rule = "-".repeat(cols as usize);
-        assert!(lines.iter().any(|l| l["text"] == rule.as_str()), "a full-width rule on {cols}");
+        assert!(
+            lines.iter().any(|l| l["text"] == rule.as_str()),
+            "a full-width rule on {cols}"
+        );
     }
 }

@@ -9,7 +9,9 @@ use std::time::Duration;
 use printer::emulator::Model;
 use printer::emulator::server::{Config, VirtualPrinter};
 use printer::{Confirm, LayoutOptions, Printer, PrinterConfig, Timeouts};
-use qrorder_shared::stream::{ORDER_PAYLOAD_SCHEMA, OrderPayload, OrderPayloadItem, OrderPayloadOption};
+use qrorder_shared::stream::{
+    ORDER_PAYLOAD_SCHEMA, OrderPayload, OrderPayloadItem, OrderPayloadOption,
+};
 use qrorder_shared::{LocalizedText, MenuItemId, RestaurantId};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
@@ -107,7 +109,12 @@ pub fn client(vp: &VirtualPrinter, layout: LayoutOptions) -> Printer {
 }
 
 /// One HTTP request to the control port; returns status and JSON body.
-pub async fn http(addr: SocketAddr, method: &str, path: &str, body: &str) -> (u16, serde_json::Value) {
+pub async fn http(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    body: &str,
+) -> (u16, serde_json::Value) {
     let io = async {
         let mut s = tokio::net::TcpStream::connect(addr).await?;
         let req = format!(
