@@ -64,8 +64,8 @@ pub enum PrintError {
     Unconfirmed { reason: String },
     #[error("this transport cannot read status, so prints cannot be confirmed")]
     CannotConfirm,
-    #[error("printer connection failed: {0}")]
-    Transport(TransportError),
+    #[error("printer connection failed: {source}")]
+    Transport { source: TransportError, sent: bool },
     #[error(transparent)]
     Encode(#[from] EncodeError),
 }
@@ -78,8 +78,9 @@ impl PrintError {
             | PrintError::CoverOpen { sent }
             | PrintError::PrinterError { sent }
             | PrintError::Offline { sent }
-            | PrintError::Timeout { sent, .. } => *sent,
-            PrintError::Unconfirmed { .. } | PrintError::Transport(_) => true,
+            | PrintError::Timeout { sent, .. }
+            | PrintError::Transport { sent, .. } => *sent,
+            PrintError::Unconfirmed { .. } => true,
             PrintError::CannotConfirm | PrintError::Encode(_) => false,
         }
     }
@@ -97,7 +98,7 @@ impl PrintError {
         match e {
             TransportError::Timeout(waited) => PrintError::Timeout { sent, waited },
             TransportError::WriteOnly => PrintError::CannotConfirm,
-            e => PrintError::Transport(e),
+            source => PrintError::Transport { source, sent },
         }
     }
 }
@@ -134,8 +135,12 @@ impl Printer {
 
     /// Open from an address such as `tcp://10.0.0.5:9100` (see [`crate::transport::open`]).
     pub fn open(address: &str, config: PrinterConfig) -> Result<Self, PrintError> {
-        let transport =
-            crate::transport::open(address, config.timeouts).map_err(PrintError::Transport)?;
+        let transport = crate::transport::open(address, config.timeouts).map_err(|source| {
+            PrintError::Transport {
+                source,
+                sent: false,
+            }
+        })?;
         Ok(Self::from_boxed(transport, config))
     }
 

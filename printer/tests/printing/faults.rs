@@ -246,3 +246,25 @@ async fn garbage_bytes_do_not_crash_the_virtual_printer() {
         .await
         .expect("still prints");
 }
+
+#[tokio::test]
+async fn a_printer_nobody_listens_on_is_a_connection_error_with_nothing_sent() {
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        l.local_addr().expect("addr").port()
+    };
+    let printer = Printer::open(
+        &format!("tcp://127.0.0.1:{port}"),
+        PrinterConfig {
+            timeouts: timeouts(),
+            ..Default::default()
+        },
+    )
+    .expect("address");
+    let err = printer.print(&ticket()).await.expect_err("nobody there");
+    assert!(
+        matches!(err, PrintError::Transport { sent: false, .. }),
+        "{err:?}"
+    );
+    assert!(!err.sent());
+}
