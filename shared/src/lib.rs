@@ -7,6 +7,7 @@ pub mod error;
 pub mod ids;
 pub mod menu;
 pub mod money;
+pub mod order;
 pub mod stream;
 pub mod text;
 

@@ -1,0 +1,309 @@
+//! The diners' side of the API: the table, its menu, orders and the bill.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::admin::LocationPolicy;
+use crate::menu::OptionGroup;
+use crate::{CategoryId, Currency, LocalizedText, MenuItemId, Money, TableId};
+
+/// What a diner's page needs to know about the table it was opened for.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct TableInfo {
+    pub table_id: TableId,
+    pub table_name: String,
+    pub restaurant_name: String,
+    pub currency: Currency,
+    pub languages: Vec<String>,
+    /// The current visit (the table's open bill); orders must name it.
+    pub visit_id: i64,
+    pub location: LocationRequirements,
+}
+
+/// Which location proofs an order needs, so the page asks for GPS only when
+/// the policy requires it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct LocationRequirements {
+    pub policy: LocationPolicy,
+    /// GPS must be sent (`gps`, `network_and_gps`).
+    pub gps_required: bool,
+    /// GPS may be sent and helps (`network_or_gps`).
+    pub gps_accepted: bool,
+    /// Largest GPS accuracy radius accepted, in metres.
+    pub max_accuracy_m: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PublicMenu {
+    pub currency: Currency,
+    pub categories: Vec<PublicCategory>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PublicCategory {
+    pub id: CategoryId,
+    pub name: LocalizedText,
+    pub items: Vec<PublicMenuItem>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PublicMenuItem {
+    pub id: MenuItemId,
+    /// Send it back with the order: a different current version means the
+    /// item changed since the page loaded (409 `menu_changed`).
+    pub version: i64,
+    pub name: LocalizedText,
+    pub description: LocalizedText,
+    pub price: Money,
+    pub image_url: Option<String>,
+    pub allergens: Vec<String>,
+    pub option_groups: Vec<OptionGroup>,
+    pub available: bool,
+    /// Portions left when limited; `null` = unlimited.
+    pub remaining: Option<i64>,
+}
+
+/// A GPS fix from the phone.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct GeoFix {
+    pub lat: f64,
+    pub lon: f64,
+    /// Radius of uncertainty in metres, as the browser reports it.
+    pub accuracy_m: f64,
+    /// When the fix was taken, Unix milliseconds.
+    pub at: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct NewOrder {
+    /// The visit from `GET /tables/{token}`; a closed one is 409 `visit_closed`.
+    pub visit_id: i64,
+    /// The shared cart's version the diner ordered from, when ordering from it.
+    #[serde(default)]
+    pub cart_version: Option<u64>,
+    pub items: Vec<NewOrderItem>,
+    #[serde(default)]
+    pub location: Option<GeoFix>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct NewOrderItem {
+    pub menu_item_id: MenuItemId,
+    pub menu_version: i64,
+    pub qty: u32,
+    /// Chosen options: option group id → option ids.
+    #[serde(default)]
+    pub options: BTreeMap<String, Vec<String>>,
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum OrderStatus {
+    Placed,
+    Accepted,
+    Preparing,
+    Ready,
+    Served,
+    Cancelled,
+}
+
+impl OrderStatus {
+    pub const ALL: [OrderStatus; 6] = [
+        OrderStatus::Placed,
+        OrderStatus::Accepted,
+        OrderStatus::Preparing,
+        OrderStatus::Ready,
+        OrderStatus::Served,
+        OrderStatus::Cancelled,
+    ];
+
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            OrderStatus::Placed => "placed",
+            OrderStatus::Accepted => "accepted",
+            OrderStatus::Preparing => "preparing",
+            OrderStatus::Ready => "ready",
+            OrderStatus::Served => "served",
+            OrderStatus::Cancelled => "cancelled",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|o| o.as_str() == s)
+    }
+
+    /// Position in the kitchen's flow; `None` for cancelled.
+    fn rank(&self) -> Option<u8> {
+        match self {
+            OrderStatus::Placed => Some(0),
+            OrderStatus::Accepted => Some(1),
+            OrderStatus::Preparing => Some(2),
+            OrderStatus::Ready => Some(3),
+            OrderStatus::Served => Some(4),
+            OrderStatus::Cancelled => None,
+        }
+    }
+
+    /// Forward along placed → accepted → preparing → ready → served (a busy
+    /// kitchen may skip steps), `ready → preparing` (a recalled ticket), and
+    /// cancel from anything not yet served.
+    pub fn can_become(&self, next: OrderStatus) -> bool {
+        match (self.rank(), next.rank()) {
+            (Some(from), Some(to)) => {
+                to > from || (*self, next) == (OrderStatus::Ready, OrderStatus::Preparing)
+            }
+            (Some(from), None) => from < 4,
+            (None, _) => false,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Order {
+    pub id: i64,
+    /// The number of the day, called out and printed on the ticket.
+    pub number: u32,
+    pub table_id: TableId,
+    pub table_name: String,
+    pub visit_id: i64,
+    pub status: OrderStatus,
+    pub items: Vec<OrderLine>,
+    pub subtotal: Money,
+    pub tax: Money,
+    pub total: Money,
+    /// Unix milliseconds of each status reached.
+    pub created_at: i64,
+    pub accepted_at: Option<i64>,
+    pub preparing_at: Option<i64>,
+    pub ready_at: Option<i64>,
+    pub served_at: Option<i64>,
+    pub cancelled_at: Option<i64>,
+}
+
+/// One line as ordered: a snapshot, unaffected by later menu edits.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct OrderLine {
+    pub menu_item_id: MenuItemId,
+    pub name: LocalizedText,
+    pub qty: u32,
+    /// Price of one, options included.
+    pub unit_price: Money,
+    pub options: Vec<ChosenOption>,
+    pub note: Option<String>,
+    pub station: String,
+    pub line_total: Money,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ChosenOption {
+    pub group_id: String,
+    pub group: LocalizedText,
+    pub option_id: String,
+    pub option: LocalizedText,
+    pub price_delta_minor: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct StatusChange {
+    pub status: OrderStatus,
+}
+
+/// The bill of a table's current visit. Cancelled orders are not on it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Bill {
+    pub table_id: TableId,
+    pub table_name: String,
+    pub visit_id: i64,
+    pub opened_at: i64,
+    /// Same item, options and price merged into one line.
+    pub lines: Vec<BillLine>,
+    pub subtotal: Money,
+    /// Tax rate in basis points (1000 = 10 %).
+    pub tax_rate_bp: u32,
+    /// Whether menu prices already include the tax.
+    pub tax_included: bool,
+    pub tax: Money,
+    pub total: Money,
+    pub orders: Vec<Order>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct BillLine {
+    pub name: LocalizedText,
+    pub options: Vec<ChosenOption>,
+    pub qty: u32,
+    pub unit_price: Money,
+    pub line_total: Money,
+}
+
+/// Tax and total of a subtotal: `(tax, total)` in minor units, rounded half
+/// up. With tax included the total is the subtotal and the tax is the part
+/// of it that is tax.
+pub fn tax_and_total(subtotal: i64, rate_bp: u32, included: bool) -> (i64, i64) {
+    let rate = i128::from(rate_bp);
+    let sub = i128::from(subtotal);
+    let tax = if included {
+        (sub * rate * 2 + (10_000 + rate)) / (2 * (10_000 + rate))
+    } else {
+        (sub * rate * 2 + 10_000) / 20_000
+    };
+    let tax = i64::try_from(tax).unwrap_or(i64::MAX);
+    (
+        tax,
+        if included {
+            subtotal
+        } else {
+            subtotal.saturating_add(tax)
+        },
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn status_moves_forward_recalls_from_ready_and_cancels_until_served() {
+        use OrderStatus::*;
+        assert!(
+            Placed.can_become(Accepted) && Placed.can_become(Ready) && Ready.can_become(Served)
+        );
+        assert!(Ready.can_become(Preparing));
+        assert!(
+            !Served.can_become(Ready)
+                && !Preparing.can_become(Accepted)
+                && !Placed.can_become(Placed)
+        );
+        assert!(Placed.can_become(Cancelled) && Ready.can_become(Cancelled));
+        assert!(!Served.can_become(Cancelled) && !Cancelled.can_become(Placed));
+    }
+
+    #[test]
+    fn tax_is_rounded_half_up_whether_included_or_added() {
+        assert_eq!(tax_and_total(11000, 1000, true), (1000, 11000));
+        assert_eq!(tax_and_total(10000, 1000, false), (1000, 11000));
+        assert_eq!(tax_and_total(1005, 1000, false), (101, 1106));
+        assert_eq!(tax_and_total(999, 0, false), (0, 999));
+    }
+}
