@@ -16,6 +16,8 @@ use axum::response::Response;
 use axum::routing::get;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
 use tower_http::services::ServeDir;
 use tower_http::trace::TraceLayer;
 use utoipa::OpenApi;
@@ -127,6 +129,13 @@ impl utoipa::Modify for BearerAuth {
 /// The whole HTTP surface of a process running `roles`.
 pub fn router(state: AppState, roles: Roles) -> Router {
     let mut api = OpenApiRouter::with_openapi(ApiDoc::openapi());
+    if roles.client_api {
+        let client = OpenApiRouter::new()
+            .merge(crate::tables::public_router())
+            .merge(crate::menu::public_router())
+            .merge(crate::orders::client_router());
+        api = api.nest("/api/v1", client);
+    }
     if roles.admin_api {
         let admin = OpenApiRouter::new()
             .merge(crate::auth::router())
@@ -134,7 +143,9 @@ pub fn router(state: AppState, roles: Roles) -> Router {
             .merge(crate::users::router())
             .merge(crate::devices::router())
             .merge(crate::menu::router(&state.config))
-            .merge(crate::tables::router());
+            .merge(crate::tables::router())
+            .merge(crate::orders::admin_router())
+            .merge(crate::billing::router());
         api = api.nest("/api/v1/admin", admin);
     }
     let (api, openapi) = api.split_for_parts();
@@ -218,12 +229,15 @@ impl Application {
         })
     }
 
-    /// Serves until `shutdown` resolves, then finishes in-flight requests.
+    /// Serves until `shutdown` resolves, then finishes in-flight requests
+    /// and stops the background loops.
     pub async fn run_until(
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
         let app = router(self.state.clone(), self.roles);
+        let (stop, stopped) = watch::channel(false);
+        let background = spawn_background(&self.state, self.roles, stopped);
         tracing::info!(addr = %self.local_addr, roles = ?self.roles, "serving");
         axum::serve(
             self.listener,
@@ -232,10 +246,35 @@ impl Application {
         .with_graceful_shutdown(shutdown)
         .await
         .context("server failed")?;
+        // In-flight requests are done: stop the loops, then the pool.
+        let _ = stop.send(true);
+        for task in background {
+            let _ = task.await;
+        }
         self.state.db.pool.close().await;
         tracing::info!("stopped");
         Ok(())
     }
+}
+
+/// Every background loop of a process, started here and nowhere else. Each
+/// ends when `stopped` turns true.
+fn spawn_background(
+    state: &AppState,
+    roles: Roles,
+    stopped: watch::Receiver<bool>,
+) -> Vec<JoinHandle<()>> {
+    let mut tasks = Vec::new();
+    if roles.client_api {
+        // Publishes orders whose immediate publish failed (Redis down, crash).
+        let interval = Duration::from_millis(state.config.outbox_relay_interval_ms.max(50));
+        tasks.push(tokio::spawn(crate::orders::outbox::relay(
+            state.clone(),
+            interval,
+            stopped.clone(),
+        )));
+    }
+    tasks
 }
 
 /// Resolves on SIGTERM or Ctrl-C.

@@ -36,6 +36,12 @@ pub struct Config {
     pub login_window_secs: u64,
     /// `json` for machine-read logs, `pretty` for people.
     pub log_format: LogFormat,
+    /// Publish an order to the kitchen stream right after its commit. When
+    /// false only the outbox relay publishes (what a crash right after the
+    /// commit leaves behind; tests use it).
+    pub outbox_immediate_publish: bool,
+    /// How often the outbox relay looks for unpublished orders.
+    pub outbox_relay_interval_ms: u64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -60,6 +66,8 @@ impl Default for Config {
             login_attempts_per_window: 10,
             login_window_secs: 300,
             log_format: LogFormat::Pretty,
+            outbox_immediate_publish: true,
+            outbox_relay_interval_ms: 1000,
         }
     }
 }

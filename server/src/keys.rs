@@ -3,6 +3,8 @@
 //! Redis; keys of one restaurant carry a `{restaurant}` hash tag so that they
 //! land on one Redis Cluster slot.
 
+use qrorder_shared::RestaurantId;
+
 #[derive(Debug, Clone)]
 pub struct Keys {
     prefix: String,
@@ -13,6 +15,26 @@ impl Keys {
         Self {
             prefix: prefix.to_owned(),
         }
+    }
+
+    /// The kitchen stream of a restaurant: one entry per order, read by a
+    /// consumer group per station.
+    pub fn orders_stream(&self, restaurant: RestaurantId) -> String {
+        format!("{}:orders:{{{}}}", self.prefix, restaurant.0)
+    }
+
+    /// Where kitchen devices move entries that failed too often.
+    pub fn orders_dead_letter(&self, restaurant: RestaurantId) -> String {
+        format!("{}:orders:{{{}}}:dead", self.prefix, restaurant.0)
+    }
+
+    /// Marks an order as on the stream, so that it is added exactly once
+    /// however many times the outbox publishes it. Same hash tag as the stream.
+    pub fn order_published(&self, restaurant: RestaurantId, order_id: i64) -> String {
+        format!(
+            "{}:orders:{{{}}}:published:{order_id}",
+            self.prefix, restaurant.0
+        )
     }
 
     /// Counter of login attempts for one email from one client address.

@@ -4,6 +4,7 @@
 
 pub mod app;
 pub mod auth;
+pub mod billing;
 pub mod cli;
 pub mod config;
 pub mod db;
@@ -11,9 +12,11 @@ pub mod devices;
 pub mod error;
 pub mod extract;
 pub mod keys;
+pub mod location;
 pub mod media;
 pub mod menu;
 pub mod ops;
+pub mod orders;
 pub mod restaurant;
 pub mod seed;
 pub mod tables;

@@ -73,6 +73,8 @@ pub fn local_restaurant(
         lat: None,
         lon: None,
         radius_m: None,
+        tax_rate_bp: 0,
+        tax_included: true,
     }
 }
 
@@ -100,6 +102,8 @@ pub async fn seed_demo(db: &Db, base_url: &str) -> anyhow::Result<DemoSeed> {
     r.lat = Some(37.5663);
     r.lon = Some(126.9779);
     r.radius_m = Some(150);
+    // Korean menu prices include 10 % VAT.
+    r.tax_rate_bp = 1000;
     let password = random_password();
     let mut suffix = [0u8; 3];
     rand::rng().fill_bytes(&mut suffix);

@@ -103,6 +103,10 @@ pub struct Restaurant {
     pub lat: Option<f64>,
     pub lon: Option<f64>,
     pub radius_m: Option<u32>,
+    /// Tax rate in basis points: 1000 = 10 %.
+    pub tax_rate_bp: u32,
+    /// Whether menu prices already include the tax (as in Korea and the EU).
+    pub tax_included: bool,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
@@ -119,6 +123,8 @@ pub struct RestaurantPatch {
     pub lat: Option<f64>,
     pub lon: Option<f64>,
     pub radius_m: Option<u32>,
+    pub tax_rate_bp: Option<u32>,
+    pub tax_included: Option<bool>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

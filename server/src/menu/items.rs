@@ -56,23 +56,36 @@ async fn list_items(
     caller: Caller,
     Query(q): Query<ListQuery>,
 ) -> ApiResult<Json<Vec<MenuItem>>> {
-    let currency = restaurant::load(&state.db, caller.restaurant_id)
-        .await?
-        .currency;
+    Ok(Json(
+        list(
+            &state.db,
+            caller.restaurant_id,
+            q.category_id.map(CategoryId),
+        )
+        .await?,
+    ))
+}
+
+/// The restaurant's items (of one category, when given) in menu order.
+pub async fn list(
+    db: &Db,
+    restaurant: RestaurantId,
+    category: Option<CategoryId>,
+) -> ApiResult<Vec<MenuItem>> {
+    let currency = restaurant::load(db, restaurant).await?.currency;
     let rows = sqlx::query(concat!(
         "SELECT ",
         columns!(),
         " FROM menu_items WHERE restaurant_id = $1 AND ($2 IS NULL OR category_id = $2) ORDER BY sort, id"
     ))
-    .bind(caller.restaurant_id.0)
-    .bind(q.category_id)
-    .fetch_all(&state.db.pool)
+    .bind(restaurant.0)
+    .bind(category.map(|c| c.0))
+    .fetch_all(&db.pool)
     .await?;
-    Ok(Json(
-        rows.iter()
-            .map(|r| from_row(r, currency))
-            .collect::<Result<_, _>>()?,
-    ))
+    Ok(rows
+        .iter()
+        .map(|r| from_row(r, currency))
+        .collect::<Result<_, _>>()?)
 }
 
 #[utoipa::path(get, path = "/menu-items/{id}", tag = "menu", security(("bearer" = [])),

@@ -3,6 +3,7 @@
 
 mod categories;
 mod items;
+mod public;
 
 use axum::extract::DefaultBodyLimit;
 use utoipa_axum::router::OpenApiRouter;
@@ -11,7 +12,12 @@ use crate::app::AppState;
 use crate::config::Config;
 
 pub use categories::create as create_category;
-pub use items::{create as create_item, load_item, validate_new_item};
+pub use items::{create as create_item, list as list_items, load_item, validate_new_item};
+
+/// The diners' menu (client-api role).
+pub fn public_router() -> OpenApiRouter<AppState> {
+    public::router()
+}
 
 pub fn router(config: &Config) -> OpenApiRouter<AppState> {
     let uploads = OpenApiRouter::new()

@@ -2,7 +2,9 @@
 //! by staff to void old codes), and the codes themselves (SVG, PNG, a PDF
 //! sheet of all tables).
 
+mod public;
 mod qr;
+pub mod visits;
 
 use axum::extract::State;
 use axum::http::{StatusCode, header};
@@ -29,6 +31,11 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(qr_svg))
         .routes(routes!(qr_png))
         .routes(routes!(qr_sheet))
+}
+
+/// The table as diners see it (client-api role).
+pub fn public_router() -> OpenApiRouter<AppState> {
+    public::router()
 }
 
 const MANAGE: &str = "manage tables";
@@ -130,14 +137,29 @@ async fn delete_table(
     Path(id): Path<i64>,
 ) -> ApiResult<StatusCode> {
     caller.require_people(MANAGE)?;
-    let deleted = sqlx::query("DELETE FROM dining_tables WHERE id = $1 AND restaurant_id = $2")
+    load(&state.db, caller.restaurant_id, TableId(id), "").await?;
+    let orders: i64 = sqlx::query("SELECT COUNT(*) AS n FROM orders WHERE table_id = $1")
+        .bind(id)
+        .fetch_one(&state.db.pool)
+        .await?
+        .try_get("n")?;
+    if orders > 0 {
+        return Err(ApiError::conflict(
+            "table_has_orders",
+            "the table has orders on record; deactivate it (`active: false`) instead of deleting it",
+        ));
+    }
+    let mut tx = state.db.pool.begin().await?;
+    sqlx::query("DELETE FROM table_visits WHERE table_id = $1")
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("DELETE FROM dining_tables WHERE id = $1 AND restaurant_id = $2")
         .bind(id)
         .bind(caller.restaurant_id.0)
-        .execute(&state.db.pool)
+        .execute(&mut *tx)
         .await?;
-    if deleted.rows_affected() == 0 {
-        return Err(ApiError::not_found("table"));
-    }
+    tx.commit().await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -292,7 +314,12 @@ pub async fn list(db: &Db, restaurant: RestaurantId, base_url: &str) -> ApiResul
         .collect::<Result<_, _>>()?)
 }
 
-async fn load(db: &Db, restaurant: RestaurantId, id: TableId, base_url: &str) -> ApiResult<Table> {
+pub async fn load(
+    db: &Db,
+    restaurant: RestaurantId,
+    id: TableId,
+    base_url: &str,
+) -> ApiResult<Table> {
     let row = sqlx::query(
         "SELECT id, name, token, token_rotated_at, active FROM dining_tables WHERE id = $1 AND restaurant_id = $2",
     )

@@ -1,0 +1,163 @@
+//! The transactional outbox: every order is committed with an outbox row,
+//! and the row is published to the restaurant's kitchen stream after the
+//! commit — at once when Redis is up, else by the relay loop when it is back.
+//! A Redis-side marker makes the XADD happen once per order, however many
+//! instances publish or retry.
+
+use std::time::Duration;
+
+use anyhow::Context;
+use qrorder_shared::RestaurantId;
+use sqlx::Row;
+use sqlx::any::AnyRow;
+use tokio::sync::watch;
+
+use crate::app::AppState;
+use crate::db::{Backend, now_ms};
+
+/// Entries kept in a stream: far above what any consumer group can still need.
+const STREAM_MAXLEN: u64 = 100_000;
+/// How long the once-per-order marker lives (longer than any outage we ride out).
+const PUBLISHED_MARKER_SECS: u64 = 7 * 24 * 3600;
+/// Rows younger than this are left to the publisher that wrote them.
+const RELAY_GRACE_MS: i64 = 2_000;
+const RELAY_BATCH: i64 = 100;
+
+/// SET the marker if absent, and only then XADD; atomic in Redis. Both keys
+/// share the restaurant's hash tag.
+const PUBLISH_ONCE: &str = r"
+if redis.call('SET', KEYS[2], '1', 'NX', 'EX', ARGV[1]) then
+  return redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[2], '*', 'order_id', ARGV[3], 'payload', ARGV[4])
+end
+return false
+";
+
+struct Pending {
+    id: i64,
+    restaurant: RestaurantId,
+    order_id: i64,
+    payload: String,
+}
+
+fn pending(row: &AnyRow) -> Result<Pending, sqlx::Error> {
+    Ok(Pending {
+        id: row.try_get("id")?,
+        restaurant: RestaurantId(row.try_get("restaurant_id")?),
+        order_id: row.try_get("order_id")?,
+        payload: row.try_get("payload")?,
+    })
+}
+
+/// Adds the order to its stream unless it is already there. `Some(id)` is
+/// the new entry's id, `None` means it was published before.
+async fn xadd_once(state: &AppState, p: &Pending) -> redis::RedisResult<Option<String>> {
+    let mut conn = state.redis.conn().await?;
+    redis::Script::new(PUBLISH_ONCE)
+        .key(state.keys.orders_stream(p.restaurant))
+        .key(state.keys.order_published(p.restaurant, p.order_id))
+        .arg(PUBLISHED_MARKER_SECS)
+        .arg(STREAM_MAXLEN)
+        .arg(p.order_id)
+        .arg(&p.payload)
+        .invoke_async(&mut conn)
+        .await
+}
+
+async fn mark_published<'e, E>(executor: E, id: i64) -> Result<(), sqlx::Error>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
+{
+    sqlx::query("UPDATE outbox SET published_at = $1 WHERE id = $2 AND published_at IS NULL")
+        .bind(now_ms())
+        .bind(id)
+        .execute(executor)
+        .await
+        .map(|_| ())
+}
+
+/// Right after the commit: one attempt. A failure is logged and left to the
+/// relay; the order is safe in the database either way.
+pub async fn publish_now(state: AppState, outbox_id: i64) {
+    let result: anyhow::Result<()> = async {
+        let row = sqlx::query(
+            "SELECT id, restaurant_id, order_id, payload FROM outbox WHERE id = $1 AND published_at IS NULL",
+        )
+        .bind(outbox_id)
+        .fetch_optional(&state.db.pool)
+        .await?;
+        let Some(row) = row else { return Ok(()) };
+        let p = pending(&row)?;
+        xadd_once(&state, &p).await.context("XADD to the kitchen stream")?;
+        mark_published(&state.db.pool, p.id).await?;
+        Ok(())
+    }
+    .await;
+    if let Err(e) = result {
+        tracing::warn!(outbox_id, error = %format!("{e:#}"), "order not yet on the kitchen stream; the relay will retry");
+    }
+}
+
+/// Publishes what is unpublished, every `interval`, until shutdown. On
+/// PostgreSQL rows are claimed with `FOR UPDATE SKIP LOCKED`, so several
+/// instances relay side by side without waiting on each other.
+pub async fn relay(state: AppState, interval: Duration, mut shutdown: watch::Receiver<bool>) {
+    tracing::info!(?interval, "outbox relay started");
+    loop {
+        match relay_once(&state).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(published = n, "outbox relay published orders"),
+            Err(e) => tracing::warn!(error = %format!("{e:#}"), "outbox relay: will retry"),
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(interval) => {}
+            _ = shutdown.changed() => break,
+        }
+    }
+    tracing::info!("outbox relay stopped");
+}
+
+/// One pass; returns how many rows were published.
+pub async fn relay_once(state: &AppState) -> anyhow::Result<usize> {
+    let cutoff = now_ms() - RELAY_GRACE_MS;
+    let select = "SELECT id, restaurant_id, order_id, payload FROM outbox \
+                  WHERE published_at IS NULL AND created_at <= $1 ORDER BY id LIMIT $2";
+    let mut published = 0;
+    match state.db.backend {
+        Backend::Postgres => {
+            let mut tx = state.db.pool.begin().await?;
+            let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+                "{select} FOR UPDATE SKIP LOCKED"
+            )))
+            .bind(cutoff)
+            .bind(RELAY_BATCH)
+            .fetch_all(&mut *tx)
+            .await?;
+            for row in &rows {
+                let p = pending(row)?;
+                xadd_once(state, &p)
+                    .await
+                    .context("XADD to the kitchen stream")?;
+                mark_published(&mut *tx, p.id).await?;
+                published += 1;
+            }
+            tx.commit().await?;
+        }
+        // One SQLite file has one writer: no transaction across Redis calls.
+        Backend::Sqlite => {
+            let rows = sqlx::query(select)
+                .bind(cutoff)
+                .bind(RELAY_BATCH)
+                .fetch_all(&state.db.pool)
+                .await?;
+            for row in &rows {
+                let p = pending(row)?;
+                xadd_once(state, &p)
+                    .await
+                    .context("XADD to the kitchen stream")?;
+                mark_published(&state.db.pool, p.id).await?;
+                published += 1;
+            }
+        }
+    }
+    Ok(published)
+}

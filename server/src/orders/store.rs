@@ -1,0 +1,208 @@
+//! Reading orders back: one order, the orders of a visit, filtered lists.
+//! Items are snapshots taken when the order was placed.
+
+use std::collections::HashMap;
+
+use qrorder_shared::order::{ChosenOption, Order, OrderLine, OrderStatus};
+use qrorder_shared::stream::{
+    ORDER_PAYLOAD_SCHEMA, OrderPayload, OrderPayloadItem, OrderPayloadOption,
+};
+use qrorder_shared::{Currency, MenuItemId, Money, RestaurantId, TableId};
+use sqlx::any::AnyRow;
+use sqlx::{AssertSqlSafe, Row};
+
+use crate::db::{Db, from_json};
+use crate::error::{ApiError, ApiResult};
+
+const ORDER_COLUMNS: &str = "id, table_id, visit_id, table_name, number, status, currency, subtotal_minor, \
+     tax_minor, total_minor, created_at, accepted_at, preparing_at, ready_at, served_at, cancelled_at";
+
+/// Which orders a list returns; every field narrows it.
+#[derive(Debug, Default, Clone)]
+pub struct Filter {
+    pub statuses: Vec<OrderStatus>,
+    pub table_id: Option<TableId>,
+    pub visit_id: Option<i64>,
+    /// Unix milliseconds, inclusive.
+    pub since: Option<i64>,
+    /// Unix milliseconds, exclusive.
+    pub until: Option<i64>,
+    pub limit: i64,
+}
+
+/// The order, if it is the restaurant's; else 404.
+pub async fn load(db: &Db, restaurant: RestaurantId, id: i64) -> ApiResult<Order> {
+    let filter = Filter {
+        limit: 1,
+        ..Filter::default()
+    };
+    list_where(db, restaurant, &filter, Some(id))
+        .await?
+        .pop()
+        .ok_or_else(|| ApiError::not_found("order"))
+}
+
+/// Orders matching `filter`, oldest first.
+pub async fn list(db: &Db, restaurant: RestaurantId, filter: &Filter) -> ApiResult<Vec<Order>> {
+    list_where(db, restaurant, filter, None).await
+}
+
+async fn list_where(
+    db: &Db,
+    restaurant: RestaurantId,
+    f: &Filter,
+    id: Option<i64>,
+) -> ApiResult<Vec<Order>> {
+    // Only placeholders are generated; every value is bound.
+    let mut sql = format!("SELECT {ORDER_COLUMNS} FROM orders WHERE restaurant_id = $1");
+    let mut ints: Vec<i64> = vec![restaurant.0];
+    let mut push = |sql: &mut String, clause: &str, value: i64| {
+        ints.push(value);
+        sql.push_str(&clause.replace('?', &format!("${}", ints.len())));
+    };
+    if let Some(id) = id {
+        push(&mut sql, " AND id = ?", id);
+    }
+    if let Some(t) = f.table_id {
+        push(&mut sql, " AND table_id = ?", t.0);
+    }
+    if let Some(v) = f.visit_id {
+        push(&mut sql, " AND visit_id = ?", v);
+    }
+    if let Some(s) = f.since {
+        push(&mut sql, " AND created_at >= ?", s);
+    }
+    if let Some(u) = f.until {
+        push(&mut sql, " AND created_at < ?", u);
+    }
+    let first_status = ints.len() + 1;
+    if !f.statuses.is_empty() {
+        let marks: Vec<String> = (0..f.statuses.len())
+            .map(|i| format!("${}", first_status + i))
+            .collect();
+        sql.push_str(&format!(" AND status IN ({})", marks.join(", ")));
+    }
+    sql.push_str(&format!(" ORDER BY id LIMIT {}", f.limit.clamp(1, 1000)));
+    let mut query = sqlx::query(AssertSqlSafe(sql));
+    for v in &ints {
+        query = query.bind(*v);
+    }
+    for s in &f.statuses {
+        query = query.bind(s.as_str());
+    }
+    let rows = query.fetch_all(&db.pool).await?;
+    let ids: Vec<i64> = rows
+        .iter()
+        .map(|r| r.try_get("id"))
+        .collect::<Result<_, _>>()?;
+    let mut lines = lines_of(db, &ids).await?;
+    rows.iter()
+        .map(|r| {
+            let id: i64 = r.try_get("id")?;
+            from_row(r, lines.remove(&id).unwrap_or_default())
+        })
+        .collect::<Result<_, sqlx::Error>>()
+        .map_err(Into::into)
+}
+
+async fn lines_of(db: &Db, order_ids: &[i64]) -> ApiResult<HashMap<i64, Vec<OrderLine>>> {
+    let mut out: HashMap<i64, Vec<OrderLine>> = HashMap::new();
+    for chunk in order_ids.chunks(500) {
+        let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+        let sql = format!(
+            "SELECT i.order_id, i.menu_item_id, i.names, i.qty, i.unit_price_minor, i.options, i.note, i.station, \
+             i.line_total_minor, o.currency FROM order_items i JOIN orders o ON o.id = i.order_id \
+             WHERE i.order_id IN ({}) ORDER BY i.id",
+            marks.join(", ")
+        );
+        let mut query = sqlx::query(AssertSqlSafe(sql));
+        for id in chunk {
+            query = query.bind(*id);
+        }
+        for row in query.fetch_all(&db.pool).await? {
+            let currency = currency_of(&row)?;
+            let line = OrderLine {
+                menu_item_id: MenuItemId(row.try_get("menu_item_id")?),
+                name: from_json("names", &row.try_get::<String, _>("names")?)?,
+                qty: u32::try_from(row.try_get::<i64, _>("qty")?).unwrap_or(0),
+                unit_price: Money::new(row.try_get("unit_price_minor")?, currency),
+                options: from_json::<Vec<ChosenOption>>(
+                    "options",
+                    &row.try_get::<String, _>("options")?,
+                )?,
+                note: row.try_get("note")?,
+                station: row.try_get("station")?,
+                line_total: Money::new(row.try_get("line_total_minor")?, currency),
+            };
+            out.entry(row.try_get("order_id")?).or_default().push(line);
+        }
+    }
+    Ok(out)
+}
+
+fn currency_of(row: &AnyRow) -> Result<Currency, sqlx::Error> {
+    let code: String = row.try_get("currency")?;
+    code.parse().map_err(
+        |e: qrorder_shared::money::UnknownCurrency| sqlx::Error::ColumnDecode {
+            index: "currency".into(),
+            source: Box::new(e),
+        },
+    )
+}
+
+fn from_row(row: &AnyRow, items: Vec<OrderLine>) -> Result<Order, sqlx::Error> {
+    let currency = currency_of(row)?;
+    let status: String = row.try_get("status")?;
+    Ok(Order {
+        id: row.try_get("id")?,
+        number: u32::try_from(row.try_get::<i64, _>("number")?).unwrap_or(0),
+        table_id: TableId(row.try_get("table_id")?),
+        table_name: row.try_get("table_name")?,
+        visit_id: row.try_get("visit_id")?,
+        status: OrderStatus::parse(&status).ok_or_else(|| sqlx::Error::ColumnDecode {
+            index: "status".into(),
+            source: format!("unknown status {status}").into(),
+        })?,
+        items,
+        subtotal: Money::new(row.try_get("subtotal_minor")?, currency),
+        tax: Money::new(row.try_get("tax_minor")?, currency),
+        total: Money::new(row.try_get("total_minor")?, currency),
+        created_at: row.try_get("created_at")?,
+        accepted_at: row.try_get("accepted_at")?,
+        preparing_at: row.try_get("preparing_at")?,
+        ready_at: row.try_get("ready_at")?,
+        served_at: row.try_get("served_at")?,
+        cancelled_at: row.try_get("cancelled_at")?,
+    })
+}
+
+/// The kitchen stream's view of an order.
+pub fn payload(restaurant: RestaurantId, order: &Order) -> OrderPayload {
+    OrderPayload {
+        schema: ORDER_PAYLOAD_SCHEMA,
+        restaurant_id: restaurant,
+        order_id: order.id,
+        number: order.number,
+        table_name: order.table_name.clone(),
+        placed_at: order.created_at,
+        items: order
+            .items
+            .iter()
+            .map(|l| OrderPayloadItem {
+                menu_item_id: l.menu_item_id,
+                name: l.name.clone(),
+                qty: l.qty,
+                options: l
+                    .options
+                    .iter()
+                    .map(|o| OrderPayloadOption {
+                        group: o.group.clone(),
+                        option: o.option.clone(),
+                    })
+                    .collect(),
+                note: l.note.clone(),
+                station: l.station.clone(),
+            })
+            .collect(),
+    }
+}

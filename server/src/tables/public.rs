@@ -1,0 +1,40 @@
+//! `GET /api/v1/tables/{token}`: what the diner's page needs first.
+
+use axum::extract::State;
+use qrorder_shared::order::TableInfo;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::app::AppState;
+use crate::error::ApiResult;
+use crate::extract::{Json, Path};
+use crate::{location, restaurant};
+
+use super::visits::{current_visit, resolve_token};
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(table_info))
+}
+
+/// The table, its restaurant, the current visit and what the location
+/// check will ask for. Opens a visit when the table has none.
+#[utoipa::path(get, path = "/tables/{token}", tag = "diners",
+    params(("token" = String, Path, description = "the table's token, from its QR code")),
+    responses((status = 200, body = TableInfo), (status = 404, body = qrorder_shared::ErrorBody)))]
+async fn table_info(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+) -> ApiResult<Json<TableInfo>> {
+    let table = resolve_token(&state.db, &token).await?;
+    let r = restaurant::load(&state.db, table.restaurant_id).await?;
+    let visit = current_visit(&state.db, r.id, table.id).await?;
+    Ok(Json(TableInfo {
+        table_id: table.id,
+        table_name: table.name,
+        restaurant_name: r.name.clone(),
+        currency: r.currency,
+        languages: r.languages.clone(),
+        visit_id: visit.id,
+        location: location::requirements(&r),
+    }))
+}
