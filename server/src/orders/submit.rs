@@ -210,7 +210,8 @@ fn price_lines(items: &[NewOrderItem], menu: &[MenuItem]) -> ApiResult<Vec<Price
             changed.push(json!({ "menu_item_id": item.id, "reason": "changed", "current_version": item.version }));
             continue;
         }
-        if !item.available || item.stock == Some(0) {
+        // Stock that ran out is answered by the stock check: `sold_out`.
+        if !item.available {
             changed.push(json!({ "menu_item_id": item.id, "reason": "unavailable" }));
             continue;
         }

@@ -243,3 +243,205 @@ pub async fn expect_error(res: Response, status: StatusCode, code: &str) -> Valu
     );
     body
 }
+
+/// A diner's view of a table: its token and the current menu versions.
+impl TestApp {
+    pub fn table_token(&self, index: usize) -> String {
+        self.seed.tables[index].token.clone()
+    }
+
+    pub async fn table_info(&self, token: &str) -> Value {
+        let res = self
+            .client
+            .get(self.url(&format!("/api/v1/tables/{token}")))
+            .send()
+            .await
+            .expect("GET table");
+        expect_status(res, StatusCode::OK).await
+    }
+
+    pub async fn menu_item(&self, id: i64) -> Value {
+        self.get_json(&format!("/menu-items/{id}"), &self.owner)
+            .await
+    }
+
+    /// An order body for `(menu item id, qty)` lines at their current versions.
+    pub async fn order_body(&self, token: &str, lines: &[(i64, u32)]) -> Value {
+        let visit = self.table_info(token).await["visit_id"].clone();
+        let mut items = Vec::new();
+        for &(id, qty) in lines {
+            let item = self.menu_item(id).await;
+            let mut options = serde_json::Map::new();
+            // Pick the first option of every required group.
+            for g in item["option_groups"].as_array().expect("groups") {
+                if g["min"].as_u64().unwrap_or(0) > 0 {
+                    options.insert(
+                        g["id"].as_str().expect("id").to_owned(),
+                        serde_json::json!([g["options"][0]["id"]]),
+                    );
+                }
+            }
+            items.push(serde_json::json!({ "menu_item_id": id, "menu_version": item["version"], "qty": qty, "options": options }));
+        }
+        serde_json::json!({ "visit_id": visit, "items": items })
+    }
+
+    /// POSTs an order with `key` as its Idempotency-Key.
+    pub async fn place(&self, token: &str, body: &Value, key: &str) -> Response {
+        self.client
+            .post(self.url(&format!("/api/v1/tables/{token}/orders")))
+            .header("idempotency-key", key)
+            .json(body)
+            .send()
+            .await
+            .expect("POST order")
+    }
+
+    /// Creates a menu item with limited stock in the first category; returns its id.
+    pub async fn limited_item(&self, name: &str, stock: i64) -> i64 {
+        let res = self
+            .admin(Method::POST, "/menu-items", &self.owner)
+            .json(&serde_json::json!({ "category_id": 1, "name": { "en": name }, "price_minor": 5000, "stock": stock }))
+            .send()
+            .await
+            .expect("create item");
+        expect_status(res, StatusCode::CREATED).await["id"]
+            .as_i64()
+            .expect("id")
+    }
+
+    pub async fn patch_restaurant(&self, patch: Value) {
+        let res = self
+            .admin(Method::PATCH, "/restaurant", &self.owner)
+            .json(&patch)
+            .send()
+            .await
+            .expect("PATCH");
+        expect_status(res, StatusCode::OK).await;
+    }
+
+    pub fn stream_key(&self) -> String {
+        qrorder::keys::Keys::new(&self.config.redis_prefix).orders_stream(self.seed.restaurant_id)
+    }
+
+    /// Waits (XREAD BLOCK, bounded by `within`) until the kitchen stream
+    /// holds at least `n` entries; returns every entry's `order_id`.
+    pub async fn stream_order_ids(&self, n: usize, within: Duration) -> Vec<i64> {
+        let client = redis::Client::open(self.config.redis_url.as_str()).expect("redis url");
+        let deadline = tokio::time::Instant::now() + within;
+        loop {
+            let mut conn = client
+                .get_multiplexed_async_connection()
+                .await
+                .expect("redis");
+            let entries: redis::streams::StreamRangeReply = redis::cmd("XRANGE")
+                .arg(self.stream_key())
+                .arg("-")
+                .arg("+")
+                .query_async(&mut conn)
+                .await
+                .expect("XRANGE");
+            let ids: Vec<i64> = entries
+                .ids
+                .iter()
+                .map(|e| {
+                    e.get::<String>("order_id")
+                        .expect("order_id")
+                        .parse()
+                        .expect("number")
+                })
+                .collect();
+            let now = tokio::time::Instant::now();
+            if ids.len() >= n || now >= deadline {
+                return ids;
+            }
+            // Block until the next entry (or the deadline), then look again.
+            let last = entries
+                .ids
+                .last()
+                .map_or_else(|| "0".to_owned(), |e| e.id.clone());
+            let wait_ms = (deadline - now).as_millis().max(1) as u64;
+            let _: redis::Value = redis::cmd("XREAD")
+                .arg("BLOCK")
+                .arg(wait_ms)
+                .arg("STREAMS")
+                .arg(self.stream_key())
+                .arg(last)
+                .query_async(&mut conn)
+                .await
+                .unwrap_or(redis::Value::Nil);
+        }
+    }
+}
+
+/// A redis-server of the test's own, on its own port, to stop and restart.
+pub struct OwnRedis {
+    pub port: u16,
+    child: Option<std::process::Child>,
+    dir: TempDir,
+}
+
+impl OwnRedis {
+    pub fn start() -> OwnRedis {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .expect("bind")
+            .local_addr()
+            .expect("addr")
+            .port();
+        let mut r = OwnRedis {
+            port,
+            child: None,
+            dir: tempfile::tempdir().expect("dir"),
+        };
+        r.restart();
+        r
+    }
+
+    pub fn url(&self) -> String {
+        format!("redis://127.0.0.1:{}", self.port)
+    }
+
+    pub fn restart(&mut self) {
+        let child = std::process::Command::new("redis-server")
+            .args([
+                "--port",
+                &self.port.to_string(),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+            ])
+            .arg("--dir")
+            .arg(self.dir.path())
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .expect("redis-server is installed");
+        self.child = Some(child);
+        // Ready when it answers PING (bounded: 10 s).
+        let client = redis::Client::open(self.url()).expect("url");
+        for _ in 0..200 {
+            if let Ok(mut c) = client.get_connection_with_timeout(Duration::from_millis(50))
+                && redis::cmd("PING").query::<String>(&mut c).is_ok()
+            {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        panic!("redis-server on port {} did not start", self.port);
+    }
+
+    pub fn stop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+impl Drop for OwnRedis {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}

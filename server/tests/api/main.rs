@@ -5,11 +5,15 @@
 mod helpers;
 
 mod auth;
+mod billing;
 mod cli;
 mod errors;
+mod location;
 mod media;
 mod menu;
 mod ops;
+mod orders;
+mod outbox;
 mod restaurant;
 mod tables;
 mod users;

@@ -1,0 +1,182 @@
+use std::collections::HashMap;
+
+use futures::future::join_all;
+use reqwest::{Method, StatusCode};
+use serde_json::json;
+
+use crate::helpers::{expect_error, expect_status, random_suffix};
+use crate::on_both_backends;
+
+on_both_backends! {
+    async fn two_hundred_concurrent_orders_for_ten_portions_accept_exactly_ten(app: TestApp) {
+        let item = app.limited_item("Last ten dumplings", 10).await;
+        let token = app.table_token(0);
+        let body = app.order_body(&token, &[(item, 1)]).await;
+        let attempts = (0..200).map(|_| {
+            let (app, body, token) = (&app, &body, &token);
+            async move { app.place(token, body, &random_suffix()).await }
+        });
+        let responses = join_all(attempts).await;
+        let mut by_status: HashMap<StatusCode, usize> = HashMap::new();
+        for res in responses {
+            let status = res.status();
+            if status == StatusCode::CONFLICT {
+                expect_error(res, status, "sold_out").await;
+            }
+            *by_status.entry(status).or_default() += 1;
+        }
+        assert_eq!(by_status.get(&StatusCode::CREATED), Some(&10), "{by_status:?}");
+        assert_eq!(by_status.get(&StatusCode::CONFLICT), Some(&190), "{by_status:?}");
+        assert_eq!(app.menu_item(item).await["stock"], 0);
+        let orders = app.get_json("/orders?limit=1000", &app.owner).await;
+        let sold: u64 = orders.as_array().expect("orders").iter()
+            .flat_map(|o| o["items"].as_array().expect("items").iter())
+            .filter(|l| l["menu_item_id"] == item)
+            .map(|l| l["qty"].as_u64().expect("qty"))
+            .sum();
+        assert_eq!(sold, 10, "every accepted order took its portion and no more");
+    }
+
+    async fn an_order_citing_an_old_menu_version_is_409_and_takes_nothing(app: TestApp) {
+        let limited = app.limited_item("Crab", 5).await;
+        let token = app.table_token(0);
+        let body = app.order_body(&token, &[(limited, 2), (4, 1)]).await;
+        let japchae = app.menu_item(4).await;
+        let res = app.admin(Method::PATCH, "/menu-items/4", &app.owner)
+            .json(&json!({ "version": japchae["version"], "price_minor": 14000 })).send().await.expect("patch");
+        expect_status(res, StatusCode::OK).await;
+        let res = app.place(&token, &body, "k1").await;
+        let err = expect_error(res, StatusCode::CONFLICT, "menu_changed").await;
+        assert_eq!(err["details"]["items"], json!([{ "menu_item_id": 4, "reason": "changed", "current_version": 2 }]));
+        assert_eq!(app.menu_item(limited).await["stock"], 5, "nothing taken");
+        let orders = app.get_json("/orders", &app.owner).await;
+        assert_eq!(orders, json!([]));
+        // Sold out by staff in the meantime is also a menu change.
+        let crab = app.menu_item(limited).await;
+        let res = app.admin(Method::PATCH, &format!("/menu-items/{limited}"), &app.owner)
+            .json(&json!({ "version": crab["version"], "available": false })).send().await.expect("patch");
+        expect_status(res, StatusCode::OK).await;
+        let body = app.order_body(&token, &[(limited, 1)]).await;
+        let err = expect_error(app.place(&token, &body, "k2").await, StatusCode::CONFLICT, "menu_changed").await;
+        assert_eq!(err["details"]["items"][0]["reason"], "unavailable");
+    }
+
+    async fn the_same_idempotency_key_makes_one_order_also_when_sent_concurrently(app: TestApp) {
+        let item = app.limited_item("Tea", 50).await;
+        let token = app.table_token(1);
+        let body = app.order_body(&token, &[(item, 2)]).await;
+        let first = expect_status(app.place(&token, &body, "same-key").await, StatusCode::CREATED).await;
+        let again = expect_status(app.place(&token, &body, "same-key").await, StatusCode::OK).await;
+        assert_eq!(first, again);
+
+        let body2 = app.order_body(&token, &[(item, 1)]).await;
+        let responses = join_all((0..10).map(|_| app.place(&token, &body2, "racing-key"))).await;
+        let mut ids = Vec::new();
+        let mut created = 0;
+        for res in responses {
+            if res.status() == StatusCode::CREATED { created += 1; }
+            let status = res.status();
+            assert!(status == StatusCode::CREATED || status == StatusCode::OK, "{status}");
+            ids.push(expect_status(res, status).await["id"].clone());
+        }
+        assert_eq!(created, 1);
+        assert!(ids.iter().all(|id| *id == ids[0]), "{ids:?}");
+        assert_eq!(app.menu_item(item).await["stock"], 47, "stock taken once per order");
+        let err = expect_error(app.place(&token, &body2, "same-key").await, StatusCode::UNPROCESSABLE_ENTITY, "idempotency_key_reused").await;
+        assert!(err["message"].as_str().is_some());
+        let res = app.client.post(app.url(&format!("/api/v1/tables/{token}/orders"))).json(&body2).send().await.expect("post");
+        expect_error(res, StatusCode::BAD_REQUEST, "idempotency_key_required").await;
+    }
+
+    async fn an_order_snapshots_prices_numbers_the_day_and_shows_on_the_visit(app: TestApp) {
+        let token = app.table_token(2);
+        let mut body = app.order_body(&token, &[(1, 2)]).await;
+        body["items"][0]["options"] = json!({ "spice": ["hot"], "extras": ["egg", "beef"] });
+        body["items"][0]["note"] = json!("  no sesame  ");
+        let order = expect_status(app.place(&token, &body, "a").await, StatusCode::CREATED).await;
+        assert_eq!(order["number"], 1);
+        assert_eq!(order["status"], "placed");
+        let line = &order["items"][0];
+        assert_eq!(line["unit_price"]["amount_minor"], 12000 + 1000 + 3000);
+        assert_eq!(line["line_total"]["amount_minor"], 32000);
+        assert_eq!(line["note"], "no sesame");
+        assert_eq!(line["options"].as_array().map(Vec::len), Some(3));
+        // KRW prices include 10 % VAT in the demo: 32000 * 10/110 = 2909.09 → 2909.
+        assert_eq!(order["subtotal"]["amount_minor"], 32000);
+        assert_eq!(order["tax"]["amount_minor"], 2909);
+        assert_eq!(order["total"]["amount_minor"], 32000);
+
+        let item = app.menu_item(1).await;
+        let res = app.admin(Method::PATCH, "/menu-items/1", &app.owner)
+            .json(&json!({ "version": item["version"], "price_minor": 99000, "name": { "en": "Renamed" } })).send().await.expect("patch");
+        expect_status(res, StatusCode::OK).await;
+        let seen = app.get_json(&format!("/orders/{}", order["id"]), &app.owner).await;
+        assert_eq!(seen["items"], order["items"], "the order keeps what was ordered");
+
+        let second = expect_status(app.place(&token, &app.order_body(&token, &[(8, 1)]).await, "b").await, StatusCode::CREATED).await;
+        assert_eq!(second["number"], 2);
+        let res = app.client.get(app.url(&format!("/api/v1/tables/{token}/orders"))).send().await.expect("get");
+        let visit_orders = expect_status(res, StatusCode::OK).await;
+        let ids: Vec<_> = visit_orders.as_array().expect("list").iter().map(|o| o["id"].clone()).collect();
+        assert_eq!(ids, vec![order["id"].clone(), second["id"].clone()]);
+    }
+
+    async fn malformed_order_items_are_422_with_the_item_named(app: TestApp) {
+        let token = app.table_token(0);
+        let base = app.order_body(&token, &[(1, 1)]).await;
+        let cases = [
+            (json!({ "qty": 0 }), "invalid_item"),
+            (json!({ "qty": 1000 }), "invalid_item"),
+            (json!({ "options": { "spice": ["volcanic"] } }), "invalid_item"),
+            (json!({ "options": {} }), "invalid_item"),
+            (json!({ "options": { "spice": ["hot"], "size": ["l"] } }), "invalid_item"),
+            (json!({ "options": { "spice": ["hot", "mild"] } }), "invalid_item"),
+            (json!({ "note": "x".repeat(201) }), "invalid_item"),
+        ];
+        for (i, (change, code)) in cases.into_iter().enumerate() {
+            let mut body = base.clone();
+            for (k, v) in change.as_object().expect("object") {
+                body["items"][0][k] = v.clone();
+            }
+            let err = expect_error(app.place(&token, &body, &format!("m{i}")).await, StatusCode::UNPROCESSABLE_ENTITY, code).await;
+            assert_eq!(err["details"]["index"], 0, "{body}");
+        }
+        let mut empty = base.clone();
+        empty["items"] = json!([]);
+        expect_error(app.place(&token, &empty, "e").await, StatusCode::UNPROCESSABLE_ENTITY, "empty_order").await;
+        let mut typo = base.clone();
+        typo["items"][0]["quantity"] = json!(1);
+        expect_error(app.place(&token, &typo, "t").await, StatusCode::UNPROCESSABLE_ENTITY, "invalid_body").await;
+        assert_eq!(app.get_json("/orders", &app.owner).await, json!([]), "nothing was ordered");
+    }
+
+    async fn unknown_rotated_or_inactive_table_tokens_are_404(app: TestApp) {
+        for path in ["", "/menu", "/orders"] {
+            let res = app.client.get(app.url(&format!("/api/v1/tables/{}{path}", "0".repeat(32)))).send().await.expect("get");
+            expect_error(res, StatusCode::NOT_FOUND, "table_not_found").await;
+        }
+        let table = &app.seed.tables[3];
+        let res = app.admin(Method::POST, &format!("/tables/{}/rotate-token", table.id), &app.owner).send().await.expect("rotate");
+        expect_status(res, StatusCode::OK).await;
+        let res = app.client.get(app.url(&format!("/api/v1/tables/{}/menu", table.token))).send().await.expect("get");
+        expect_error(res, StatusCode::NOT_FOUND, "table_not_found").await;
+        let body = json!({ "visit_id": 1, "items": [{ "menu_item_id": 8, "menu_version": 1, "qty": 1 }] });
+        expect_error(app.place(&table.token, &body, "x").await, StatusCode::NOT_FOUND, "table_not_found").await;
+    }
+
+    async fn the_menu_shows_availability_and_what_is_left(app: TestApp) {
+        let token = app.table_token(0);
+        let res = app.client.get(app.url(&format!("/api/v1/tables/{token}/menu"))).send().await.expect("get");
+        let menu = expect_status(res, StatusCode::OK).await;
+        assert_eq!(menu["currency"], "KRW");
+        let items: Vec<_> = menu["categories"].as_array().expect("categories").iter()
+            .flat_map(|c| c["items"].as_array().expect("items").clone()).collect();
+        assert_eq!(items.len(), 14);
+        let bulgogi = items.iter().find(|i| i["name"]["en"] == "Bulgogi").expect("bulgogi");
+        assert_eq!((bulgogi["remaining"].as_i64(), bulgogi["available"].as_bool()), (Some(20), Some(true)));
+        assert_eq!(bulgogi["name"]["ko"], "불고기");
+        let info = app.table_info(&token).await;
+        assert_eq!(info["table_name"], "Table 1");
+        assert_eq!(info["location"]["gps_required"], false);
+    }
+}
