@@ -1,0 +1,82 @@
+//! The two ways to run the device: headless (tokio on the main thread) and
+//! with the window (Slint owns the main thread, tokio runs on its own).
+
+use anyhow::Context;
+use slint::ComponentHandle;
+
+use crate::config::Config;
+use crate::device::{Device, Options};
+use crate::ui::{self, AppWindow};
+
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .context("cannot start tokio")
+}
+
+pub fn run_headless(config: Config) -> anyhow::Result<()> {
+    runtime()?.block_on(async {
+        let gpio = crate::gpio::open(&config);
+        tracing::info!(station = %config.station, device = %config.device_id, "kitchen display running headless");
+        let device = Device::start(config, Options::new(gpio)).await?;
+        wait_for_shutdown().await;
+        device.stop().await;
+        Ok(())
+    })
+}
+
+async fn wait_for_shutdown() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        if let Ok(mut term) = signal(SignalKind::terminate()) {
+            tokio::select! {
+                _ = term.recv() => {}
+                _ = tokio::signal::ctrl_c() => {}
+            }
+            return;
+        }
+    }
+    let _ = tokio::signal::ctrl_c().await;
+}
+
+pub fn run_window(config: Config) -> anyhow::Result<()> {
+    let window = AppWindow::new().context("cannot open the window")?;
+    let sink = ui::view_sink(&window);
+    let (ready_tx, ready_rx) = std::sync::mpsc::channel();
+    let weak = window.as_weak();
+    let tokio_thread = std::thread::Builder::new()
+        .name("tokio".into())
+        .spawn(move || -> anyhow::Result<()> {
+            runtime()?.block_on(async move {
+                let gpio = crate::gpio::open(&config);
+                let mut options = Options::new(gpio);
+                options.view = Some(sink);
+                match Device::start(config, options).await {
+                    Ok(device) => {
+                        let _ = ready_tx.send(Ok((device.commands(), device.ui_actions())));
+                        wait_for_shutdown().await;
+                        device.stop().await;
+                    }
+                    Err(e) => {
+                        let _ = ready_tx.send(Err(e));
+                    }
+                }
+                let _ = weak.upgrade_in_event_loop(|_| {
+                    let _ = slint::quit_event_loop();
+                });
+                Ok(())
+            })
+        })
+        .context("cannot start the tokio thread")?;
+    let (commands, ui_actions) = ready_rx
+        .recv()
+        .context("the device thread ended before starting")??;
+    ui::connect(&window, commands, ui_actions);
+    window.run().context("the UI event loop failed")?;
+    // Window closed: the process ends; the tokio thread is not waited for.
+    drop(tokio_thread);
+    Ok(())
+}

@@ -1,0 +1,179 @@
+//! The device's settings: defaults, then a TOML file, then `KDS__…`
+//! environment variables (`KDS__REDIS_URL`, `KDS__STATION`, …).
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    pub redis_url: String,
+    /// Prefix of every Redis key (`{prefix}:orders:{{restaurant}}`).
+    pub redis_prefix: String,
+    /// Base URL of the admin API, e.g. `http://10.0.0.2:8080`.
+    pub api_url: String,
+    /// A device token from the admin API (`POST /api/v1/admin/devices`).
+    pub api_token: String,
+    pub restaurant_id: i64,
+    /// The station this device serves: its consumer group.
+    pub station: String,
+    /// Stable name of this device: its consumer name in the group.
+    pub device_id: String,
+    /// `tcp://HOST:PORT`, `usb:/dev/usb/lp0`, `serial:/dev/ttyUSB0:19200`,
+    /// `file:PATH` or `none` (screen only: entries are acknowledged once shown).
+    pub printer: String,
+    /// Paper: `58`, `80`, `80-42`.
+    pub printer_paper: String,
+    /// Korean text on the printer: `codepage` or `raster`.
+    pub printer_korean: String,
+    /// Where the journal of printed orders lives.
+    pub data_dir: PathBuf,
+    /// Language of item names on screen and paper (falls back to English).
+    pub language: String,
+    /// Restaurant time zone as an offset from UTC, for the clock and tickets.
+    pub utc_offset_minutes: i32,
+    /// Ticket turns yellow after this many seconds.
+    pub warn_after_secs: u64,
+    /// Ticket turns red after this many seconds.
+    pub late_after_secs: u64,
+    /// Entries idle this long in a dead device's pending list are claimed.
+    pub claim_idle_ms: u64,
+    /// How often to look for entries to claim.
+    pub claim_interval_ms: u64,
+    /// An entry delivered more often than this goes to the dead-letter stream.
+    pub max_deliveries: u64,
+    /// `XREADGROUP … BLOCK` time; the read connection waits 2 s longer.
+    pub block_ms: u64,
+    /// How often open orders are reloaded from the admin API (also its health check).
+    pub api_poll_ms: u64,
+    /// Timeout of one admin API request.
+    pub api_timeout_ms: u64,
+    /// How long a bumped ticket can be recalled.
+    pub recall_minutes: u64,
+    /// BCM pin numbers; unset pins are not used.
+    pub gpio_buzzer_pin: Option<u8>,
+    pub gpio_led_pin: Option<u8>,
+    pub gpio_button_pin: Option<u8>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            redis_url: "redis://127.0.0.1:6379".into(),
+            redis_prefix: "qrorder".into(),
+            api_url: "http://127.0.0.1:8080".into(),
+            api_token: String::new(),
+            restaurant_id: 1,
+            station: "kitchen".into(),
+            device_id: "kds-1".into(),
+            printer: "none".into(),
+            printer_paper: "80".into(),
+            printer_korean: "codepage".into(),
+            data_dir: PathBuf::from("data/kds"),
+            language: "ko".into(),
+            utc_offset_minutes: 9 * 60,
+            warn_after_secs: 5 * 60,
+            late_after_secs: 10 * 60,
+            claim_idle_ms: 30_000,
+            claim_interval_ms: 5_000,
+            max_deliveries: 5,
+            block_ms: 2_000,
+            api_poll_ms: 1_500,
+            api_timeout_ms: 1_000,
+            recall_minutes: 30,
+            gpio_buzzer_pin: None,
+            gpio_led_pin: None,
+            gpio_button_pin: None,
+        }
+    }
+}
+
+impl Config {
+    /// Defaults, then `file` (when given; it must exist), then `KDS__…`.
+    pub fn load(file: Option<&Path>) -> Result<Self, figment::Error> {
+        let mut figment = Figment::from(Serialized::defaults(Config::default()));
+        if let Some(file) = file {
+            figment = figment.merge(Toml::file_exact(file));
+        }
+        let config: Config = figment.merge(Env::prefixed("KDS__")).extract()?;
+        config.validate().map_err(figment::Error::from)?;
+        Ok(config)
+    }
+
+    pub fn validate(&self) -> Result<(), String> {
+        if self.station.trim().is_empty() || self.device_id.trim().is_empty() {
+            return Err("station and device_id must not be empty".into());
+        }
+        if self.late_after_secs < self.warn_after_secs {
+            return Err("late_after_secs must not be below warn_after_secs".into());
+        }
+        if self.max_deliveries == 0 {
+            return Err("max_deliveries must be at least 1".into());
+        }
+        if printer::Paper::parse(&self.printer_paper).is_none() {
+            return Err(format!(
+                "printer_paper `{}` is not 58, 80 or 80-42",
+                self.printer_paper
+            ));
+        }
+        if printer::KoreanText::parse(&self.printer_korean).is_none() {
+            return Err(format!(
+                "printer_korean `{}` is not codepage or raster",
+                self.printer_korean
+            ));
+        }
+        Ok(())
+    }
+
+    pub fn block(&self) -> Duration {
+        Duration::from_millis(self.block_ms)
+    }
+
+    pub fn printer_config(&self) -> printer::PrinterConfig {
+        let mut config = printer::PrinterConfig::default();
+        if let Some(paper) = printer::Paper::parse(&self.printer_paper) {
+            config.layout.paper = paper;
+        }
+        if let Some(korean) = printer::KoreanText::parse(&self.printer_korean) {
+            config.layout.korean = korean;
+        }
+        config.layout.language = self.language.clone();
+        config.layout.utc_offset_minutes = self.utc_offset_minutes;
+        config
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_then_environment_override_the_defaults() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file("kds.toml", "station = \"bar\"\nmax_deliveries = 3\n")?;
+            jail.set_env("KDS__DEVICE_ID", "bar-2");
+            jail.set_env("KDS__MAX_DELIVERIES", "7");
+            let c = Config::load(Some(Path::new("kds.toml")))?;
+            assert_eq!(c.station, "bar");
+            assert_eq!(c.device_id, "bar-2");
+            assert_eq!(c.max_deliveries, 7);
+            assert_eq!(c.redis_prefix, "qrorder");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn unknown_keys_and_bad_values_are_refused() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file("kds.toml", "stattion = \"bar\"\n")?;
+            assert!(Config::load(Some(Path::new("kds.toml"))).is_err());
+            jail.create_file("kds.toml", "printer_paper = \"90\"\n")?;
+            assert!(Config::load(Some(Path::new("kds.toml"))).is_err());
+            Ok(())
+        });
+    }
+}

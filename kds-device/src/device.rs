@@ -1,0 +1,242 @@
+//! The device's controllers, spawned in one place: stream consumer, Redis
+//! watch, printer worker, status sync (admin API polling), clock, and the
+//! board task that folds their events into the [`Board`] and hands each new
+//! [`BoardView`] to the screen. Runs on whatever tokio runtime calls
+//! [`Device::start`]; the binary gives it a thread of its own.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use anyhow::Context;
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+
+use crate::api::AdminClient;
+use crate::board::{Board, BoardView};
+use crate::config::Config;
+use crate::consumer::{self, Consumer, InFlight};
+use crate::event::{Command, Event};
+use crate::gpio::Gpio;
+use crate::journal::Journal;
+use crate::print_worker::{Output, PrintWorker, TestHooks};
+use crate::status_sync::{self, StatusSync, StatusUpdate, now_ms};
+
+/// Receives every new view of the board (the UI adapter, or nothing headless).
+pub type ViewSink = Box<dyn FnMut(BoardView) + Send>;
+
+pub struct Options {
+    pub gpio: Box<dyn Gpio>,
+    pub view: Option<ViewSink>,
+    /// A copy of every controller event (tests, logs).
+    pub tap: Option<mpsc::UnboundedSender<Event>>,
+    pub hooks: TestHooks,
+}
+
+impl Options {
+    pub fn new(gpio: Box<dyn Gpio>) -> Self {
+        Self {
+            gpio,
+            view: None,
+            tap: None,
+            hooks: TestHooks::default(),
+        }
+    }
+}
+
+/// A running device. Dropping it leaves the tasks running; [`Device::abort`]
+/// stops them at once, like a crash (nothing is flushed or acknowledged).
+pub struct Device {
+    tasks: Vec<JoinHandle<()>>,
+    commands: mpsc::UnboundedSender<Command>,
+    status_updates: mpsc::UnboundedSender<StatusUpdate>,
+    ui_actions: mpsc::UnboundedSender<UiAction>,
+}
+
+/// What the screen asks of the board task itself.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum UiAction {
+    DismissAlert(usize),
+}
+
+impl Device {
+    pub async fn start(config: Config, options: Options) -> anyhow::Result<Device> {
+        let client = redis::Client::open(config.redis_url.as_str())
+            .with_context(|| format!("bad redis_url {}", config.redis_url))?;
+        let journal = Journal::open(&config.data_dir, &config.station)
+            .with_context(|| format!("cannot open the journal in {}", config.data_dir.display()))?;
+        let journal = Arc::new(Mutex::new(journal));
+        let output = Output::open(&config).context("cannot open the printer")?;
+        let api = AdminClient::new(
+            &config.api_url,
+            &config.api_token,
+            Duration::from_millis(config.api_timeout_ms),
+        )
+        .context("cannot build the HTTP client")?;
+
+        let (events_tx, events_rx) = mpsc::unbounded_channel();
+        let (jobs_tx, jobs_rx) = mpsc::unbounded_channel();
+        let (commands_tx, commands_rx) = mpsc::unbounded_channel();
+        let (updates_tx, updates_rx) = mpsc::unbounded_channel();
+        let (ui_tx, ui_rx) = mpsc::unbounded_channel();
+        let in_flight = InFlight::default();
+
+        let mut gpio = options.gpio;
+        let _ = events_tx.send(Event::Gpio(gpio.label()));
+        {
+            let events = events_tx.clone();
+            gpio.on_button(Box::new(move || {
+                let _ = events.send(Event::BumpButton);
+            }));
+        }
+
+        let mut tasks = Vec::new();
+        tasks.push(tokio::spawn(
+            Consumer {
+                config: config.clone(),
+                client: client.clone(),
+                journal: journal.clone(),
+                in_flight: in_flight.clone(),
+                events: events_tx.clone(),
+                jobs: jobs_tx,
+            }
+            .run(),
+        ));
+        tasks.push(tokio::spawn(consumer::watch_redis(
+            client.clone(),
+            events_tx.clone(),
+        )));
+        tasks.push(tokio::spawn(
+            PrintWorker {
+                config: config.clone(),
+                client,
+                output,
+                journal,
+                in_flight,
+                events: events_tx.clone(),
+                jobs: jobs_rx,
+                hooks: options.hooks,
+            }
+            .run(),
+        ));
+        tasks.push(tokio::spawn(status_sync::poll_open_orders(
+            api.clone(),
+            Duration::from_millis(config.api_poll_ms),
+            updates_tx.clone(),
+        )));
+        tasks.push(tokio::spawn(
+            StatusSync {
+                config: config.clone(),
+                api,
+                updates: updates_rx,
+                commands: commands_rx,
+                events: events_tx.clone(),
+            }
+            .run(),
+        ));
+        tasks.push(tokio::spawn(clock(events_tx)));
+        tasks.push(tokio::spawn(board_task(
+            Board::new(&config, now_ms()),
+            events_rx,
+            ui_rx,
+            commands_tx.clone(),
+            gpio,
+            options.view,
+            options.tap,
+        )));
+        Ok(Device {
+            tasks,
+            commands: commands_tx,
+            status_updates: updates_tx,
+            ui_actions: ui_tx,
+        })
+    }
+
+    /// Where the screen sends bumps and recalls.
+    pub fn commands(&self) -> mpsc::UnboundedSender<Command> {
+        self.commands.clone()
+    }
+
+    /// Where a status push source (the future `/ws/kitchen` client) sends.
+    pub fn status_updates(&self) -> mpsc::UnboundedSender<StatusUpdate> {
+        self.status_updates.clone()
+    }
+
+    pub fn ui_actions(&self) -> mpsc::UnboundedSender<UiAction> {
+        self.ui_actions.clone()
+    }
+
+    /// Stop every task now, like a crash.
+    pub fn abort(&self) {
+        for t in &self.tasks {
+            t.abort();
+        }
+    }
+
+    /// Abort and wait until every task is gone.
+    pub async fn stop(self) {
+        self.abort();
+        for t in self.tasks {
+            let _ = t.await;
+        }
+    }
+}
+
+/// Once a second, on the second.
+async fn clock(events: mpsc::UnboundedSender<Event>) {
+    loop {
+        let now = now_ms();
+        if events.send(Event::Tick(now)).is_err() {
+            return;
+        }
+        let to_next = 1000 - now.rem_euclid(1000);
+        tokio::time::sleep(Duration::from_millis(
+            u64::try_from(to_next).unwrap_or(1000),
+        ))
+        .await;
+    }
+}
+
+async fn board_task(
+    mut board: Board,
+    mut events: mpsc::UnboundedReceiver<Event>,
+    mut ui: mpsc::UnboundedReceiver<UiAction>,
+    commands: mpsc::UnboundedSender<Command>,
+    mut gpio: Box<dyn Gpio>,
+    mut view: Option<ViewSink>,
+    tap: Option<mpsc::UnboundedSender<Event>>,
+) {
+    let mut handle = |board: &mut Board, e: Event| {
+        if let Some(tap) = &tap {
+            let _ = tap.send(e.clone());
+        }
+        match &e {
+            Event::TicketArrived { .. } => gpio.pulse(),
+            Event::BumpButton => {
+                if let Some(id) = board.oldest() {
+                    let _ = commands.send(Command::Bump(id));
+                }
+            }
+            _ => {}
+        }
+        board.apply(e);
+    };
+    loop {
+        tokio::select! {
+            e = events.recv() => {
+                let Some(e) = e else { return };
+                handle(&mut board, e);
+                // Coalesce a burst into one screen update.
+                while let Ok(e) = events.try_recv() {
+                    handle(&mut board, e);
+                }
+            }
+            a = ui.recv() => match a {
+                Some(UiAction::DismissAlert(i)) => board.dismiss_alert(i),
+                None => std::future::pending::<()>().await,
+            },
+        }
+        if let Some(view) = &mut view {
+            view(board.view());
+        }
+    }
+}

@@ -1,0 +1,31 @@
+//! The kitchen display device.
+//!
+//! Controllers, free of UI types, each own one job and send [`event::Event`]s:
+//! - [`consumer`]: the station's consumer-group member on the kitchen stream
+//!   (own pending first, then new entries, claims, dead letters);
+//! - [`print_worker`]: prints, confirms, journals, then XACKs;
+//! - [`status_sync`]: admin API polling now, `/ws/kitchen` later; bumps and recalls;
+//! - [`gpio`]: buzzer, LED and bump button behind a trait;
+//! - [`device`]: spawns them all, plus the clock and the board task.
+//!
+//! [`board`] folds events into what the screen shows (plain data); [`ui`]
+//! is the one Slint adapter; [`render`] draws the UI without a display.
+
+pub mod api;
+pub mod app;
+pub mod board;
+pub mod config;
+pub mod consumer;
+pub mod device;
+pub mod event;
+pub mod gpio;
+pub mod journal;
+pub mod keys;
+pub mod print_worker;
+pub mod redis_io;
+pub mod render;
+pub mod status_sync;
+pub mod ui;
+
+pub use config::Config;
+pub use device::{Device, Options};

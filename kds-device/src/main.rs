@@ -1,0 +1,31 @@
+//! `kds`: the kitchen display. `kds --headless` runs everything but the window.
+
+use std::path::PathBuf;
+
+use clap::Parser;
+
+#[derive(Parser)]
+#[command(version, about = "QR Order kitchen display")]
+struct Args {
+    /// TOML config file; `KDS__…` environment variables override it.
+    #[arg(long, env = "KDS_CONFIG")]
+    config: Option<PathBuf>,
+    /// No window: consume, print and sync only (servers, tests).
+    #[arg(long)]
+    headless: bool,
+}
+
+fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+        )
+        .init();
+    let args = Args::parse();
+    let config = kds::Config::load(args.config.as_deref())?;
+    if args.headless {
+        kds::app::run_headless(config)
+    } else {
+        kds::app::run_window(config)
+    }
+}

@@ -1,0 +1,348 @@
+//! Shared test plumbing: a unique Redis key prefix per test (real Redis at
+//! 127.0.0.1:6379), a virtual printer over TCP on port 0, a stand-in for
+//! the admin API, and waiting for events with timeouts.
+
+#![allow(clippy::unwrap_used, dead_code)]
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::extract::{Path as UrlPath, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::routing::{get, patch};
+use axum::{Json, Router};
+use kds::event::Event;
+use kds::gpio::RecordingGpio;
+use kds::print_worker::TestHooks;
+use kds::{Config, Device, Options};
+use printer::emulator::server::{Config as VpConfig, VirtualPrinter};
+use qrorder_shared::order::{Order, OrderLine, OrderStatus, StatusChange};
+use qrorder_shared::stream::{ORDER_PAYLOAD_SCHEMA, OrderPayload, OrderPayloadItem};
+use qrorder_shared::{Currency, LocalizedText, MenuItemId, Money, RestaurantId, TableId};
+use redis::aio::MultiplexedConnection;
+use tokio::sync::mpsc;
+
+pub const RESTAURANT: i64 = 7;
+pub const WAIT: Duration = Duration::from_secs(20);
+
+pub fn unique(name: &str) -> String {
+    static N: AtomicU32 = AtomicU32::new(0);
+    format!(
+        "kdstest-{name}-{}-{}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+pub fn stream_key(prefix: &str) -> String {
+    kds::keys::orders_stream(prefix, RESTAURANT)
+}
+
+pub async fn redis() -> MultiplexedConnection {
+    redis::Client::open("redis://127.0.0.1:6379")
+        .unwrap()
+        .get_multiplexed_async_connection()
+        .await
+        .expect("Redis at 127.0.0.1:6379")
+}
+
+pub fn item(name: &str, qty: u32, station: &str) -> OrderPayloadItem {
+    OrderPayloadItem {
+        menu_item_id: MenuItemId(1),
+        name: LocalizedText::new(&[("en", name)]),
+        qty,
+        options: vec![],
+        note: None,
+        station: station.into(),
+    }
+}
+
+pub fn payload(order_id: i64, items: Vec<OrderPayloadItem>) -> OrderPayload {
+    OrderPayload {
+        schema: ORDER_PAYLOAD_SCHEMA,
+        restaurant_id: RestaurantId(RESTAURANT),
+        order_id,
+        number: u32::try_from(order_id % 1000).unwrap(),
+        table_name: format!("T{}", order_id % 20),
+        placed_at: kds::status_sync::now_ms(),
+        items,
+    }
+}
+
+pub async fn xadd_raw(
+    conn: &mut MultiplexedConnection,
+    prefix: &str,
+    fields: &[(&str, &str)],
+) -> String {
+    let mut cmd = redis::cmd("XADD");
+    cmd.arg(stream_key(prefix)).arg("*");
+    for (k, v) in fields {
+        cmd.arg(*k).arg(*v);
+    }
+    cmd.query_async(conn).await.unwrap()
+}
+
+pub async fn xadd(conn: &mut MultiplexedConnection, prefix: &str, p: &OrderPayload) -> String {
+    let json = serde_json::to_string(p).unwrap();
+    xadd_raw(
+        conn,
+        prefix,
+        &[("order_id", &p.order_id.to_string()), ("payload", &json)],
+    )
+    .await
+}
+
+pub async fn pending(conn: &mut MultiplexedConnection, prefix: &str, group: &str) -> u64 {
+    let v: redis::Value = redis::cmd("XPENDING")
+        .arg(stream_key(prefix))
+        .arg(group)
+        .query_async(conn)
+        .await
+        .unwrap();
+    kds::redis_io::parse_pending_total(&v).unwrap_or(0)
+}
+
+pub async fn virtual_printer() -> VirtualPrinter {
+    let any: SocketAddr = "127.0.0.1:0".parse().unwrap();
+    VirtualPrinter::start(VpConfig {
+        listen: any,
+        control: any,
+        out_dir: std::env::temp_dir().join(unique("vp")),
+        model: Default::default(),
+    })
+    .await
+    .expect("virtual printer starts")
+}
+
+pub fn config(prefix: &str, device: &str, printer: &str, data_dir: &Path, api: &str) -> Config {
+    Config {
+        redis_prefix: prefix.into(),
+        restaurant_id: RESTAURANT,
+        device_id: device.into(),
+        printer: printer.into(),
+        data_dir: data_dir.to_path_buf(),
+        api_url: api.into(),
+        api_token: "device-token".into(),
+        language: "en".into(),
+        claim_idle_ms: 1_500,
+        claim_interval_ms: 300,
+        block_ms: 500,
+        api_poll_ms: 300,
+        api_timeout_ms: 500,
+        ..Config::default()
+    }
+}
+
+pub struct Running {
+    pub device: Device,
+    pub events: mpsc::UnboundedReceiver<Event>,
+    pub gpio: RecordingGpio,
+}
+
+pub async fn start(config: Config, hooks: TestHooks) -> Running {
+    let (tap, events) = mpsc::unbounded_channel();
+    let gpio = RecordingGpio::default();
+    let mut options = Options::new(Box::new(gpio.clone()));
+    options.tap = Some(tap);
+    options.hooks = hooks;
+    let device = Device::start(config, options).await.expect("device starts");
+    Running {
+        device,
+        events,
+        gpio,
+    }
+}
+
+/// The next event matching `pred`, within `WAIT`.
+pub async fn next_event(
+    events: &mut mpsc::UnboundedReceiver<Event>,
+    what: &str,
+    pred: impl Fn(&Event) -> bool,
+) -> Event {
+    let found = tokio::time::timeout(WAIT, async {
+        while let Some(e) = events.recv().await {
+            if pred(&e) {
+                return Some(e);
+            }
+        }
+        None
+    })
+    .await;
+    match found {
+        Ok(Some(e)) => e,
+        Ok(None) => panic!("event stream ended waiting for {what}"),
+        Err(_) => panic!("no {what} within {WAIT:?}"),
+    }
+}
+
+/// Await a condition on outside state (Redis, the printer), polled, within `WAIT`.
+pub async fn until<F, Fut>(what: &str, mut check: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let deadline = tokio::time::Instant::now() + WAIT;
+    loop {
+        if check().await {
+            return;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "timed out waiting for {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+pub fn temp_dir() -> PathBuf {
+    let d = std::env::temp_dir().join(unique("data"));
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+// ---------------------------------------------------------------------------
+// A STAND-IN for the admin API (the real endpoints are being built in
+// `server/`): the two endpoints the device uses, per the contract —
+// `GET /api/v1/admin/orders?status=placed,accepted,preparing` and
+// `PATCH /api/v1/admin/orders/{id}` with a bearer device token; errors are
+// `{"code","message"}`, an illegal transition is 409 `illegal_transition`.
+
+#[derive(Clone, Default)]
+pub struct FakeAdmin {
+    pub orders: Arc<Mutex<BTreeMap<i64, Order>>>,
+    pub patches: Arc<Mutex<Vec<(i64, OrderStatus)>>>,
+}
+
+pub struct FakeAdminServer {
+    pub url: String,
+    pub state: FakeAdmin,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for FakeAdminServer {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+pub fn order(id: i64, items: &[(&str, u32, &str)]) -> Order {
+    let krw: Currency = "KRW".parse().unwrap();
+    let zero = Money::new(0, krw);
+    Order {
+        id,
+        number: u32::try_from(id).unwrap(),
+        table_id: TableId(1),
+        table_name: format!("T{id}"),
+        visit_id: 1,
+        status: OrderStatus::Placed,
+        items: items
+            .iter()
+            .map(|(name, qty, station)| OrderLine {
+                menu_item_id: MenuItemId(1),
+                name: LocalizedText::new(&[("en", name)]),
+                qty: *qty,
+                unit_price: zero,
+                options: vec![],
+                note: None,
+                station: (*station).into(),
+                line_total: zero,
+            })
+            .collect(),
+        subtotal: zero,
+        tax: zero,
+        total: zero,
+        created_at: kds::status_sync::now_ms(),
+        accepted_at: None,
+        preparing_at: None,
+        ready_at: None,
+        served_at: None,
+        cancelled_at: None,
+    }
+}
+
+fn error(status: StatusCode, code: &str, message: &str) -> (StatusCode, Json<serde_json::Value>) {
+    (
+        status,
+        Json(serde_json::json!({"code": code, "message": message})),
+    )
+}
+
+fn authorized(headers: &HeaderMap) -> bool {
+    headers
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v == "Bearer device-token")
+}
+
+pub async fn fake_admin() -> FakeAdminServer {
+    let state = FakeAdmin::default();
+    let app = Router::new()
+        .route(
+            "/api/v1/admin/orders",
+            get(
+                |State(s): State<FakeAdmin>, headers: HeaderMap| async move {
+                    if !authorized(&headers) {
+                        return Err(error(StatusCode::UNAUTHORIZED, "unauthorized", "bad token"));
+                    }
+                    let open: Vec<Order> = s
+                        .orders
+                        .lock()
+                        .unwrap()
+                        .values()
+                        .filter(|o| {
+                            matches!(
+                                o.status,
+                                OrderStatus::Placed
+                                    | OrderStatus::Accepted
+                                    | OrderStatus::Preparing
+                            )
+                        })
+                        .cloned()
+                        .collect();
+                    Ok(Json(open))
+                },
+            ),
+        )
+        .route(
+            "/api/v1/admin/orders/{id}",
+            patch(
+                |State(s): State<FakeAdmin>,
+                 UrlPath(id): UrlPath<i64>,
+                 headers: HeaderMap,
+                 Json(change): Json<StatusChange>| async move {
+                    if !authorized(&headers) {
+                        return Err(error(StatusCode::UNAUTHORIZED, "unauthorized", "bad token"));
+                    }
+                    let mut orders = s.orders.lock().unwrap();
+                    let Some(o) = orders.get_mut(&id) else {
+                        return Err(error(StatusCode::NOT_FOUND, "not_found", "no such order"));
+                    };
+                    if !o.status.can_become(change.status) {
+                        return Err(error(
+                            StatusCode::CONFLICT,
+                            "illegal_transition",
+                            &format!(
+                                "{} cannot become {}",
+                                o.status.as_str(),
+                                change.status.as_str()
+                            ),
+                        ));
+                    }
+                    o.status = change.status;
+                    s.patches.lock().unwrap().push((id, change.status));
+                    Ok(Json(o.clone()))
+                },
+            ),
+        )
+        .with_state(state.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let task = tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    FakeAdminServer { url, state, task }
+}
