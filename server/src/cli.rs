@@ -41,6 +41,12 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Load generator: keeps diners ordering against a running server and
+    /// prints a JSON report (orders/s, latency percentiles).
+    Bench {
+        #[command(subcommand)]
+        what: BenchTarget,
+    },
     /// Create a restaurant and its first owner. Its location policy starts as
     /// `network` over loopback and private LAN ranges; change it with
     /// `PATCH /api/v1/admin/restaurant`.
@@ -56,6 +62,21 @@ enum Command {
         currency: String,
         #[arg(long, default_value = "Asia/Seoul")]
         timezone: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum BenchTarget {
+    /// Order submission: `--seed` is the JSON `seed-demo --json` printed.
+    Orders {
+        #[arg(long)]
+        base_url: String,
+        #[arg(long)]
+        seed: PathBuf,
+        #[arg(long, default_value_t = 32)]
+        concurrency: usize,
+        #[arg(long, default_value_t = 10)]
+        seconds: u64,
     },
 }
 
@@ -112,6 +133,34 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
                     println!("  {:<10} {}", t.name, t.url);
                 }
             }
+            Ok(())
+        }
+        Command::Bench {
+            what:
+                BenchTarget::Orders {
+                    base_url,
+                    seed,
+                    concurrency,
+                    seconds,
+                },
+        } => {
+            let seed: serde_json::Value = serde_json::from_slice(&std::fs::read(&seed)?)?;
+            let tokens: Vec<String> = seed["tables"]
+                .as_array()
+                .map(|t| {
+                    t.iter()
+                        .filter_map(|t| t["token"].as_str().map(str::to_owned))
+                        .collect()
+                })
+                .unwrap_or_default();
+            let report = crate::bench::orders(
+                &base_url,
+                &tokens,
+                concurrency.max(1),
+                std::time::Duration::from_secs(seconds.max(1)),
+            )
+            .await?;
+            println!("{}", serde_json::to_string_pretty(&report)?);
             Ok(())
         }
         Command::CreateOwner {

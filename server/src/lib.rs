@@ -4,6 +4,7 @@
 
 pub mod app;
 pub mod auth;
+pub mod bench;
 pub mod billing;
 pub mod cli;
 pub mod config;
