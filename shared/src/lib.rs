@@ -10,6 +10,7 @@ pub mod money;
 pub mod order;
 pub mod stream;
 pub mod text;
+pub mod ws;
 
 pub use error::ErrorBody;
 pub use ids::*;

@@ -1,0 +1,159 @@
+//! WebSocket messages: JSON objects tagged with `type`. Diners connect to
+//! `/ws/tables/{token}`, kitchen screens to `/ws/kitchen`.
+//!
+//! The cart of a table is one cart, versioned: every change bumps `version`
+//! by one and is sent as a `cart_op` carrying the new version. A client that
+//! sees a gap (a version not exactly one above its own) sends `sync` and
+//! gets a `cart` snapshot.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::MenuItemId;
+use crate::order::{Order, OrderStatus};
+
+/// From a diner's page to the server.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+pub enum ClientMessage {
+    /// First message: who this is. Answered with a `cart` snapshot.
+    Hello {
+        /// Stable per browser (kept in local storage), so a reconnect is the same diner.
+        client_id: String,
+        #[serde(default)]
+        nickname: Option<String>,
+        #[serde(default)]
+        last_version: Option<u64>,
+    },
+    Add {
+        item_id: MenuItemId,
+        #[serde(default)]
+        options: BTreeMap<String, Vec<String>>,
+        qty: u32,
+        #[serde(default)]
+        note: Option<String>,
+    },
+    SetQty {
+        line_id: String,
+        qty: u32,
+    },
+    SetNote {
+        line_id: String,
+        note: Option<String>,
+    },
+    Remove {
+        line_id: String,
+    },
+    Clear,
+    /// Asks for a `cart` snapshot (after a version gap).
+    Sync,
+    /// Changes this diner's nickname.
+    Rename {
+        nickname: String,
+    },
+}
+
+/// From the server to pages and kitchen screens.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ServerMessage {
+    /// The whole cart.
+    Cart {
+        version: u64,
+        lines: Vec<CartLine>,
+        participants: Vec<Participant>,
+    },
+    /// One change; `version` is the cart's version after it.
+    CartOp {
+        version: u64,
+        op: CartOp,
+    },
+    /// Who is at the table now.
+    Participants {
+        participants: Vec<Participant>,
+    },
+    /// Somebody at the table ordered; the cart is empty now.
+    OrderPlaced {
+        order: Order,
+    },
+    OrderStatus {
+        order_id: i64,
+        status: OrderStatus,
+    },
+    /// Items sold out, back, or changed in price: reload them.
+    MenuChanged {
+        item_ids: Vec<MenuItemId>,
+    },
+    Error {
+        code: String,
+        message: String,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum CartOp {
+    Add {
+        line: CartLine,
+    },
+    SetQty {
+        line_id: String,
+        qty: u32,
+    },
+    SetNote {
+        line_id: String,
+        note: Option<String>,
+    },
+    Remove {
+        line_id: String,
+    },
+    Clear,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CartLine {
+    pub line_id: String,
+    pub item_id: MenuItemId,
+    pub qty: u32,
+    #[serde(default)]
+    pub options: BTreeMap<String, Vec<String>>,
+    #[serde(default)]
+    pub note: Option<String>,
+    /// The `client_id` of the diner who added it.
+    pub added_by: String,
+    /// Their nickname when they added it.
+    pub added_by_name: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Participant {
+    pub client_id: String,
+    pub nickname: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn messages_are_tagged_with_type() {
+        let m: ClientMessage =
+            serde_json::from_str(r#"{"type":"set_qty","line_id":"a1","qty":3}"#).expect("json");
+        assert_eq!(
+            m,
+            ClientMessage::SetQty {
+                line_id: "a1".into(),
+                qty: 3
+            }
+        );
+        let out = serde_json::to_value(ServerMessage::Error {
+            code: "x".into(),
+            message: "y".into(),
+        })
+        .expect("json");
+        assert_eq!(out["type"], "error");
+        assert!(serde_json::from_str::<ClientMessage>(r#"{"type":"explode"}"#).is_err());
+        assert!(serde_json::from_str::<ClientMessage>(r#"{"type":"clear","extra":1}"#).is_err());
+    }
+}
