@@ -223,10 +223,10 @@ impl Board {
                 for t in tickets {
                     if self.bumped_index(t.order_id).is_some() {
                         // Recalled elsewhere: open again.
-                        if let Some(i) = self.bumped_index(t.order_id) {
-                            if let Some((c, _)) = self.bumped.remove(i) {
-                                self.tickets.insert(t.order_id, c);
-                            }
+                        if let Some(i) = self.bumped_index(t.order_id)
+                            && let Some((c, _)) = self.bumped.remove(i)
+                        {
+                            self.tickets.insert(t.order_id, c);
                         }
                         continue;
                     }
@@ -254,10 +254,10 @@ impl Board {
                     }
                 }
                 OrderStatus::Placed | OrderStatus::Accepted | OrderStatus::Preparing => {
-                    if let Some(i) = self.bumped_index(order_id) {
-                        if let Some((c, _)) = self.bumped.remove(i) {
-                            self.tickets.insert(order_id, c);
-                        }
+                    if let Some(i) = self.bumped_index(order_id)
+                        && let Some((c, _)) = self.bumped.remove(i)
+                    {
+                        self.tickets.insert(order_id, c);
                     }
                 }
             },

@@ -94,13 +94,15 @@ impl Default for Config {
 
 impl Config {
     /// Defaults, then `file` (when given; it must exist), then `KDS__…`.
-    pub fn load(file: Option<&Path>) -> Result<Self, figment::Error> {
+    pub fn load(file: Option<&Path>) -> Result<Self, Box<figment::Error>> {
         let mut figment = Figment::from(Serialized::defaults(Config::default()));
         if let Some(file) = file {
             figment = figment.merge(Toml::file_exact(file));
         }
         let config: Config = figment.merge(Env::prefixed("KDS__")).extract()?;
-        config.validate().map_err(figment::Error::from)?;
+        config
+            .validate()
+            .map_err(|e| Box::new(figment::Error::from(e)))?;
         Ok(config)
     }
 
@@ -148,6 +150,7 @@ impl Config {
 }
 
 #[cfg(test)]
+#[allow(clippy::result_large_err)] // figment's Jail API
 mod tests {
     use super::*;
 
@@ -157,7 +160,7 @@ mod tests {
             jail.create_file("kds.toml", "station = \"bar\"\nmax_deliveries = 3\n")?;
             jail.set_env("KDS__DEVICE_ID", "bar-2");
             jail.set_env("KDS__MAX_DELIVERIES", "7");
-            let c = Config::load(Some(Path::new("kds.toml")))?;
+            let c = Config::load(Some(Path::new("kds.toml"))).map_err(|e| *e)?;
             assert_eq!(c.station, "bar");
             assert_eq!(c.device_id, "bar-2");
             assert_eq!(c.max_deliveries, 7);

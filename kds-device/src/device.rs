@@ -89,8 +89,7 @@ impl Device {
             }));
         }
 
-        let mut tasks = Vec::new();
-        tasks.push(tokio::spawn(
+        let mut tasks = vec![tokio::spawn(
             Consumer {
                 config: config.clone(),
                 client: client.clone(),
@@ -100,7 +99,7 @@ impl Device {
                 jobs: jobs_tx,
             }
             .run(),
-        ));
+        )];
         tasks.push(tokio::spawn(consumer::watch_redis(
             client.clone(),
             events_tx.clone(),
