@@ -39,6 +39,8 @@ pub struct Inner {
     pub redis: Redis,
     pub keys: Keys,
     pub metrics: Metrics,
+    /// The ws role's rooms and Pub/Sub connection.
+    pub hub: Arc<crate::ws::hub::Hub>,
 }
 
 impl Deref for AppState {
@@ -52,12 +54,14 @@ impl AppState {
     pub fn new(config: Config, db: Db) -> anyhow::Result<Self> {
         let redis = Redis::new(&config.redis_url)?;
         let keys = Keys::new(&config.redis_prefix);
+        let hub = crate::ws::hub::Hub::new(redis.client.clone());
         Ok(Self(Arc::new(Inner {
             config,
             db,
             redis,
             keys,
             metrics: Metrics::new(),
+            hub,
         })))
     }
 
@@ -69,7 +73,7 @@ impl AppState {
 /// Redis for commands: one multiplexed `ConnectionManager`, made on first
 /// use, so that the server starts (and reports not-ready) while Redis is down.
 pub struct Redis {
-    client: redis::Client,
+    pub client: redis::Client,
     manager: tokio::sync::Mutex<Option<ConnectionManager>>,
 }
 
@@ -148,6 +152,9 @@ pub fn router(state: AppState, roles: Roles) -> Router {
             .merge(crate::billing::router());
         api = api.nest("/api/v1/admin", admin);
     }
+    if roles.ws {
+        api = api.merge(crate::ws::router());
+    }
     let (api, openapi) = api.split_for_parts();
     let openapi = Arc::new(openapi);
 
@@ -161,6 +168,8 @@ pub fn router(state: AppState, roles: Roles) -> Router {
     if roles.client_api {
         // Uploaded menu images, shown on the diners' page.
         app = app.nest_service("/media", ServeDir::new(&state.config.media_dir));
+        // The diners' page (`/t/{token}`) and its embedded assets.
+        app = app.merge(crate::page::router());
     }
     app.fallback(|| async { ApiError::not_found("route") })
         .method_not_allowed_fallback(|| async {
@@ -273,6 +282,10 @@ fn spawn_background(
             interval,
             stopped.clone(),
         )));
+    }
+    if roles.ws {
+        // The one Pub/Sub connection of this instance, kept alive.
+        tasks.push(tokio::spawn(state.hub.clone().run(stopped.clone())));
     }
     tasks
 }

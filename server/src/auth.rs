@@ -78,46 +78,52 @@ impl FromRequestParts<AppState> for Caller {
             .ok_or_else(|| {
                 ApiError::unauthorized("the Authorization header must be `Bearer <token>`")
             })?;
-        let invalid =
-            || ApiError::unauthorized("the token is unknown, expired or revoked; log in again");
-        let hash = token_hash(token);
-        if token.starts_with(SESSION_PREFIX) {
-            let row = sqlx::query(
-                "SELECT u.id, u.restaurant_id, u.role FROM sessions s JOIN users u ON u.id = s.user_id \
-                 WHERE s.token_hash = $1 AND s.expires_at > $2",
-            )
-            .bind(&hash)
-            .bind(now_ms())
-            .fetch_optional(&state.db.pool)
-            .await?
-            .ok_or_else(invalid)?;
-            let role = match row.try_get::<String, _>("role")?.as_str() {
-                "owner" => Role::Owner,
-                _ => Role::Staff,
-            };
-            Ok(Caller {
-                restaurant_id: RestaurantId(row.try_get("restaurant_id")?),
-                role,
-                user_id: Some(UserId(row.try_get("id")?)),
-                device_id: None,
-            })
-        } else if token.starts_with(DEVICE_PREFIX) {
-            let row = sqlx::query(
-                "SELECT id, restaurant_id FROM devices WHERE token_hash = $1 AND revoked = 0",
-            )
-            .bind(&hash)
-            .fetch_optional(&state.db.pool)
-            .await?
-            .ok_or_else(invalid)?;
-            Ok(Caller {
-                restaurant_id: RestaurantId(row.try_get("restaurant_id")?),
-                role: Role::Device,
-                user_id: None,
-                device_id: Some(DeviceId(row.try_get("id")?)),
-            })
-        } else {
-            Err(invalid())
-        }
+        caller_for_token(state, token).await
+    }
+}
+
+/// Resolves a session or device token (also used where no header can be
+/// sent, such as a browser's WebSocket).
+pub async fn caller_for_token(state: &AppState, token: &str) -> ApiResult<Caller> {
+    let invalid =
+        || ApiError::unauthorized("the token is unknown, expired or revoked; log in again");
+    let hash = token_hash(token);
+    if token.starts_with(SESSION_PREFIX) {
+        let row = sqlx::query(
+            "SELECT u.id, u.restaurant_id, u.role FROM sessions s JOIN users u ON u.id = s.user_id \
+             WHERE s.token_hash = $1 AND s.expires_at > $2",
+        )
+        .bind(&hash)
+        .bind(now_ms())
+        .fetch_optional(&state.db.pool)
+        .await?
+        .ok_or_else(invalid)?;
+        let role = match row.try_get::<String, _>("role")?.as_str() {
+            "owner" => Role::Owner,
+            _ => Role::Staff,
+        };
+        Ok(Caller {
+            restaurant_id: RestaurantId(row.try_get("restaurant_id")?),
+            role,
+            user_id: Some(UserId(row.try_get("id")?)),
+            device_id: None,
+        })
+    } else if token.starts_with(DEVICE_PREFIX) {
+        let row = sqlx::query(
+            "SELECT id, restaurant_id FROM devices WHERE token_hash = $1 AND revoked = 0",
+        )
+        .bind(&hash)
+        .fetch_optional(&state.db.pool)
+        .await?
+        .ok_or_else(invalid)?;
+        Ok(Caller {
+            restaurant_id: RestaurantId(row.try_get("restaurant_id")?),
+            role: Role::Device,
+            user_id: None,
+            device_id: Some(DeviceId(row.try_get("id")?)),
+        })
+    } else {
+        Err(invalid())
     }
 }
 

@@ -37,6 +37,31 @@ impl Keys {
         )
     }
 
+    /// The shared cart of one table visit.
+    pub fn cart(&self, restaurant: RestaurantId, visit_id: i64) -> String {
+        format!("{}:cart:{{{}}}:{visit_id}", self.prefix, restaurant.0)
+    }
+
+    /// Who is at a table: one field per connected socket.
+    pub fn presence(&self, restaurant: RestaurantId, table_id: i64) -> String {
+        format!("{}:presence:{{{}}}:{table_id}", self.prefix, restaurant.0)
+    }
+
+    /// Pub/Sub channel of a table: cart ops, presence, its orders' events.
+    pub fn table_channel(&self, restaurant: RestaurantId, table_id: i64) -> String {
+        format!("{}:table:{{{}}}:{table_id}", self.prefix, restaurant.0)
+    }
+
+    /// Pub/Sub channel every diner of a restaurant hears (menu changes).
+    pub fn restaurant_channel(&self, restaurant: RestaurantId) -> String {
+        format!("{}:restaurant:{{{}}}", self.prefix, restaurant.0)
+    }
+
+    /// Pub/Sub channel of the restaurant's kitchen screens.
+    pub fn kitchen_channel(&self, restaurant: RestaurantId) -> String {
+        format!("{}:kitchen:{{{}}}", self.prefix, restaurant.0)
+    }
+
     /// Counter of login attempts for one email from one client address.
     pub fn login_attempts(&self, email: &str, client: &str) -> String {
         format!("{}:login:{}:{}", self.prefix, email.to_lowercase(), client)

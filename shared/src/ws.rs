@@ -89,6 +89,9 @@ pub enum ServerMessage {
         code: String,
         message: String,
     },
+    /// Messages may have been lost (Redis was away): reload what you show.
+    /// Diners get a `cart` snapshot instead; kitchen screens get this.
+    Resync,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -22,6 +22,7 @@ use crate::auth::Caller;
 use crate::db::{Db, flag, from_json, now_ms, to_json};
 use crate::devices::validate_station;
 use crate::error::{ApiError, ApiResult};
+use crate::ws::notify;
 use crate::extract::{Json, Path};
 use crate::{media, restaurant};
 
@@ -187,6 +188,9 @@ async fn patch_item(
     if updated.rows_affected() == 0 {
         return Err(stale(item.version));
     }
+    // Price, availability or stock may have changed: diners reload the item.
+    let (state2, restaurant) = (state.clone(), caller.restaurant_id);
+    tokio::spawn(async move { notify::menu_changed(&state2, restaurant, vec![MenuItemId(id)]).await });
     Ok(Json(item))
 }
 

@@ -13,6 +13,7 @@ use crate::app::AppState;
 use crate::auth::Caller;
 use crate::db::now_ms;
 use crate::error::{ApiError, ApiResult};
+use crate::ws::notify;
 use crate::extract::{Json, Path};
 
 use super::store::{self, Filter};
@@ -143,9 +144,17 @@ pub(super) async fn change_status(
         }
     }
     tx.commit().await?;
-    Ok(Json(
-        store::load(&state.db, caller.restaurant_id, id).await?,
-    ))
+    let order = store::load(&state.db, caller.restaurant_id, id).await?;
+    let (state2, restaurant, table) = (state.clone(), caller.restaurant_id, order.table_id);
+    let items: Vec<_> = order.items.iter().map(|l| l.menu_item_id).collect();
+    tokio::spawn(async move {
+        notify::order_status(&state2, restaurant, table, id, next).await;
+        if next == OrderStatus::Cancelled {
+            let limited = super::submit::limited_items(&state2, restaurant, items).await;
+            notify::menu_changed(&state2, restaurant, limited).await;
+        }
+    });
+    Ok(Json(order))
 }
 
 fn illegal(from: OrderStatus, to: OrderStatus) -> ApiError {

@@ -5,7 +5,7 @@
 mod admin;
 pub mod outbox;
 pub mod store;
-mod submit;
+pub mod submit;
 
 use axum::extract::State;
 use qrorder_shared::order::Order;

@@ -13,7 +13,7 @@ use qrorder_shared::menu::MenuItem;
 use qrorder_shared::order::{
     ChosenOption, NewOrder, NewOrderItem, Order, OrderLine, tax_and_total,
 };
-use qrorder_shared::{MenuItemId, Money};
+use qrorder_shared::{MenuItemId, Money, RestaurantId};
 use serde_json::json;
 use sha2::{Digest, Sha256};
 use sqlx::Row;
@@ -22,7 +22,9 @@ use crate::app::AppState;
 use crate::db::{Backend, Db, is_unique_violation, now_ms, to_json};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Json, Path};
+use crate::cart::CartRef;
 use crate::tables::visits::{TableByToken, current_visit, resolve_token};
+use crate::ws::notify;
 use crate::{location, menu, restaurant};
 
 use super::{outbox, store};
@@ -72,6 +74,11 @@ pub(super) async fn place_order(
     }
     let menu = menu::list_items(&state.db, r.id, None).await?;
     let lines = price_lines(&req.items, &menu)?;
+    let cart = CartRef::new(&state.keys, r.id, table.id.0, visit.id);
+    let ordered_lines = match req.cart_version {
+        Some(version) => resync(&state, &cart, version, &req.items).await?,
+        None => Vec::new(),
+    };
 
     let placed = insert(&state.db, &r, &table, visit.id, &key, &request_hash, &lines).await;
     let (order, outbox_id) = match placed {
@@ -88,7 +95,80 @@ pub(super) async fn place_order(
     if state.config.outbox_immediate_publish {
         tokio::spawn(outbox::publish_now(state.clone(), outbox_id));
     }
+    tokio::spawn(announce(state.clone(), r.id, cart, ordered_lines, order.clone()));
     Ok((StatusCode::CREATED, Json(order)))
+}
+
+/// Step 3 of DESIGN.md's order submission: ordering from the shared cart,
+/// the items must be exactly the cart at `version`. Returns the ids of the
+/// cart lines ordered. When Redis is down the order is taken as posted:
+/// losing an order would be worse than an unchecked cart.
+async fn resync(state: &AppState, cart: &CartRef, version: u64, items: &[NewOrderItem]) -> ApiResult<Vec<String>> {
+    let current = match state.redis.conn().await {
+        Ok(mut conn) => match cart.load(&mut conn).await {
+            Ok(c) => c,
+            Err(e) => {
+                tracing::warn!(error = %e, "cart not checked: Redis unavailable");
+                return Ok(Vec::new());
+            }
+        },
+        Err(e) => {
+            tracing::warn!(error = %e, "cart not checked: Redis unavailable");
+            return Ok(Vec::new());
+        }
+    };
+    let key = |id: MenuItemId, qty: u32, options: &BTreeMap<String, Vec<String>>, note: &Option<String>| {
+        let note = note.as_deref().map(str::trim).filter(|n| !n.is_empty()).map(str::to_owned);
+        to_json(&(id, qty, options, note))
+    };
+    let mut posted: Vec<String> = items.iter().map(|i| key(i.menu_item_id, i.qty, &i.options, &i.note)).collect();
+    let mut in_cart: Vec<String> = current.lines.iter().map(|l| key(l.item_id, l.qty, &l.options, &l.note)).collect();
+    posted.sort();
+    in_cart.sort();
+    if current.version != version || posted != in_cart {
+        return Err(ApiError::conflict(
+            "cart_changed",
+            "The table's cart changed while you were ordering; please check it and order again.",
+        )
+        .with_details(json!({ "cart": current.snapshot(Vec::new()) })));
+    }
+    Ok(current.lines.into_iter().map(|l| l.line_id).collect())
+}
+
+/// After the commit: take the ordered lines out of the shared cart and tell
+/// the table, the kitchen screens, and (for limited items) every diner.
+async fn announce(state: AppState, restaurant: RestaurantId, cart: CartRef, ordered_lines: Vec<String>, order: Order) {
+    if !ordered_lines.is_empty() {
+        match state.redis.conn().await {
+            Ok(mut conn) => {
+                for line in &ordered_lines {
+                    if let Err(e) = cart.remove(&mut conn, line).await {
+                        tracing::warn!(error = %e, line, "ordered line not removed from the cart");
+                    }
+                }
+            }
+            Err(e) => tracing::warn!(error = %e, "ordered lines not removed from the cart"),
+        }
+    }
+    notify::order_placed(&state, restaurant, &order).await;
+    let limited: Vec<MenuItemId> = order.items.iter().map(|l| l.menu_item_id).collect();
+    let limited = limited_items(&state, restaurant, limited).await;
+    notify::menu_changed(&state, restaurant, limited).await;
+}
+
+/// Of `ids`, those with limited stock (their remaining count changed).
+pub async fn limited_items(state: &AppState, restaurant: RestaurantId, mut ids: Vec<MenuItemId>) -> Vec<MenuItemId> {
+    ids.sort();
+    ids.dedup();
+    let mut out = Vec::new();
+    for id in ids {
+        if let Ok(item) = menu::load_item(&state.db, restaurant, id).await
+            && item.stock.is_some()
+        {
+            out.push(id);
+        }
+    }
+    out
 }
 
 fn idempotency_key(headers: &HeaderMap) -> ApiResult<String> {
@@ -215,7 +295,7 @@ fn price_lines(items: &[NewOrderItem], menu: &[MenuItem]) -> ApiResult<Vec<Price
             changed.push(json!({ "menu_item_id": item.id, "reason": "unavailable" }));
             continue;
         }
-        let options = choose_options(index, item, &line.options)?;
+        let options = choose_options(item, &line.options).map_err(|e| invalid_item(index, e))?;
         let unit = options.iter().try_fold(item.price.amount_minor, |sum, o| {
             sum.checked_add(o.price_delta_minor)
         });
@@ -242,17 +322,15 @@ fn price_lines(items: &[NewOrderItem], menu: &[MenuItem]) -> ApiResult<Vec<Price
     Ok(lines)
 }
 
-fn choose_options(
-    index: usize,
+/// The options a diner chose for `item`, checked against its option groups
+/// (known groups and options, none twice, within each group's min and max).
+pub fn choose_options(
     item: &MenuItem,
     chosen: &BTreeMap<String, Vec<String>>,
-) -> ApiResult<Vec<ChosenOption>> {
+) -> Result<Vec<ChosenOption>, String> {
     for group_id in chosen.keys() {
         if !item.option_groups.iter().any(|g| &g.id == group_id) {
-            return Err(invalid_item(
-                index,
-                format!("`{}` has no option group `{group_id}`", item.id),
-            ));
+            return Err(format!("`{}` has no option group `{group_id}`", item.id));
         }
     }
     let mut out = Vec::new();
@@ -261,26 +339,13 @@ fn choose_options(
         let n = u32::try_from(picks.len()).unwrap_or(u32::MAX);
         if n < group.min || n > group.max {
             let name = group.name.get("en").unwrap_or(&group.id);
-            return Err(invalid_item(
-                index,
-                format!("choose {} to {} of `{name}`", group.min, group.max),
-            ));
+            return Err(format!("choose {} to {} of `{name}`", group.min, group.max));
         }
         let mut seen = HashSet::new();
         for pick in picks {
-            let option = group
-                .options
-                .iter()
-                .find(|o| &o.id == pick)
-                .filter(|_| seen.insert(pick));
+            let option = group.options.iter().find(|o| &o.id == pick).filter(|_| seen.insert(pick));
             let Some(option) = option else {
-                return Err(invalid_item(
-                    index,
-                    format!(
-                        "`{pick}` is not a choice of `{}` (or is chosen twice)",
-                        group.id
-                    ),
-                ));
+                return Err(format!("`{pick}` is not a choice of `{}` (or is chosen twice)", group.id));
             };
             out.push(ChosenOption {
                 group_id: group.id.clone(),

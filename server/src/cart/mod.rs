@@ -1,0 +1,218 @@
+//! The shared cart of a table visit, kept in Redis so that every ws
+//! instance sees one cart. Each change is one Lua script: it applies the
+//! change, bumps the cart's version, refreshes the TTL and PUBLISHes the
+//! change (as the `cart_op` message diners receive) on the table's channel —
+//! all atomically, so messages go out in version order.
+//!
+//! Layout: one hash per visit. `v` = version, `seq` = last line number, and
+//! per line `l:{id}` (what was added, as JSON), `q:{id}` (quantity),
+//! `n:{id}` (note, JSON). Quantity and note are separate fields so that
+//! changing them never re-encodes JSON inside Redis.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::LazyLock;
+
+use qrorder_shared::ws::{CartLine, ServerMessage};
+use qrorder_shared::{MenuItemId, RestaurantId};
+use redis::aio::ConnectionManager;
+use serde::{Deserialize, Serialize};
+
+use crate::db::to_json;
+use crate::error::ApiError;
+
+/// A cart is forgotten this long after its last change.
+pub const CART_TTL_SECS: u64 = 12 * 3600;
+pub const MAX_LINES: usize = 100;
+
+/// A cart as stored: lines in the order they were added.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Cart {
+    pub version: u64,
+    pub lines: Vec<CartLine>,
+}
+
+/// What a line is, apart from its quantity and note.
+#[derive(Debug, Serialize, Deserialize)]
+struct LineCore {
+    item_id: MenuItemId,
+    #[serde(default)]
+    options: BTreeMap<String, Vec<String>>,
+    added_by: String,
+    added_by_name: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum CartError {
+    #[error("there is no such line in the cart (it may have been removed by someone else)")]
+    NoLine,
+    #[error("the cart is full ({MAX_LINES} lines)")]
+    Full,
+    #[error("the cart is unavailable: {0}")]
+    Redis(#[from] redis::RedisError),
+}
+
+impl CartError {
+    pub fn code(&self) -> &'static str {
+        match self {
+            CartError::NoLine => "no_such_line",
+            CartError::Full => "cart_full",
+            CartError::Redis(_) => "cart_unavailable",
+        }
+    }
+}
+
+impl From<CartError> for ApiError {
+    fn from(e: CartError) -> Self {
+        match e {
+            CartError::Redis(e) => ApiError::unavailable(format!("the shared cart is unavailable: {e}")),
+            other => ApiError::conflict(other.code(), other.to_string()),
+        }
+    }
+}
+
+/// The cart operations, all from one script so that each op is atomic.
+/// KEYS[1] cart hash, KEYS[2] channel. ARGV[1] op, ARGV[2] TTL, rest per op.
+const CART_SCRIPT: &str = r#"
+local key, channel, op, ttl = KEYS[1], KEYS[2], ARGV[1], ARGV[2]
+local function done(v, body)
+  redis.call('EXPIRE', key, ttl)
+  redis.call('PUBLISH', channel, '{"type":"cart_op","version":' .. v .. ',"op":' .. body .. '}')
+  return v
+end
+if op == 'add' then
+  local max_lines = tonumber(ARGV[6])
+  if (redis.call('HLEN', key) - 2) / 3 >= max_lines then return redis.error_reply('cart_full') end
+  local n = redis.call('HINCRBY', key, 'seq', 1)
+  local id = 'L' .. n
+  redis.call('HSET', key, 'l:' .. id, ARGV[3], 'q:' .. id, ARGV[4], 'n:' .. id, ARGV[5])
+  local v = redis.call('HINCRBY', key, 'v', 1)
+  local line = '{"line_id":"' .. id .. '","qty":' .. ARGV[4] .. ',"note":' .. ARGV[5] .. ',' .. string.sub(ARGV[3], 2)
+  return done(v, '{"kind":"add","line":' .. line .. '}')
+end
+local id = ARGV[3]
+if op ~= 'clear' and redis.call('HEXISTS', key, 'l:' .. id) == 0 then return redis.error_reply('no_line') end
+if op == 'set_qty' then
+  redis.call('HSET', key, 'q:' .. id, ARGV[4])
+  return done(redis.call('HINCRBY', key, 'v', 1), '{"kind":"set_qty","line_id":"' .. id .. '","qty":' .. ARGV[4] .. '}')
+elseif op == 'set_note' then
+  redis.call('HSET', key, 'n:' .. id, ARGV[4])
+  return done(redis.call('HINCRBY', key, 'v', 1), '{"kind":"set_note","line_id":"' .. id .. '","note":' .. ARGV[4] .. '}')
+elseif op == 'remove' then
+  redis.call('HDEL', key, 'l:' .. id, 'q:' .. id, 'n:' .. id)
+  return done(redis.call('HINCRBY', key, 'v', 1), '{"kind":"remove","line_id":"' .. id .. '"}')
+elseif op == 'clear' then
+  for _, field in ipairs(redis.call('HKEYS', key)) do
+    if string.sub(field, 2, 2) == ':' then redis.call('HDEL', key, field) end
+  end
+  return done(redis.call('HINCRBY', key, 'v', 1), '{"kind":"clear"}')
+end
+return redis.error_reply('unknown_op')
+"#;
+
+/// One table visit's cart: where it lives and where its changes are announced.
+#[derive(Debug, Clone)]
+pub struct CartRef {
+    pub key: String,
+    pub channel: String,
+}
+
+impl CartRef {
+    pub fn new(keys: &crate::keys::Keys, restaurant: RestaurantId, table_id: i64, visit_id: i64) -> Self {
+        Self { key: keys.cart(restaurant, visit_id), channel: keys.table_channel(restaurant, table_id) }
+    }
+
+    async fn run(&self, conn: &mut ConnectionManager, args: &[String]) -> Result<u64, CartError> {
+        static SCRIPT: LazyLock<redis::Script> = LazyLock::new(|| redis::Script::new(CART_SCRIPT));
+        let mut invocation = SCRIPT.key(&self.key);
+        invocation.key(&self.channel);
+        for a in args {
+            invocation.arg(a);
+        }
+        invocation.invoke_async(conn).await.map_err(|e| match e.code() {
+            Some("no_line") => CartError::NoLine,
+            Some("cart_full") => CartError::Full,
+            _ => match e.detail() {
+                Some(d) if d.contains("no_line") => CartError::NoLine,
+                Some(d) if d.contains("cart_full") => CartError::Full,
+                _ => CartError::Redis(e),
+            },
+        })
+    }
+
+    pub async fn add(
+        &self,
+        conn: &mut ConnectionManager,
+        item_id: MenuItemId,
+        options: BTreeMap<String, Vec<String>>,
+        qty: u32,
+        note: Option<String>,
+        added_by: &str,
+        added_by_name: &str,
+    ) -> Result<u64, CartError> {
+        let core = LineCore { item_id, options, added_by: added_by.to_owned(), added_by_name: added_by_name.to_owned() };
+        let core = to_json(&core);
+        let note = to_json(&note);
+        self.run(conn, &["add".into(), CART_TTL_SECS.to_string(), core, qty.to_string(), note, MAX_LINES.to_string()])
+            .await
+    }
+
+    pub async fn set_qty(&self, conn: &mut ConnectionManager, line_id: &str, qty: u32) -> Result<u64, CartError> {
+        self.run(conn, &["set_qty".into(), CART_TTL_SECS.to_string(), line_id.into(), qty.to_string()]).await
+    }
+
+    pub async fn set_note(&self, conn: &mut ConnectionManager, line_id: &str, note: Option<String>) -> Result<u64, CartError> {
+        let note = to_json(&note);
+        self.run(conn, &["set_note".into(), CART_TTL_SECS.to_string(), line_id.into(), note]).await
+    }
+
+    pub async fn remove(&self, conn: &mut ConnectionManager, line_id: &str) -> Result<u64, CartError> {
+        self.run(conn, &["remove".into(), CART_TTL_SECS.to_string(), line_id.into()]).await
+    }
+
+    pub async fn clear(&self, conn: &mut ConnectionManager) -> Result<u64, CartError> {
+        self.run(conn, &["clear".into(), CART_TTL_SECS.to_string(), String::new()]).await
+    }
+
+    /// The cart as it is now (version 0 and no lines when there is none).
+    pub async fn load(&self, conn: &mut ConnectionManager) -> Result<Cart, CartError> {
+        let fields: HashMap<String, String> = redis::cmd("HGETALL").arg(&self.key).query_async(conn).await?;
+        Ok(decode(&fields))
+    }
+}
+
+/// Builds the cart from the hash; a field that does not decode is skipped
+/// (and logged) rather than breaking the whole cart.
+fn decode(fields: &HashMap<String, String>) -> Cart {
+    let version = fields.get("v").and_then(|v| v.parse().ok()).unwrap_or(0);
+    let mut lines: Vec<(u64, CartLine)> = Vec::new();
+    for (field, core) in fields {
+        let Some(id) = field.strip_prefix("l:") else { continue };
+        let Ok(core) = serde_json::from_str::<LineCore>(core) else {
+            tracing::warn!(field, "undecodable cart line skipped");
+            continue;
+        };
+        let qty = fields.get(&format!("q:{id}")).and_then(|q| q.parse().ok()).unwrap_or(1);
+        let note = fields.get(&format!("n:{id}")).and_then(|n| serde_json::from_str(n).ok()).flatten();
+        let seq = id.trim_start_matches('L').parse().unwrap_or(u64::MAX);
+        lines.push((
+            seq,
+            CartLine {
+                line_id: id.to_owned(),
+                item_id: core.item_id,
+                qty,
+                options: core.options,
+                note,
+                added_by: core.added_by,
+                added_by_name: core.added_by_name,
+            },
+        ));
+    }
+    lines.sort_by_key(|(seq, _)| *seq);
+    Cart { version, lines: lines.into_iter().map(|(_, l)| l).collect() }
+}
+
+impl Cart {
+    pub fn snapshot(self, participants: Vec<qrorder_shared::ws::Participant>) -> ServerMessage {
+        ServerMessage::Cart { version: self.version, lines: self.lines, participants }
+    }
+}

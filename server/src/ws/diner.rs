@@ -1,0 +1,346 @@
+//! A diner's socket: `GET /ws/tables/{token}`. Checks the table and the
+//! restaurant network before upgrading, then: `hello` → cart snapshot and
+//! presence; cart ops applied in Redis (and so heard by every diner of the
+//! table, on any instance); room events forwarded; errors answered with an
+//! `error` message, the connection kept unless the client is abusive.
+
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade, close_code};
+use axum::extract::{ConnectInfo, State};
+use axum::http::HeaderMap;
+use axum::response::Response;
+use qrorder_shared::admin::LocationPolicy;
+use qrorder_shared::ws::{ClientMessage, ServerMessage};
+use qrorder_shared::{MenuItemId, RestaurantId};
+use rand::RngCore;
+use tokio::sync::broadcast::error::RecvError;
+
+use crate::app::AppState;
+use crate::cart::CartRef;
+use crate::db::to_json;
+use crate::error::{ApiError, ApiResult};
+use crate::extract::Path;
+use crate::location;
+use crate::orders::submit::{MAX_NOTE_CHARS, MAX_QTY, choose_options};
+use crate::tables::visits::{current_visit, resolve_token};
+use crate::ws::hub::RoomEvent;
+use crate::ws::presence::{Presence, REFRESH_SECS};
+use crate::{menu, restaurant};
+
+/// Largest text message we read; the transport closes beyond `FRAME_LIMIT`.
+pub const MESSAGE_LIMIT: usize = 4096;
+pub const FRAME_LIMIT: usize = 64 * 1024;
+const HELLO_TIMEOUT: Duration = Duration::from_secs(10);
+/// Token bucket: a burst of this many messages, refilled at `RATE_PER_SEC`.
+const BURST: f64 = 30.0;
+const RATE_PER_SEC: f64 = 10.0;
+/// Messages refused for rate or size before the socket is closed as abusive.
+const STRIKES_BEFORE_CLOSE: u32 = 50;
+
+/// Join a table's shared cart. 404 for an unknown token; 403
+/// `outside_restaurant` when the restaurant's policy needs its network.
+#[utoipa::path(get, path = "/ws/tables/{token}", tag = "ws",
+    params(("token" = String, Path, description = "the table's token")),
+    responses((status = 101, description = "WebSocket; messages in `shared::ws`"),
+              (status = 403, body = qrorder_shared::ErrorBody), (status = 404, body = qrorder_shared::ErrorBody)))]
+pub async fn diner_socket(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    Path(token): Path<String>,
+    upgrade: WebSocketUpgrade,
+) -> ApiResult<Response> {
+    let table = resolve_token(&state.db, &token).await?;
+    let r = restaurant::load(&state.db, table.restaurant_id).await?;
+    // Only the network can be proven at join; GPS is checked with the order.
+    if matches!(r.location_policy, LocationPolicy::Network | LocationPolicy::NetworkAndGps) {
+        let trusted = restaurant::parse_networks("trusted_proxies", &r.trusted_proxies)?;
+        let client = location::client_ip(peer, &headers, &trusted);
+        let mut network_only = r.clone();
+        network_only.location_policy = LocationPolicy::Network;
+        location::check(&network_only, client, None, 0).map_err(ApiError::from)?;
+    }
+    let visit = current_visit(&state.db, r.id, table.id).await?;
+    let session = Session {
+        cart: CartRef::new(&state.keys, r.id, table.id.0, visit.id),
+        restaurant_channel: state.keys.restaurant_channel(r.id),
+        presence: Presence {
+            key: state.keys.presence(r.id, table.id.0),
+            channel: state.keys.table_channel(r.id, table.id.0),
+            field: String::new(),
+        },
+        restaurant: r.id,
+        state,
+        client_id: String::new(),
+        nickname: String::new(),
+    };
+    Ok(upgrade
+        .max_message_size(FRAME_LIMIT)
+        .max_frame_size(FRAME_LIMIT)
+        .read_buffer_size(4096)
+        .write_buffer_size(4096)
+        .on_upgrade(move |socket| session.run(socket)))
+}
+
+struct Session {
+    state: AppState,
+    restaurant: RestaurantId,
+    cart: CartRef,
+    restaurant_channel: String,
+    presence: Presence,
+    client_id: String,
+    nickname: String,
+}
+
+fn error(code: &str, message: impl Into<String>) -> ServerMessage {
+    ServerMessage::Error { code: code.to_owned(), message: message.into() }
+}
+
+async fn send(socket: &mut WebSocket, message: &ServerMessage) -> bool {
+    socket.send(Message::Text(to_json(message).into())).await.is_ok()
+}
+
+/// A name shown to the table when the diner gave none.
+fn default_nickname(client_id: &str) -> String {
+    let n = client_id.bytes().fold(0u32, |h, b| h.wrapping_mul(31).wrapping_add(u32::from(b))) % 1000;
+    format!("Guest {n:03}")
+}
+
+fn clean_nickname(name: &str) -> Option<String> {
+    let name: String = name.trim().chars().filter(|c| !c.is_control()).take(24).collect();
+    (!name.is_empty()).then_some(name)
+}
+
+impl Session {
+    async fn run(mut self, mut socket: WebSocket) {
+        // 1. hello
+        let hello = tokio::time::timeout(HELLO_TIMEOUT, async {
+            loop {
+                match socket.recv().await {
+                    Some(Ok(Message::Text(text))) => match serde_json::from_str::<ClientMessage>(&text) {
+                        Ok(ClientMessage::Hello { client_id, nickname, .. }) => return Some((client_id, nickname)),
+                        Ok(_) => {
+                            send(&mut socket, &error("hello_first", "send `hello` first")).await;
+                        }
+                        Err(e) => {
+                            send(&mut socket, &error("invalid_message", format!("not a message: {e}"))).await;
+                        }
+                    },
+                    Some(Ok(Message::Close(_))) | None | Some(Err(_)) => return None,
+                    Some(Ok(_)) => {}
+                }
+            }
+        })
+        .await;
+        let Ok(Some((client_id, nickname))) = hello else {
+            let _ = socket
+                .send(Message::Close(Some(CloseFrame { code: close_code::POLICY, reason: "no hello".into() })))
+                .await;
+            return;
+        };
+        if !(1..=64).contains(&client_id.len())
+            || !client_id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        {
+            send(&mut socket, &error("invalid_client_id", "client_id must be 1 to 64 of A-Z, a-z, 0-9, `-`, `_`")).await;
+            let _ = socket.send(Message::Close(Some(CloseFrame { code: close_code::POLICY, reason: "bad hello".into() }))).await;
+            return;
+        }
+        self.nickname = nickname.as_deref().and_then(clean_nickname).unwrap_or_else(|| default_nickname(&client_id));
+        self.client_id = client_id;
+        let mut conn_id = [0u8; 6];
+        rand::rng().fill_bytes(&mut conn_id);
+        self.presence.field = format!("{}|{}", self.client_id, hex::encode(conn_id));
+
+        // 2. join, announce, snapshot
+        let hub = self.state.hub.clone();
+        let mut table_room = hub.join(&self.presence.channel).await;
+        let mut restaurant_room = hub.join(&self.restaurant_channel).await;
+        if let Ok(mut conn) = self.state.redis.conn().await {
+            let _ = self.presence.set(&mut conn, &self.client_id, &self.nickname).await;
+            let _ = self.presence.announce(&mut conn).await;
+        }
+        let mut open = self.send_snapshot(&mut socket).await;
+
+        // 3. the conversation
+        let mut tokens = BURST;
+        let mut last_refill = Instant::now();
+        let mut strikes = 0u32;
+        let mut refresh = tokio::time::interval(Duration::from_secs(REFRESH_SECS));
+        refresh.tick().await;
+        while open {
+            tokio::select! {
+                incoming = socket.recv() => match incoming {
+                    Some(Ok(Message::Text(text))) => {
+                        let now = Instant::now();
+                        tokens = (tokens + now.duration_since(last_refill).as_secs_f64() * RATE_PER_SEC).min(BURST);
+                        last_refill = now;
+                        let refusal = if text.len() > MESSAGE_LIMIT {
+                            Some(error("message_too_large", format!("messages may be at most {MESSAGE_LIMIT} bytes")))
+                        } else if tokens < 1.0 {
+                            Some(error("rate_limited", "too many messages; slow down"))
+                        } else {
+                            tokens -= 1.0;
+                            None
+                        };
+                        if let Some(refusal) = refusal {
+                            strikes += 1;
+                            if strikes > STRIKES_BEFORE_CLOSE {
+                                let frame = CloseFrame { code: close_code::POLICY, reason: "abusive client".into() };
+                                let _ = socket.send(Message::Close(Some(frame))).await;
+                                break;
+                            }
+                            open = send(&mut socket, &refusal).await;
+                            continue;
+                        }
+                        open = self.handle(&mut socket, &text).await;
+                    }
+                    Some(Ok(Message::Binary(_))) => {
+                        open = send(&mut socket, &error("unsupported", "send JSON text messages")).await;
+                    }
+                    Some(Ok(Message::Close(_))) | None | Some(Err(_)) => break,
+                    Some(Ok(_)) => {} // ping/pong: answered by the transport
+                },
+                event = table_room.recv() => open = self.forward(&mut socket, event).await,
+                event = restaurant_room.recv() => open = self.forward(&mut socket, event).await,
+                _ = refresh.tick() => {
+                    if let Ok(mut conn) = self.state.redis.conn().await {
+                        let _ = self.presence.set(&mut conn, &self.client_id, &self.nickname).await;
+                    }
+                }
+            }
+        }
+
+        // 4. leave
+        drop(table_room);
+        drop(restaurant_room);
+        hub.leave(&self.presence.channel).await;
+        hub.leave(&self.restaurant_channel).await;
+        if let Ok(mut conn) = self.state.redis.conn().await {
+            let _ = self.presence.remove(&mut conn).await;
+            let _ = self.presence.announce(&mut conn).await;
+        }
+    }
+
+    async fn forward(&self, socket: &mut WebSocket, event: Result<RoomEvent, RecvError>) -> bool {
+        match event {
+            Ok(RoomEvent::Message(text)) => socket.send(Message::Text(Utf8Bytes::from(text.as_ref()))).await.is_ok(),
+            // Fell behind, or Pub/Sub was interrupted: start again from a snapshot.
+            Ok(RoomEvent::Resync) | Err(RecvError::Lagged(_)) => self.send_snapshot(socket).await,
+            Err(RecvError::Closed) => false,
+        }
+    }
+
+    async fn send_snapshot(&self, socket: &mut WebSocket) -> bool {
+        let snapshot = async {
+            let mut conn = self.state.redis.conn().await?;
+            let cart = self.cart.load(&mut conn).await.map_err(|e| match e {
+                crate::cart::CartError::Redis(e) => e,
+                other => redis::RedisError::from((redis::ErrorKind::Client, "cart", other.to_string())),
+            })?;
+            let participants = self.presence.list(&mut conn).await?;
+            Ok::<_, redis::RedisError>(cart.snapshot(participants))
+        }
+        .await;
+        match snapshot {
+            Ok(message) => send(socket, &message).await,
+            Err(e) => send(socket, &error("cart_unavailable", format!("the shared cart is unavailable right now: {e}"))).await,
+        }
+    }
+
+    /// Applies one message; false when the socket is gone.
+    async fn handle(&mut self, socket: &mut WebSocket, text: &str) -> bool {
+        let message = match serde_json::from_str::<ClientMessage>(text) {
+            Ok(m) => m,
+            Err(e) => {
+                let code = if e.to_string().contains("unknown variant") { "unknown_type" } else { "invalid_message" };
+                return send(socket, &error(code, format!("could not read the message: {e}"))).await;
+            }
+        };
+        let mut conn = match self.state.redis.conn().await {
+            Ok(c) => c,
+            Err(e) => return send(socket, &error("cart_unavailable", format!("the shared cart is unavailable: {e}"))).await,
+        };
+        let result: Result<(), ServerMessage> = match message {
+            ClientMessage::Hello { nickname, .. } => {
+                if let Some(n) = nickname.as_deref().and_then(clean_nickname) {
+                    self.nickname = n;
+                }
+                let _ = self.presence.set(&mut conn, &self.client_id, &self.nickname).await;
+                let _ = self.presence.announce(&mut conn).await;
+                return self.send_snapshot(socket).await;
+            }
+            ClientMessage::Sync => return self.send_snapshot(socket).await,
+            ClientMessage::Rename { nickname } => match clean_nickname(&nickname) {
+                Some(n) => {
+                    self.nickname = n;
+                    let _ = self.presence.set(&mut conn, &self.client_id, &self.nickname).await;
+                    let _ = self.presence.announce(&mut conn).await;
+                    Ok(())
+                }
+                None => Err(error("invalid_nickname", "the nickname must have 1 to 24 visible characters")),
+            },
+            ClientMessage::Add { item_id, options, qty, note } => match self.check_add(item_id, &options, qty, note).await {
+                Ok(note) => self
+                    .cart
+                    .add(&mut conn, item_id, options, qty, note, &self.client_id, &self.nickname)
+                    .await
+                    .map(|_| ())
+                    .map_err(|e| error(e.code(), e.to_string())),
+                Err(refusal) => Err(refusal),
+            },
+            ClientMessage::SetQty { line_id, qty } => {
+                if qty == 0 || qty > MAX_QTY {
+                    Err(error("invalid_qty", format!("quantity must be 1 to {MAX_QTY}; use `remove` to take a line out")))
+                } else {
+                    self.cart.set_qty(&mut conn, &line_id, qty).await.map(|_| ()).map_err(|e| error(e.code(), e.to_string()))
+                }
+            }
+            ClientMessage::SetNote { line_id, note } => match check_note(note) {
+                Ok(note) => {
+                    self.cart.set_note(&mut conn, &line_id, note).await.map(|_| ()).map_err(|e| error(e.code(), e.to_string()))
+                }
+                Err(refusal) => Err(refusal),
+            },
+            ClientMessage::Remove { line_id } => {
+                self.cart.remove(&mut conn, &line_id).await.map(|_| ()).map_err(|e| error(e.code(), e.to_string()))
+            }
+            ClientMessage::Clear => self.cart.clear(&mut conn).await.map(|_| ()).map_err(|e| error(e.code(), e.to_string())),
+        };
+        // Success is heard through the room, like everyone else hears it.
+        match result {
+            Ok(()) => true,
+            Err(refusal) => send(socket, &refusal).await,
+        }
+    }
+
+    async fn check_add(
+        &self,
+        item_id: MenuItemId,
+        options: &std::collections::BTreeMap<String, Vec<String>>,
+        qty: u32,
+        note: Option<String>,
+    ) -> Result<Option<String>, ServerMessage> {
+        if qty == 0 || qty > MAX_QTY {
+            return Err(error("invalid_qty", format!("quantity must be 1 to {MAX_QTY}")));
+        }
+        let note = check_note(note)?;
+        let item = menu::load_item(&self.state.db, self.restaurant, item_id)
+            .await
+            .map_err(|_| error("unknown_item", format!("there is no menu item {item_id}")))?;
+        if !item.available || item.stock == Some(0) {
+            return Err(error("unavailable", "this item is not available right now"));
+        }
+        choose_options(&item, options).map_err(|e| error("invalid_options", e))?;
+        Ok(note)
+    }
+}
+
+fn check_note(note: Option<String>) -> Result<Option<String>, ServerMessage> {
+    let note = note.map(|n| n.trim().to_owned()).filter(|n| !n.is_empty());
+    if note.as_ref().is_some_and(|n| n.chars().count() > MAX_NOTE_CHARS || n.chars().any(char::is_control)) {
+        return Err(error("invalid_note", format!("notes may be at most {MAX_NOTE_CHARS} characters of text")));
+    }
+    Ok(note)
+}

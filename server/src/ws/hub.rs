@@ -1,0 +1,159 @@
+//! The hub of one ws instance: a room per Pub/Sub channel that has local
+//! sockets, one Pub/Sub connection for all of them, and the loop that keeps
+//! that connection alive. A channel is subscribed when its first local
+//! socket joins and unsubscribed when its last one leaves. After Redis comes
+//! back, every room is told to resync (each socket sends a fresh snapshot).
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures::StreamExt;
+use redis::aio::PubSubSink;
+use tokio::sync::{Mutex, broadcast, watch};
+
+/// What a socket hears from its room.
+#[derive(Debug, Clone)]
+pub enum RoomEvent {
+    /// A message to forward as it is (already the JSON clients expect).
+    Message(Arc<str>),
+    /// Pub/Sub was interrupted: messages may be lost, send a snapshot.
+    Resync,
+}
+
+struct Room {
+    tx: broadcast::Sender<RoomEvent>,
+    members: usize,
+}
+
+/// Messages a slow socket may fall behind before it is resynced instead.
+const ROOM_BUFFER: usize = 256;
+const SUBSCRIBE_TIMEOUT: Duration = Duration::from_secs(2);
+
+pub struct Hub {
+    client: redis::Client,
+    rooms: Mutex<HashMap<String, Room>>,
+    sink: Mutex<Option<PubSubSink>>,
+}
+
+impl Hub {
+    pub fn new(client: redis::Client) -> Arc<Self> {
+        Arc::new(Self { client, rooms: Mutex::new(HashMap::new()), sink: Mutex::new(None) })
+    }
+
+    /// Joins the room of `channel`, subscribing to it if it is new here.
+    pub async fn join(&self, channel: &str) -> broadcast::Receiver<RoomEvent> {
+        let mut rooms = self.rooms.lock().await;
+        if let Some(room) = rooms.get_mut(channel) {
+            room.members += 1;
+            return room.tx.subscribe();
+        }
+        let (tx, rx) = broadcast::channel(ROOM_BUFFER);
+        rooms.insert(channel.to_owned(), Room { tx, members: 1 });
+        // Under the rooms lock, so a leave cannot unsubscribe in between.
+        self.send_to_sink(|mut sink| async move { sink.subscribe(channel).await }).await;
+        rx
+    }
+
+    /// Leaves the room; the last one out unsubscribes.
+    pub async fn leave(&self, channel: &str) {
+        let mut rooms = self.rooms.lock().await;
+        let Some(room) = rooms.get_mut(channel) else { return };
+        room.members = room.members.saturating_sub(1);
+        if room.members == 0 {
+            rooms.remove(channel);
+            self.send_to_sink(|mut sink| async move { sink.unsubscribe(channel).await }).await;
+        }
+    }
+
+    /// Sockets on this instance, for metrics and tests.
+    pub async fn rooms(&self) -> usize {
+        self.rooms.lock().await.len()
+    }
+
+    async fn send_to_sink<F, Fut>(&self, f: F)
+    where
+        F: FnOnce(PubSubSink) -> Fut,
+        Fut: Future<Output = redis::RedisResult<()>>,
+    {
+        let sink = self.sink.lock().await.clone();
+        let Some(sink) = sink else { return }; // the loop subscribes on reconnect
+        match tokio::time::timeout(SUBSCRIBE_TIMEOUT, f(sink)).await {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => tracing::warn!(error = %e, "pub/sub (un)subscribe failed; will redo on reconnect"),
+            Err(_) => tracing::warn!("pub/sub (un)subscribe timed out; will redo on reconnect"),
+        }
+    }
+
+    async fn deliver(&self, channel: &str, event: RoomEvent) {
+        if let Some(room) = self.rooms.lock().await.get(channel) {
+            // No receiver means the last socket is just leaving: fine.
+            let _ = room.tx.send(event);
+        }
+    }
+
+    async fn resync_all(&self) {
+        for room in self.rooms.lock().await.values() {
+            let _ = room.tx.send(RoomEvent::Resync);
+        }
+    }
+
+    /// Keeps the Pub/Sub connection up (reconnecting with back-off, from
+    /// 100 ms to 5 s) and delivers its messages, until shutdown.
+    pub async fn run(self: Arc<Self>, mut shutdown: watch::Receiver<bool>) {
+        let mut backoff = Duration::from_millis(100);
+        loop {
+            let connected = tokio::select! {
+                c = tokio::time::timeout(Duration::from_secs(3), self.client.get_async_pubsub()) => c,
+                _ = shutdown.changed() => break,
+            };
+            match connected {
+                Ok(Ok(pubsub)) => {
+                    backoff = Duration::from_millis(100);
+                    let (mut sink, mut stream) = pubsub.split();
+                    *self.sink.lock().await = Some(sink.clone());
+                    let channels: Vec<String> = self.rooms.lock().await.keys().cloned().collect();
+                    let subscribed = if channels.is_empty() {
+                        Ok(())
+                    } else {
+                        sink.subscribe(&channels).await
+                    };
+                    if let Err(e) = subscribed {
+                        tracing::warn!(error = %e, "pub/sub resubscribe failed");
+                    } else {
+                        tracing::info!(channels = channels.len(), "pub/sub connected");
+                        // Whatever was published while we were away is lost.
+                        self.resync_all().await;
+                        loop {
+                            tokio::select! {
+                                msg = stream.next() => match msg {
+                                    Some(msg) => {
+                                        let channel = msg.get_channel_name().to_owned();
+                                        match msg.get_payload::<String>() {
+                                            Ok(text) => self.deliver(&channel, RoomEvent::Message(text.into())).await,
+                                            Err(e) => tracing::warn!(error = %e, channel, "non-text pub/sub message dropped"),
+                                        }
+                                    }
+                                    None => break,
+                                },
+                                _ = shutdown.changed() => {
+                                    *self.sink.lock().await = None;
+                                    return;
+                                }
+                            }
+                        }
+                    }
+                    *self.sink.lock().await = None;
+                    tracing::warn!("pub/sub connection lost; reconnecting");
+                }
+                Ok(Err(e)) => tracing::warn!(error = %e, ?backoff, "pub/sub connect failed"),
+                Err(_) => tracing::warn!(?backoff, "pub/sub connect timed out"),
+            }
+            tokio::select! {
+                _ = tokio::time::sleep(backoff) => {}
+                _ = shutdown.changed() => break,
+            }
+            backoff = (backoff * 2).min(Duration::from_secs(5));
+        }
+    }
+}

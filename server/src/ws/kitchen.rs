@@ -1,0 +1,72 @@
+//! Kitchen screens: `GET /ws/kitchen` with a device (or staff) token, in the
+//! `Authorization` header or, for browsers, `?token=`. Read-only: the
+//! restaurant's order events and menu changes are pushed to it.
+
+use axum::extract::ws::{Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, header};
+use axum::response::Response;
+use serde::Deserialize;
+use tokio::sync::broadcast::error::RecvError;
+
+use crate::app::AppState;
+use crate::auth::caller_for_token;
+use crate::db::to_json;
+use crate::error::{ApiError, ApiResult};
+use qrorder_shared::ws::ServerMessage;
+use crate::ws::hub::RoomEvent;
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct KitchenQuery {
+    /// The device token, when it cannot be sent as `Authorization: Bearer`.
+    token: Option<String>,
+}
+
+/// Order placed/status and menu changes of the caller's restaurant.
+#[utoipa::path(get, path = "/ws/kitchen", tag = "ws", params(KitchenQuery),
+    responses((status = 101, description = "WebSocket of `order_placed`, `order_status`, `menu_changed`"),
+              (status = 401, body = qrorder_shared::ErrorBody)))]
+pub async fn kitchen_socket(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(q): Query<KitchenQuery>,
+    upgrade: WebSocketUpgrade,
+) -> ApiResult<Response> {
+    let bearer = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|h| h.to_str().ok())
+        .and_then(|h| h.strip_prefix("Bearer "))
+        .map(|t| t.trim().to_owned());
+    let token = bearer.or(q.token).ok_or_else(|| ApiError::unauthorized("send the device token"))?;
+    let caller = caller_for_token(&state, &token).await?;
+    let channel = state.keys.kitchen_channel(caller.restaurant_id);
+    Ok(upgrade
+        .max_message_size(super::diner::FRAME_LIMIT)
+        .on_upgrade(move |socket| run(state, socket, channel)))
+}
+
+async fn run(state: AppState, mut socket: WebSocket, channel: String) {
+    let hub = state.hub.clone();
+    let mut room = hub.join(&channel).await;
+    loop {
+        tokio::select! {
+            incoming = socket.recv() => match incoming {
+                Some(Ok(Message::Close(_))) | None | Some(Err(_)) => break,
+                Some(Ok(_)) => {} // nothing to say to us
+            },
+            event = room.recv() => {
+                let text = match event {
+                    Ok(RoomEvent::Message(text)) => Utf8Bytes::from(text.as_ref()),
+                    // Lost messages: the screen reloads open orders from the admin API.
+                    Ok(RoomEvent::Resync) | Err(RecvError::Lagged(_)) => Utf8Bytes::from(to_json(&ServerMessage::Resync)),
+                    Err(RecvError::Closed) => break,
+                };
+                if socket.send(Message::Text(text)).await.is_err() {
+                    break;
+                }
+            }
+        }
+    }
+    drop(room);
+    hub.leave(&channel).await;
+}

@@ -1,0 +1,19 @@
+//! The ws role: diners' shared carts and presence, kitchen screens, all fed
+//! through Redis Pub/Sub so that any number of instances serve one table.
+
+mod diner;
+pub mod hub;
+mod kitchen;
+pub mod notify;
+mod presence;
+
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::app::AppState;
+
+pub use diner::{FRAME_LIMIT, MESSAGE_LIMIT};
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(diner::diner_socket)).routes(routes!(kitchen::kitchen_socket))
+}

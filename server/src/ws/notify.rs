@@ -1,0 +1,49 @@
+//! Events the API roles announce to the ws role over Pub/Sub: an order
+//! placed or moved on, the menu changed. Best effort: Pub/Sub may lose a
+//! message, and pages re-sync (they reload orders and menu on reconnect).
+
+use qrorder_shared::order::{Order, OrderStatus};
+use qrorder_shared::ws::ServerMessage;
+use qrorder_shared::{MenuItemId, RestaurantId, TableId};
+
+use crate::app::AppState;
+use crate::db::to_json;
+
+async fn publish(state: &AppState, channels: &[String], message: &ServerMessage) {
+    let text = to_json(message);
+    let result: redis::RedisResult<()> = async {
+        let mut conn = state.redis.conn().await?;
+        let mut pipe = redis::pipe();
+        for channel in channels {
+            pipe.cmd("PUBLISH").arg(channel).arg(&text).ignore();
+        }
+        pipe.query_async(&mut conn).await
+    }
+    .await;
+    if let Err(e) = result {
+        tracing::warn!(error = %e, "could not announce an event to the ws role");
+    }
+}
+
+/// To the table's diners and the kitchen screens.
+pub async fn order_placed(state: &AppState, restaurant: RestaurantId, order: &Order) {
+    let channels = [
+        state.keys.table_channel(restaurant, order.table_id.0),
+        state.keys.kitchen_channel(restaurant),
+    ];
+    publish(state, &channels, &ServerMessage::OrderPlaced { order: order.clone() }).await;
+}
+
+pub async fn order_status(state: &AppState, restaurant: RestaurantId, table: TableId, order_id: i64, status: OrderStatus) {
+    let channels = [state.keys.table_channel(restaurant, table.0), state.keys.kitchen_channel(restaurant)];
+    publish(state, &channels, &ServerMessage::OrderStatus { order_id, status }).await;
+}
+
+/// To every table of the restaurant and its kitchen screens.
+pub async fn menu_changed(state: &AppState, restaurant: RestaurantId, item_ids: Vec<MenuItemId>) {
+    if item_ids.is_empty() {
+        return;
+    }
+    let channels = [state.keys.restaurant_channel(restaurant), state.keys.kitchen_channel(restaurant)];
+    publish(state, &channels, &ServerMessage::MenuChanged { item_ids }).await;
+}

@@ -1,0 +1,88 @@
+// One WebSocket to the table, kept open: reconnects with exponential
+// back-off and jitter, at once when the phone comes back online or the page
+// becomes visible again. Tells its state so the page can show it.
+
+const MIN_DELAY_MS = 500;
+const MAX_DELAY_MS = 10_000;
+
+export class TableSocket {
+  /**
+   * @param {string} url
+   * @param {{open: () => void, message: (m: object) => void, state: (s: string) => void}} on
+   */
+  constructor(url, on) {
+    this.url = url;
+    this.on = on;
+    this.ws = null;
+    this.failures = 0;
+    this.timer = null;
+    this.state = 'connecting';
+    addEventListener('online', () => this.now());
+    document.addEventListener('visibilitychange', () => {
+      if (document.visibilityState === 'visible') this.now();
+    });
+  }
+
+  get open() {
+    return this.ws?.readyState === WebSocket.OPEN;
+  }
+
+  connect() {
+    clearTimeout(this.timer);
+    this.timer = null;
+    let ws;
+    try {
+      ws = new WebSocket(this.url);
+    } catch {
+      this.retry();
+      return;
+    }
+    this.ws = ws;
+    ws.onopen = () => {
+      this.set('open');
+      this.on.open();
+    };
+    ws.onmessage = (e) => {
+      let m;
+      try {
+        m = JSON.parse(e.data);
+      } catch {
+        return;
+      }
+      // A connection that carries messages is a good one.
+      this.failures = 0;
+      this.on.message(m);
+    };
+    ws.onclose = () => {
+      if (this.ws !== ws) return;
+      this.ws = null;
+      this.retry();
+    };
+  }
+
+  retry() {
+    this.set('reconnecting');
+    if (this.timer) return;
+    const delay = Math.min(MAX_DELAY_MS, MIN_DELAY_MS * 2 ** this.failures) * (0.5 + Math.random() / 2);
+    this.failures += 1;
+    this.timer = setTimeout(() => this.connect(), delay);
+  }
+
+  /** Reconnect right away if not connected (network back, page visible). */
+  now() {
+    if (this.ws || !this.timer) return;
+    this.connect();
+  }
+
+  send(message) {
+    if (!this.open) return false;
+    this.ws.send(JSON.stringify(message));
+    return true;
+  }
+
+  set(state) {
+    if (state === this.state) return;
+    this.state = state;
+    this.on.state(state);
+  }
+}
