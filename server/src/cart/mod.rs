@@ -31,6 +31,17 @@ pub struct Cart {
     pub lines: Vec<CartLine>,
 }
 
+/// A line a diner adds.
+#[derive(Debug, Clone)]
+pub struct NewLine {
+    pub item_id: MenuItemId,
+    pub options: BTreeMap<String, Vec<String>>,
+    pub qty: u32,
+    pub note: Option<String>,
+    pub added_by: String,
+    pub added_by_name: String,
+}
+
 /// What a line is, apart from its quantity and note.
 #[derive(Debug, Serialize, Deserialize)]
 struct LineCore {
@@ -64,7 +75,9 @@ impl CartError {
 impl From<CartError> for ApiError {
     fn from(e: CartError) -> Self {
         match e {
-            CartError::Redis(e) => ApiError::unavailable(format!("the shared cart is unavailable: {e}")),
+            CartError::Redis(e) => {
+                ApiError::unavailable(format!("the shared cart is unavailable: {e}"))
+            }
             other => ApiError::conflict(other.code(), other.to_string()),
         }
     }
@@ -117,8 +130,16 @@ pub struct CartRef {
 }
 
 impl CartRef {
-    pub fn new(keys: &crate::keys::Keys, restaurant: RestaurantId, table_id: i64, visit_id: i64) -> Self {
-        Self { key: keys.cart(restaurant, visit_id), channel: keys.table_channel(restaurant, table_id) }
+    pub fn new(
+        keys: &crate::keys::Keys,
+        restaurant: RestaurantId,
+        table_id: i64,
+        visit_id: i64,
+    ) -> Self {
+        Self {
+            key: keys.cart(restaurant, visit_id),
+            channel: keys.table_channel(restaurant, table_id),
+        }
     }
 
     async fn run(&self, conn: &mut ConnectionManager, args: &[String]) -> Result<u64, CartError> {
@@ -128,54 +149,114 @@ impl CartRef {
         for a in args {
             invocation.arg(a);
         }
-        invocation.invoke_async(conn).await.map_err(|e| match e.code() {
-            Some("no_line") => CartError::NoLine,
-            Some("cart_full") => CartError::Full,
-            _ => match e.detail() {
-                Some(d) if d.contains("no_line") => CartError::NoLine,
-                Some(d) if d.contains("cart_full") => CartError::Full,
-                _ => CartError::Redis(e),
-            },
-        })
+        invocation
+            .invoke_async(conn)
+            .await
+            .map_err(|e| match e.code() {
+                Some("no_line") => CartError::NoLine,
+                Some("cart_full") => CartError::Full,
+                _ => match e.detail() {
+                    Some(d) if d.contains("no_line") => CartError::NoLine,
+                    Some(d) if d.contains("cart_full") => CartError::Full,
+                    _ => CartError::Redis(e),
+                },
+            })
     }
 
-    pub async fn add(
-        &self,
-        conn: &mut ConnectionManager,
-        item_id: MenuItemId,
-        options: BTreeMap<String, Vec<String>>,
-        qty: u32,
-        note: Option<String>,
-        added_by: &str,
-        added_by_name: &str,
-    ) -> Result<u64, CartError> {
-        let core = LineCore { item_id, options, added_by: added_by.to_owned(), added_by_name: added_by_name.to_owned() };
+    pub async fn add(&self, conn: &mut ConnectionManager, line: NewLine) -> Result<u64, CartError> {
+        let NewLine {
+            item_id,
+            options,
+            qty,
+            note,
+            added_by,
+            added_by_name,
+        } = line;
+        let core = LineCore {
+            item_id,
+            options,
+            added_by,
+            added_by_name,
+        };
         let core = to_json(&core);
         let note = to_json(&note);
-        self.run(conn, &["add".into(), CART_TTL_SECS.to_string(), core, qty.to_string(), note, MAX_LINES.to_string()])
-            .await
+        self.run(
+            conn,
+            &[
+                "add".into(),
+                CART_TTL_SECS.to_string(),
+                core,
+                qty.to_string(),
+                note,
+                MAX_LINES.to_string(),
+            ],
+        )
+        .await
     }
 
-    pub async fn set_qty(&self, conn: &mut ConnectionManager, line_id: &str, qty: u32) -> Result<u64, CartError> {
-        self.run(conn, &["set_qty".into(), CART_TTL_SECS.to_string(), line_id.into(), qty.to_string()]).await
+    pub async fn set_qty(
+        &self,
+        conn: &mut ConnectionManager,
+        line_id: &str,
+        qty: u32,
+    ) -> Result<u64, CartError> {
+        self.run(
+            conn,
+            &[
+                "set_qty".into(),
+                CART_TTL_SECS.to_string(),
+                line_id.into(),
+                qty.to_string(),
+            ],
+        )
+        .await
     }
 
-    pub async fn set_note(&self, conn: &mut ConnectionManager, line_id: &str, note: Option<String>) -> Result<u64, CartError> {
+    pub async fn set_note(
+        &self,
+        conn: &mut ConnectionManager,
+        line_id: &str,
+        note: Option<String>,
+    ) -> Result<u64, CartError> {
         let note = to_json(&note);
-        self.run(conn, &["set_note".into(), CART_TTL_SECS.to_string(), line_id.into(), note]).await
+        self.run(
+            conn,
+            &[
+                "set_note".into(),
+                CART_TTL_SECS.to_string(),
+                line_id.into(),
+                note,
+            ],
+        )
+        .await
     }
 
-    pub async fn remove(&self, conn: &mut ConnectionManager, line_id: &str) -> Result<u64, CartError> {
-        self.run(conn, &["remove".into(), CART_TTL_SECS.to_string(), line_id.into()]).await
+    pub async fn remove(
+        &self,
+        conn: &mut ConnectionManager,
+        line_id: &str,
+    ) -> Result<u64, CartError> {
+        self.run(
+            conn,
+            &["remove".into(), CART_TTL_SECS.to_string(), line_id.into()],
+        )
+        .await
     }
 
     pub async fn clear(&self, conn: &mut ConnectionManager) -> Result<u64, CartError> {
-        self.run(conn, &["clear".into(), CART_TTL_SECS.to_string(), String::new()]).await
+        self.run(
+            conn,
+            &["clear".into(), CART_TTL_SECS.to_string(), String::new()],
+        )
+        .await
     }
 
     /// The cart as it is now (version 0 and no lines when there is none).
     pub async fn load(&self, conn: &mut ConnectionManager) -> Result<Cart, CartError> {
-        let fields: HashMap<String, String> = redis::cmd("HGETALL").arg(&self.key).query_async(conn).await?;
+        let fields: HashMap<String, String> = redis::cmd("HGETALL")
+            .arg(&self.key)
+            .query_async(conn)
+            .await?;
         Ok(decode(&fields))
     }
 }
@@ -186,13 +267,21 @@ fn decode(fields: &HashMap<String, String>) -> Cart {
     let version = fields.get("v").and_then(|v| v.parse().ok()).unwrap_or(0);
     let mut lines: Vec<(u64, CartLine)> = Vec::new();
     for (field, core) in fields {
-        let Some(id) = field.strip_prefix("l:") else { continue };
+        let Some(id) = field.strip_prefix("l:") else {
+            continue;
+        };
         let Ok(core) = serde_json::from_str::<LineCore>(core) else {
             tracing::warn!(field, "undecodable cart line skipped");
             continue;
         };
-        let qty = fields.get(&format!("q:{id}")).and_then(|q| q.parse().ok()).unwrap_or(1);
-        let note = fields.get(&format!("n:{id}")).and_then(|n| serde_json::from_str(n).ok()).flatten();
+        let qty = fields
+            .get(&format!("q:{id}"))
+            .and_then(|q| q.parse().ok())
+            .unwrap_or(1);
+        let note = fields
+            .get(&format!("n:{id}"))
+            .and_then(|n| serde_json::from_str(n).ok())
+            .flatten();
         let seq = id.trim_start_matches('L').parse().unwrap_or(u64::MAX);
         lines.push((
             seq,
@@ -208,11 +297,18 @@ fn decode(fields: &HashMap<String, String>) -> Cart {
         ));
     }
     lines.sort_by_key(|(seq, _)| *seq);
-    Cart { version, lines: lines.into_iter().map(|(_, l)| l).collect() }
+    Cart {
+        version,
+        lines: lines.into_iter().map(|(_, l)| l).collect(),
+    }
 }
 
 impl Cart {
     pub fn snapshot(self, participants: Vec<qrorder_shared::ws::Participant>) -> ServerMessage {
-        ServerMessage::Cart { version: self.version, lines: self.lines, participants }
+        ServerMessage::Cart {
+            version: self.version,
+            lines: self.lines,
+            participants,
+        }
     }
 }

@@ -22,8 +22,8 @@ use crate::auth::Caller;
 use crate::db::{Db, flag, from_json, now_ms, to_json};
 use crate::devices::validate_station;
 use crate::error::{ApiError, ApiResult};
-use crate::ws::notify;
 use crate::extract::{Json, Path};
+use crate::ws::notify;
 use crate::{media, restaurant};
 
 /// The columns `from_row` reads (a macro, so that queries stay `&'static str`).
@@ -190,7 +190,9 @@ async fn patch_item(
     }
     // Price, availability or stock may have changed: diners reload the item.
     let (state2, restaurant) = (state.clone(), caller.restaurant_id);
-    tokio::spawn(async move { notify::menu_changed(&state2, restaurant, vec![MenuItemId(id)]).await });
+    tokio::spawn(
+        async move { notify::menu_changed(&state2, restaurant, vec![MenuItemId(id)]).await },
+    );
     Ok(Json(item))
 }
 

@@ -13,8 +13,8 @@ use crate::app::AppState;
 use crate::auth::Caller;
 use crate::db::now_ms;
 use crate::error::{ApiError, ApiResult};
-use crate::ws::notify;
 use crate::extract::{Json, Path};
+use crate::ws::notify;
 
 use super::store::{self, Filter};
 

@@ -19,10 +19,10 @@ use sha2::{Digest, Sha256};
 use sqlx::Row;
 
 use crate::app::AppState;
+use crate::cart::CartRef;
 use crate::db::{Backend, Db, is_unique_violation, now_ms, to_json};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Json, Path};
-use crate::cart::CartRef;
 use crate::tables::visits::{TableByToken, current_visit, resolve_token};
 use crate::ws::notify;
 use crate::{location, menu, restaurant};
@@ -95,7 +95,13 @@ pub(super) async fn place_order(
     if state.config.outbox_immediate_publish {
         tokio::spawn(outbox::publish_now(state.clone(), outbox_id));
     }
-    tokio::spawn(announce(state.clone(), r.id, cart, ordered_lines, order.clone()));
+    tokio::spawn(announce(
+        state.clone(),
+        r.id,
+        cart,
+        ordered_lines,
+        order.clone(),
+    ));
     Ok((StatusCode::CREATED, Json(order)))
 }
 
@@ -103,7 +109,12 @@ pub(super) async fn place_order(
 /// the items must be exactly the cart at `version`. Returns the ids of the
 /// cart lines ordered. When Redis is down the order is taken as posted:
 /// losing an order would be worse than an unchecked cart.
-async fn resync(state: &AppState, cart: &CartRef, version: u64, items: &[NewOrderItem]) -> ApiResult<Vec<String>> {
+async fn resync(
+    state: &AppState,
+    cart: &CartRef,
+    version: u64,
+    items: &[NewOrderItem],
+) -> ApiResult<Vec<String>> {
     let current = match state.redis.conn().await {
         Ok(mut conn) => match cart.load(&mut conn).await {
             Ok(c) => c,
@@ -117,12 +128,26 @@ async fn resync(state: &AppState, cart: &CartRef, version: u64, items: &[NewOrde
             return Ok(Vec::new());
         }
     };
-    let key = |id: MenuItemId, qty: u32, options: &BTreeMap<String, Vec<String>>, note: &Option<String>| {
-        let note = note.as_deref().map(str::trim).filter(|n| !n.is_empty()).map(str::to_owned);
+    let key = |id: MenuItemId,
+               qty: u32,
+               options: &BTreeMap<String, Vec<String>>,
+               note: &Option<String>| {
+        let note = note
+            .as_deref()
+            .map(str::trim)
+            .filter(|n| !n.is_empty())
+            .map(str::to_owned);
         to_json(&(id, qty, options, note))
     };
-    let mut posted: Vec<String> = items.iter().map(|i| key(i.menu_item_id, i.qty, &i.options, &i.note)).collect();
-    let mut in_cart: Vec<String> = current.lines.iter().map(|l| key(l.item_id, l.qty, &l.options, &l.note)).collect();
+    let mut posted: Vec<String> = items
+        .iter()
+        .map(|i| key(i.menu_item_id, i.qty, &i.options, &i.note))
+        .collect();
+    let mut in_cart: Vec<String> = current
+        .lines
+        .iter()
+        .map(|l| key(l.item_id, l.qty, &l.options, &l.note))
+        .collect();
     posted.sort();
     in_cart.sort();
     if current.version != version || posted != in_cart {
@@ -137,7 +162,13 @@ async fn resync(state: &AppState, cart: &CartRef, version: u64, items: &[NewOrde
 
 /// After the commit: take the ordered lines out of the shared cart and tell
 /// the table, the kitchen screens, and (for limited items) every diner.
-async fn announce(state: AppState, restaurant: RestaurantId, cart: CartRef, ordered_lines: Vec<String>, order: Order) {
+async fn announce(
+    state: AppState,
+    restaurant: RestaurantId,
+    cart: CartRef,
+    ordered_lines: Vec<String>,
+    order: Order,
+) {
     if !ordered_lines.is_empty() {
         match state.redis.conn().await {
             Ok(mut conn) => {
@@ -157,7 +188,11 @@ async fn announce(state: AppState, restaurant: RestaurantId, cart: CartRef, orde
 }
 
 /// Of `ids`, those with limited stock (their remaining count changed).
-pub async fn limited_items(state: &AppState, restaurant: RestaurantId, mut ids: Vec<MenuItemId>) -> Vec<MenuItemId> {
+pub async fn limited_items(
+    state: &AppState,
+    restaurant: RestaurantId,
+    mut ids: Vec<MenuItemId>,
+) -> Vec<MenuItemId> {
     ids.sort();
     ids.dedup();
     let mut out = Vec::new();
@@ -343,9 +378,16 @@ pub fn choose_options(
         }
         let mut seen = HashSet::new();
         for pick in picks {
-            let option = group.options.iter().find(|o| &o.id == pick).filter(|_| seen.insert(pick));
+            let option = group
+                .options
+                .iter()
+                .find(|o| &o.id == pick)
+                .filter(|_| seen.insert(pick));
             let Some(option) = option else {
-                return Err(format!("`{pick}` is not a choice of `{}` (or is chosen twice)", group.id));
+                return Err(format!(
+                    "`{pick}` is not a choice of `{}` (or is chosen twice)",
+                    group.id
+                ));
             };
             out.push(ChosenOption {
                 group_id: group.id.clone(),

@@ -18,7 +18,7 @@ use rand::RngCore;
 use tokio::sync::broadcast::error::RecvError;
 
 use crate::app::AppState;
-use crate::cart::CartRef;
+use crate::cart::{CartRef, NewLine};
 use crate::db::to_json;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::Path;
@@ -55,7 +55,10 @@ pub async fn diner_socket(
     let table = resolve_token(&state.db, &token).await?;
     let r = restaurant::load(&state.db, table.restaurant_id).await?;
     // Only the network can be proven at join; GPS is checked with the order.
-    if matches!(r.location_policy, LocationPolicy::Network | LocationPolicy::NetworkAndGps) {
+    if matches!(
+        r.location_policy,
+        LocationPolicy::Network | LocationPolicy::NetworkAndGps
+    ) {
         let trusted = restaurant::parse_networks("trusted_proxies", &r.trusted_proxies)?;
         let client = location::client_ip(peer, &headers, &trusted);
         let mut network_only = r.clone();
@@ -94,22 +97,49 @@ struct Session {
     nickname: String,
 }
 
-fn error(code: &str, message: impl Into<String>) -> ServerMessage {
-    ServerMessage::Error { code: code.to_owned(), message: message.into() }
+/// Why a message was not applied; sent to its sender as an `error`.
+struct Refusal {
+    code: &'static str,
+    message: String,
 }
 
-async fn send(socket: &mut WebSocket, message: &ServerMessage) -> bool {
-    socket.send(Message::Text(to_json(message).into())).await.is_ok()
+fn error(code: &'static str, message: impl Into<String>) -> Refusal {
+    Refusal {
+        code,
+        message: message.into(),
+    }
+}
+
+impl From<Refusal> for ServerMessage {
+    fn from(r: Refusal) -> Self {
+        ServerMessage::Error {
+            code: r.code.to_owned(),
+            message: r.message,
+        }
+    }
+}
+
+async fn send(socket: &mut WebSocket, message: impl Into<ServerMessage>) -> bool {
+    let text = to_json(&message.into());
+    socket.send(Message::Text(text.into())).await.is_ok()
 }
 
 /// A name shown to the table when the diner gave none.
 fn default_nickname(client_id: &str) -> String {
-    let n = client_id.bytes().fold(0u32, |h, b| h.wrapping_mul(31).wrapping_add(u32::from(b))) % 1000;
+    let n = client_id
+        .bytes()
+        .fold(0u32, |h, b| h.wrapping_mul(31).wrapping_add(u32::from(b)))
+        % 1000;
     format!("Guest {n:03}")
 }
 
 fn clean_nickname(name: &str) -> Option<String> {
-    let name: String = name.trim().chars().filter(|c| !c.is_control()).take(24).collect();
+    let name: String = name
+        .trim()
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(24)
+        .collect();
     (!name.is_empty()).then_some(name)
 }
 
@@ -119,15 +149,29 @@ impl Session {
         let hello = tokio::time::timeout(HELLO_TIMEOUT, async {
             loop {
                 match socket.recv().await {
-                    Some(Ok(Message::Text(text))) => match serde_json::from_str::<ClientMessage>(&text) {
-                        Ok(ClientMessage::Hello { client_id, nickname, .. }) => return Some((client_id, nickname)),
-                        Ok(_) => {
-                            send(&mut socket, &error("hello_first", "send `hello` first")).await;
+                    Some(Ok(Message::Text(text))) => {
+                        match serde_json::from_str::<ClientMessage>(&text) {
+                            Ok(ClientMessage::Hello {
+                                client_id,
+                                nickname,
+                                ..
+                            }) => return Some((client_id, nickname)),
+                            Ok(_) => {
+                                send(
+                                    &mut socket,
+                                    ServerMessage::from(error("hello_first", "send `hello` first")),
+                                )
+                                .await;
+                            }
+                            Err(e) => {
+                                send(
+                                    &mut socket,
+                                    error("invalid_message", format!("not a message: {e}")),
+                                )
+                                .await;
+                            }
                         }
-                        Err(e) => {
-                            send(&mut socket, &error("invalid_message", format!("not a message: {e}"))).await;
-                        }
-                    },
+                    }
                     Some(Ok(Message::Close(_))) | None | Some(Err(_)) => return None,
                     Some(Ok(_)) => {}
                 }
@@ -136,18 +180,38 @@ impl Session {
         .await;
         let Ok(Some((client_id, nickname))) = hello else {
             let _ = socket
-                .send(Message::Close(Some(CloseFrame { code: close_code::POLICY, reason: "no hello".into() })))
+                .send(Message::Close(Some(CloseFrame {
+                    code: close_code::POLICY,
+                    reason: "no hello".into(),
+                })))
                 .await;
             return;
         };
         if !(1..=64).contains(&client_id.len())
-            || !client_id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+            || !client_id
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
         {
-            send(&mut socket, &error("invalid_client_id", "client_id must be 1 to 64 of A-Z, a-z, 0-9, `-`, `_`")).await;
-            let _ = socket.send(Message::Close(Some(CloseFrame { code: close_code::POLICY, reason: "bad hello".into() }))).await;
+            send(
+                &mut socket,
+                error(
+                    "invalid_client_id",
+                    "client_id must be 1 to 64 of A-Z, a-z, 0-9, `-`, `_`",
+                ),
+            )
+            .await;
+            let _ = socket
+                .send(Message::Close(Some(CloseFrame {
+                    code: close_code::POLICY,
+                    reason: "bad hello".into(),
+                })))
+                .await;
             return;
         }
-        self.nickname = nickname.as_deref().and_then(clean_nickname).unwrap_or_else(|| default_nickname(&client_id));
+        self.nickname = nickname
+            .as_deref()
+            .and_then(clean_nickname)
+            .unwrap_or_else(|| default_nickname(&client_id));
         self.client_id = client_id;
         let mut conn_id = [0u8; 6];
         rand::rng().fill_bytes(&mut conn_id);
@@ -158,7 +222,10 @@ impl Session {
         let mut table_room = hub.join(&self.presence.channel).await;
         let mut restaurant_room = hub.join(&self.restaurant_channel).await;
         if let Ok(mut conn) = self.state.redis.conn().await {
-            let _ = self.presence.set(&mut conn, &self.client_id, &self.nickname).await;
+            let _ = self
+                .presence
+                .set(&mut conn, &self.client_id, &self.nickname)
+                .await;
             let _ = self.presence.announce(&mut conn).await;
         }
         let mut open = self.send_snapshot(&mut socket).await;
@@ -191,13 +258,13 @@ impl Session {
                                 let _ = socket.send(Message::Close(Some(frame))).await;
                                 break;
                             }
-                            open = send(&mut socket, &refusal).await;
+                            open = send(&mut socket, refusal).await;
                             continue;
                         }
                         open = self.handle(&mut socket, &text).await;
                     }
                     Some(Ok(Message::Binary(_))) => {
-                        open = send(&mut socket, &error("unsupported", "send JSON text messages")).await;
+                        open = send(&mut socket, ServerMessage::from(error("unsupported", "send JSON text messages"))).await;
                     }
                     Some(Ok(Message::Close(_))) | None | Some(Err(_)) => break,
                     Some(Ok(_)) => {} // ping/pong: answered by the transport
@@ -225,7 +292,10 @@ impl Session {
 
     async fn forward(&self, socket: &mut WebSocket, event: Result<RoomEvent, RecvError>) -> bool {
         match event {
-            Ok(RoomEvent::Message(text)) => socket.send(Message::Text(Utf8Bytes::from(text.as_ref()))).await.is_ok(),
+            Ok(RoomEvent::Message(text)) => socket
+                .send(Message::Text(Utf8Bytes::from(text.as_ref())))
+                .await
+                .is_ok(),
             // Fell behind, or Pub/Sub was interrupted: start again from a snapshot.
             Ok(RoomEvent::Resync) | Err(RecvError::Lagged(_)) => self.send_snapshot(socket).await,
             Err(RecvError::Closed) => false,
@@ -237,15 +307,26 @@ impl Session {
             let mut conn = self.state.redis.conn().await?;
             let cart = self.cart.load(&mut conn).await.map_err(|e| match e {
                 crate::cart::CartError::Redis(e) => e,
-                other => redis::RedisError::from((redis::ErrorKind::Client, "cart", other.to_string())),
+                other => {
+                    redis::RedisError::from((redis::ErrorKind::Client, "cart", other.to_string()))
+                }
             })?;
             let participants = self.presence.list(&mut conn).await?;
             Ok::<_, redis::RedisError>(cart.snapshot(participants))
         }
         .await;
         match snapshot {
-            Ok(message) => send(socket, &message).await,
-            Err(e) => send(socket, &error("cart_unavailable", format!("the shared cart is unavailable right now: {e}"))).await,
+            Ok(message) => send(socket, message).await,
+            Err(e) => {
+                send(
+                    socket,
+                    error(
+                        "cart_unavailable",
+                        format!("the shared cart is unavailable right now: {e}"),
+                    ),
+                )
+                .await
+            }
         }
     }
 
@@ -254,20 +335,40 @@ impl Session {
         let message = match serde_json::from_str::<ClientMessage>(text) {
             Ok(m) => m,
             Err(e) => {
-                let code = if e.to_string().contains("unknown variant") { "unknown_type" } else { "invalid_message" };
-                return send(socket, &error(code, format!("could not read the message: {e}"))).await;
+                let code = if e.to_string().contains("unknown variant") {
+                    "unknown_type"
+                } else {
+                    "invalid_message"
+                };
+                return send(
+                    socket,
+                    error(code, format!("could not read the message: {e}")),
+                )
+                .await;
             }
         };
         let mut conn = match self.state.redis.conn().await {
             Ok(c) => c,
-            Err(e) => return send(socket, &error("cart_unavailable", format!("the shared cart is unavailable: {e}"))).await,
+            Err(e) => {
+                return send(
+                    socket,
+                    error(
+                        "cart_unavailable",
+                        format!("the shared cart is unavailable: {e}"),
+                    ),
+                )
+                .await;
+            }
         };
-        let result: Result<(), ServerMessage> = match message {
+        let result: Result<(), Refusal> = match message {
             ClientMessage::Hello { nickname, .. } => {
                 if let Some(n) = nickname.as_deref().and_then(clean_nickname) {
                     self.nickname = n;
                 }
-                let _ = self.presence.set(&mut conn, &self.client_id, &self.nickname).await;
+                let _ = self
+                    .presence
+                    .set(&mut conn, &self.client_id, &self.nickname)
+                    .await;
                 let _ = self.presence.announce(&mut conn).await;
                 return self.send_snapshot(socket).await;
             }
@@ -275,16 +376,37 @@ impl Session {
             ClientMessage::Rename { nickname } => match clean_nickname(&nickname) {
                 Some(n) => {
                     self.nickname = n;
-                    let _ = self.presence.set(&mut conn, &self.client_id, &self.nickname).await;
+                    let _ = self
+                        .presence
+                        .set(&mut conn, &self.client_id, &self.nickname)
+                        .await;
                     let _ = self.presence.announce(&mut conn).await;
                     Ok(())
                 }
-                None => Err(error("invalid_nickname", "the nickname must have 1 to 24 visible characters")),
+                None => Err(error(
+                    "invalid_nickname",
+                    "the nickname must have 1 to 24 visible characters",
+                )),
             },
-            ClientMessage::Add { item_id, options, qty, note } => match self.check_add(item_id, &options, qty, note).await {
+            ClientMessage::Add {
+                item_id,
+                options,
+                qty,
+                note,
+            } => match self.check_add(item_id, &options, qty, note).await {
                 Ok(note) => self
                     .cart
-                    .add(&mut conn, item_id, options, qty, note, &self.client_id, &self.nickname)
+                    .add(
+                        &mut conn,
+                        NewLine {
+                            item_id,
+                            options,
+                            qty,
+                            note,
+                            added_by: self.client_id.clone(),
+                            added_by_name: self.nickname.clone(),
+                        },
+                    )
                     .await
                     .map(|_| ())
                     .map_err(|e| error(e.code(), e.to_string())),
@@ -292,26 +414,44 @@ impl Session {
             },
             ClientMessage::SetQty { line_id, qty } => {
                 if qty == 0 || qty > MAX_QTY {
-                    Err(error("invalid_qty", format!("quantity must be 1 to {MAX_QTY}; use `remove` to take a line out")))
+                    Err(error(
+                        "invalid_qty",
+                        format!("quantity must be 1 to {MAX_QTY}; use `remove` to take a line out"),
+                    ))
                 } else {
-                    self.cart.set_qty(&mut conn, &line_id, qty).await.map(|_| ()).map_err(|e| error(e.code(), e.to_string()))
+                    self.cart
+                        .set_qty(&mut conn, &line_id, qty)
+                        .await
+                        .map(|_| ())
+                        .map_err(|e| error(e.code(), e.to_string()))
                 }
             }
             ClientMessage::SetNote { line_id, note } => match check_note(note) {
-                Ok(note) => {
-                    self.cart.set_note(&mut conn, &line_id, note).await.map(|_| ()).map_err(|e| error(e.code(), e.to_string()))
-                }
+                Ok(note) => self
+                    .cart
+                    .set_note(&mut conn, &line_id, note)
+                    .await
+                    .map(|_| ())
+                    .map_err(|e| error(e.code(), e.to_string())),
                 Err(refusal) => Err(refusal),
             },
-            ClientMessage::Remove { line_id } => {
-                self.cart.remove(&mut conn, &line_id).await.map(|_| ()).map_err(|e| error(e.code(), e.to_string()))
-            }
-            ClientMessage::Clear => self.cart.clear(&mut conn).await.map(|_| ()).map_err(|e| error(e.code(), e.to_string())),
+            ClientMessage::Remove { line_id } => self
+                .cart
+                .remove(&mut conn, &line_id)
+                .await
+                .map(|_| ())
+                .map_err(|e| error(e.code(), e.to_string())),
+            ClientMessage::Clear => self
+                .cart
+                .clear(&mut conn)
+                .await
+                .map(|_| ())
+                .map_err(|e| error(e.code(), e.to_string())),
         };
         // Success is heard through the room, like everyone else hears it.
         match result {
             Ok(()) => true,
-            Err(refusal) => send(socket, &refusal).await,
+            Err(refusal) => send(socket, refusal).await,
         }
     }
 
@@ -321,9 +461,12 @@ impl Session {
         options: &std::collections::BTreeMap<String, Vec<String>>,
         qty: u32,
         note: Option<String>,
-    ) -> Result<Option<String>, ServerMessage> {
+    ) -> Result<Option<String>, Refusal> {
         if qty == 0 || qty > MAX_QTY {
-            return Err(error("invalid_qty", format!("quantity must be 1 to {MAX_QTY}")));
+            return Err(error(
+                "invalid_qty",
+                format!("quantity must be 1 to {MAX_QTY}"),
+            ));
         }
         let note = check_note(note)?;
         let item = menu::load_item(&self.state.db, self.restaurant, item_id)
@@ -337,10 +480,16 @@ impl Session {
     }
 }
 
-fn check_note(note: Option<String>) -> Result<Option<String>, ServerMessage> {
+fn check_note(note: Option<String>) -> Result<Option<String>, Refusal> {
     let note = note.map(|n| n.trim().to_owned()).filter(|n| !n.is_empty());
-    if note.as_ref().is_some_and(|n| n.chars().count() > MAX_NOTE_CHARS || n.chars().any(char::is_control)) {
-        return Err(error("invalid_note", format!("notes may be at most {MAX_NOTE_CHARS} characters of text")));
+    if note
+        .as_ref()
+        .is_some_and(|n| n.chars().count() > MAX_NOTE_CHARS || n.chars().any(char::is_control))
+    {
+        return Err(error(
+            "invalid_note",
+            format!("notes may be at most {MAX_NOTE_CHARS} characters of text"),
+        ));
     }
     Ok(note)
 }

@@ -38,7 +38,11 @@ pub struct Hub {
 
 impl Hub {
     pub fn new(client: redis::Client) -> Arc<Self> {
-        Arc::new(Self { client, rooms: Mutex::new(HashMap::new()), sink: Mutex::new(None) })
+        Arc::new(Self {
+            client,
+            rooms: Mutex::new(HashMap::new()),
+            sink: Mutex::new(None),
+        })
     }
 
     /// Joins the room of `channel`, subscribing to it if it is new here.
@@ -51,18 +55,22 @@ impl Hub {
         let (tx, rx) = broadcast::channel(ROOM_BUFFER);
         rooms.insert(channel.to_owned(), Room { tx, members: 1 });
         // Under the rooms lock, so a leave cannot unsubscribe in between.
-        self.send_to_sink(|mut sink| async move { sink.subscribe(channel).await }).await;
+        self.send_to_sink(|mut sink| async move { sink.subscribe(channel).await })
+            .await;
         rx
     }
 
     /// Leaves the room; the last one out unsubscribes.
     pub async fn leave(&self, channel: &str) {
         let mut rooms = self.rooms.lock().await;
-        let Some(room) = rooms.get_mut(channel) else { return };
+        let Some(room) = rooms.get_mut(channel) else {
+            return;
+        };
         room.members = room.members.saturating_sub(1);
         if room.members == 0 {
             rooms.remove(channel);
-            self.send_to_sink(|mut sink| async move { sink.unsubscribe(channel).await }).await;
+            self.send_to_sink(|mut sink| async move { sink.unsubscribe(channel).await })
+                .await;
         }
     }
 
@@ -80,7 +88,9 @@ impl Hub {
         let Some(sink) = sink else { return }; // the loop subscribes on reconnect
         match tokio::time::timeout(SUBSCRIBE_TIMEOUT, f(sink)).await {
             Ok(Ok(())) => {}
-            Ok(Err(e)) => tracing::warn!(error = %e, "pub/sub (un)subscribe failed; will redo on reconnect"),
+            Ok(Err(e)) => {
+                tracing::warn!(error = %e, "pub/sub (un)subscribe failed; will redo on reconnect")
+            }
             Err(_) => tracing::warn!("pub/sub (un)subscribe timed out; will redo on reconnect"),
         }
     }

@@ -13,8 +13,8 @@ use crate::app::AppState;
 use crate::auth::caller_for_token;
 use crate::db::to_json;
 use crate::error::{ApiError, ApiResult};
-use qrorder_shared::ws::ServerMessage;
 use crate::ws::hub::RoomEvent;
+use qrorder_shared::ws::ServerMessage;
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 pub struct KitchenQuery {
@@ -37,7 +37,9 @@ pub async fn kitchen_socket(
         .and_then(|h| h.to_str().ok())
         .and_then(|h| h.strip_prefix("Bearer "))
         .map(|t| t.trim().to_owned());
-    let token = bearer.or(q.token).ok_or_else(|| ApiError::unauthorized("send the device token"))?;
+    let token = bearer
+        .or(q.token)
+        .ok_or_else(|| ApiError::unauthorized("send the device token"))?;
     let caller = caller_for_token(&state, &token).await?;
     let channel = state.keys.kitchen_channel(caller.restaurant_id);
     Ok(upgrade

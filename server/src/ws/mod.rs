@@ -15,5 +15,7 @@ use crate::app::AppState;
 pub use diner::{FRAME_LIMIT, MESSAGE_LIMIT};
 
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(diner::diner_socket)).routes(routes!(kitchen::kitchen_socket))
+    OpenApiRouter::new()
+        .routes(routes!(diner::diner_socket))
+        .routes(routes!(kitchen::kitchen_socket))
 }

@@ -31,12 +31,33 @@ pub async fn order_placed(state: &AppState, restaurant: RestaurantId, order: &Or
         state.keys.table_channel(restaurant, order.table_id.0),
         state.keys.kitchen_channel(restaurant),
     ];
-    publish(state, &channels, &ServerMessage::OrderPlaced { order: order.clone() }).await;
+    publish(
+        state,
+        &channels,
+        &ServerMessage::OrderPlaced {
+            order: order.clone(),
+        },
+    )
+    .await;
 }
 
-pub async fn order_status(state: &AppState, restaurant: RestaurantId, table: TableId, order_id: i64, status: OrderStatus) {
-    let channels = [state.keys.table_channel(restaurant, table.0), state.keys.kitchen_channel(restaurant)];
-    publish(state, &channels, &ServerMessage::OrderStatus { order_id, status }).await;
+pub async fn order_status(
+    state: &AppState,
+    restaurant: RestaurantId,
+    table: TableId,
+    order_id: i64,
+    status: OrderStatus,
+) {
+    let channels = [
+        state.keys.table_channel(restaurant, table.0),
+        state.keys.kitchen_channel(restaurant),
+    ];
+    publish(
+        state,
+        &channels,
+        &ServerMessage::OrderStatus { order_id, status },
+    )
+    .await;
 }
 
 /// To every table of the restaurant and its kitchen screens.
@@ -44,6 +65,9 @@ pub async fn menu_changed(state: &AppState, restaurant: RestaurantId, item_ids: 
     if item_ids.is_empty() {
         return;
     }
-    let channels = [state.keys.restaurant_channel(restaurant), state.keys.kitchen_channel(restaurant)];
+    let channels = [
+        state.keys.restaurant_channel(restaurant),
+        state.keys.kitchen_channel(restaurant),
+    ];
     publish(state, &channels, &ServerMessage::MenuChanged { item_ids }).await;
 }

@@ -29,8 +29,17 @@ pub struct Presence {
 }
 
 impl Presence {
-    pub async fn set(&self, conn: &mut ConnectionManager, client_id: &str, nickname: &str) -> redis::RedisResult<()> {
-        let entry = Entry { client_id: client_id.to_owned(), nickname: nickname.to_owned(), seen: now_ms() };
+    pub async fn set(
+        &self,
+        conn: &mut ConnectionManager,
+        client_id: &str,
+        nickname: &str,
+    ) -> redis::RedisResult<()> {
+        let entry = Entry {
+            client_id: client_id.to_owned(),
+            nickname: nickname.to_owned(),
+            seen: now_ms(),
+        };
         redis::pipe()
             .hset(&self.key, &self.field, to_json(&entry))
             .ignore()
@@ -41,16 +50,25 @@ impl Presence {
     }
 
     pub async fn remove(&self, conn: &mut ConnectionManager) -> redis::RedisResult<()> {
-        redis::cmd("HDEL").arg(&self.key).arg(&self.field).query_async(conn).await
+        redis::cmd("HDEL")
+            .arg(&self.key)
+            .arg(&self.field)
+            .query_async(conn)
+            .await
     }
 
     /// Everyone at the table, one entry per diner (several tabs count once).
     pub async fn list(&self, conn: &mut ConnectionManager) -> redis::RedisResult<Vec<Participant>> {
-        let fields: BTreeMap<String, String> = redis::cmd("HGETALL").arg(&self.key).query_async(conn).await?;
+        let fields: BTreeMap<String, String> = redis::cmd("HGETALL")
+            .arg(&self.key)
+            .query_async(conn)
+            .await?;
         let now = now_ms();
         let mut by_client: BTreeMap<String, Entry> = BTreeMap::new();
         for value in fields.values() {
-            let Ok(e) = serde_json::from_str::<Entry>(value) else { continue };
+            let Ok(e) = serde_json::from_str::<Entry>(value) else {
+                continue;
+            };
             if now - e.seen > STALE_MS {
                 continue;
             }
@@ -61,9 +79,18 @@ impl Presence {
                 }
             }
         }
-        let mut out: Vec<Participant> =
-            by_client.into_values().map(|e| Participant { client_id: e.client_id, nickname: e.nickname }).collect();
-        out.sort_by(|a, b| a.nickname.cmp(&b.nickname).then(a.client_id.cmp(&b.client_id)));
+        let mut out: Vec<Participant> = by_client
+            .into_values()
+            .map(|e| Participant {
+                client_id: e.client_id,
+                nickname: e.nickname,
+            })
+            .collect();
+        out.sort_by(|a, b| {
+            a.nickname
+                .cmp(&b.nickname)
+                .then(a.client_id.cmp(&b.client_id))
+        });
         Ok(out)
     }
 
@@ -71,6 +98,10 @@ impl Presence {
     pub async fn announce(&self, conn: &mut ConnectionManager) -> redis::RedisResult<()> {
         let participants = self.list(conn).await?;
         let message = to_json(&ServerMessage::Participants { participants });
-        redis::cmd("PUBLISH").arg(&self.channel).arg(message).query_async(conn).await
+        redis::cmd("PUBLISH")
+            .arg(&self.channel)
+            .arg(message)
+            .query_async(conn)
+            .await
     }
 }

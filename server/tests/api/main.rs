@@ -17,3 +17,4 @@ mod outbox;
 mod restaurant;
 mod tables;
 mod users;
+mod ws;
