@@ -77,17 +77,23 @@ where
 
 /// Right after the commit: one attempt. A failure is logged and left to the
 /// relay; the order is safe in the database either way.
-pub async fn publish_now(state: AppState, outbox_id: i64) {
+pub async fn publish_now(
+    state: AppState,
+    outbox_id: i64,
+    restaurant: RestaurantId,
+    order_id: i64,
+    payload: String,
+) {
     let result: anyhow::Result<()> = async {
-        let row = sqlx::query(
-            "SELECT id, restaurant_id, order_id, payload FROM outbox WHERE id = $1 AND published_at IS NULL",
-        )
-        .bind(outbox_id)
-        .fetch_optional(&state.db.pool)
-        .await?;
-        let Some(row) = row else { return Ok(()) };
-        let p = pending(&row)?;
-        xadd_once(&state, &p).await.context("XADD to the kitchen stream")?;
+        let p = Pending {
+            id: outbox_id,
+            restaurant,
+            order_id,
+            payload,
+        };
+        xadd_once(&state, &p)
+            .await
+            .context("XADD to the kitchen stream")?;
         mark_published(&state.db.pool, p.id).await?;
         Ok(())
     }

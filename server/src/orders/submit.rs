@@ -93,14 +93,28 @@ pub(super) async fn place_order(
         Err(Placement::Refused(e)) => return Err(e),
     };
     if state.config.outbox_immediate_publish {
-        tokio::spawn(outbox::publish_now(state.clone(), outbox_id));
+        let payload = to_json(&store::payload(r.id, &order));
+        tokio::spawn(outbox::publish_now(
+            state.clone(),
+            outbox_id,
+            r.id,
+            order.id,
+            payload,
+        ));
     }
+    let mut limited: Vec<MenuItemId> = lines
+        .iter()
+        .filter(|l| l.item.stock.is_some())
+        .map(|l| l.item.id)
+        .collect();
+    limited.dedup();
     tokio::spawn(announce(
         state.clone(),
         r.id,
         cart,
         ordered_lines,
         order.clone(),
+        limited,
     ));
     Ok((StatusCode::CREATED, Json(order)))
 }
@@ -168,6 +182,7 @@ async fn announce(
     cart: CartRef,
     ordered_lines: Vec<String>,
     order: Order,
+    limited: Vec<MenuItemId>,
 ) {
     if !ordered_lines.is_empty() {
         match state.redis.conn().await {
@@ -182,8 +197,7 @@ async fn announce(
         }
     }
     notify::order_placed(&state, restaurant, &order).await;
-    let limited: Vec<MenuItemId> = order.items.iter().map(|l| l.menu_item_id).collect();
-    let limited = limited_items(&state, restaurant, limited).await;
+    // Their remaining portions changed.
     notify::menu_changed(&state, restaurant, limited).await;
 }
 
