@@ -78,6 +78,25 @@ enum BenchTarget {
         #[arg(long, default_value_t = 10)]
         seconds: u64,
     },
+    /// WebSocket fan-out: `--tables` × `--diners` sockets on one ws instance.
+    Ws {
+        #[arg(long)]
+        base_url: String,
+        #[arg(long)]
+        seed: PathBuf,
+        #[arg(long, default_value_t = 2500)]
+        tables: usize,
+        #[arg(long, default_value_t = 4)]
+        diners: usize,
+        /// Cart ops per second over all tables.
+        #[arg(long, default_value_t = 1000.0)]
+        ops_per_second: f64,
+        #[arg(long, default_value_t = 10)]
+        seconds: u64,
+        /// The server's process id, to measure its memory per socket.
+        #[arg(long)]
+        server_pid: Option<u32>,
+    },
 }
 
 pub fn main() -> ExitCode {
@@ -158,6 +177,33 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
                 &tokens,
                 concurrency.max(1),
                 std::time::Duration::from_secs(seconds.max(1)),
+            )
+            .await?;
+            println!("{}", serde_json::to_string_pretty(&report)?);
+            Ok(())
+        }
+        Command::Bench {
+            what:
+                BenchTarget::Ws {
+                    base_url,
+                    seed,
+                    tables,
+                    diners,
+                    ops_per_second,
+                    seconds,
+                    server_pid,
+                },
+        } => {
+            let seed: serde_json::Value = serde_json::from_slice(&std::fs::read(&seed)?)?;
+            let tokens = crate::bench::table_tokens(&base_url, &seed, tables).await?;
+            let report = crate::bench::ws(
+                &base_url,
+                &tokens,
+                tables,
+                diners,
+                ops_per_second,
+                std::time::Duration::from_secs(seconds.max(1)),
+                server_pid,
             )
             .await?;
             println!("{}", serde_json::to_string_pretty(&report)?);
