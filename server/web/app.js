@@ -184,7 +184,7 @@ function onMessage(m) {
   switch (m.type) {
     case 'cart':
       cart.snapshot(m.version, m.lines || []);
-      if (m.participants) S.participants = m.participants;
+      if (m.participants) S.participants = uniquePeople(m.participants);
       S.snapshot = true;
       flush();
       renderCart();
@@ -195,7 +195,7 @@ function onMessage(m) {
       renderCart();
       break;
     case 'participants':
-      S.participants = m.participants || [];
+      S.participants = uniquePeople(m.participants);
       renderHeader();
       renderCart();
       break;
@@ -228,6 +228,13 @@ function onMessage(m) {
       break;
     default:
   }
+}
+
+/** One entry per diner (a diner may have the page open twice). */
+function uniquePeople(list = []) {
+  const seen = new Map();
+  for (const p of list) seen.set(p.client_id, p);
+  return [...seen.values()];
 }
 
 function requestSync() {
@@ -388,7 +395,8 @@ async function placeOrder() {
     // The same order retried keeps its key, so it is placed once.
     const same = JSON.stringify(body);
     if (!S.lastKey || S.lastKey.body !== same) S.lastKey = { body: same, key: randomId() };
-    if (socket.open && cart.version !== null && !cart.busy) body.cart_version = cart.version;
+    const fromSharedCart = socket.open && S.snapshot && cart.version !== null && !cart.busy;
+    if (fromSharedCart) body.cart_version = cart.version;
     if (needsGps()) {
       S.status = 'locating';
       renderCart();
@@ -404,6 +412,10 @@ async function placeOrder() {
     if (res.ok) {
       const order = await res.json();
       S.lastKey = null;
+      if (fromSharedCart) cart.dropLines(lines.map((l) => l.line_id));
+      // Ordered without the socket: the server's cart still has these lines;
+      // take them out once connected again.
+      else for (const l of lines) cart.remove(l.line_id);
       orderPlaced(order, true);
       return;
     }
@@ -478,18 +490,24 @@ async function refused(e) {
 function orderPlaced(order, mine) {
   const known = S.orders.some((o) => o.id === order.id);
   S.orders = [...S.orders.filter((o) => o.id !== order.id), order].sort((a, b) => a.created_at - b.created_at);
-  if (mine) S.myOrders.add(order.id);
-  cart.ordered();
-  S.step = 'cart';
-  S.error = null;
-  S.needGps = false;
+  // The ordered lines leave the shared cart through the server's own ops.
+  if (mine) {
+    S.myOrders.add(order.id);
+    S.needGps = false;
+    S.error = null;
+    S.step = 'cart';
+  } else if (S.step === 'review' && !S.busy) {
+    // What was being reviewed has just been ordered by someone else.
+    S.step = 'cart';
+    S.error = null;
+  }
   renderCart();
   renderOrders();
   if (mine) {
     el.cartDialog.close();
     toast(tr('placed_toast', { n: order.number }));
     showOrders();
-  } else if (!known && !S.myOrders.has(order.id)) {
+  } else if (!known && !S.myOrders.has(order.id) && !S.busy) {
     toast(tr('placed_other', { n: order.number }), showOrders);
   }
 }
@@ -531,8 +549,9 @@ function renderHeader() {
   el.people.setAttribute('aria-label', tr('people', { n }));
   el.people.title = tr('people', { n });
   const active = S.orders.filter((o) => o.status !== 'served' && o.status !== 'cancelled').length;
-  fill(el.ordersBtn, icon('receipt', 18), h('span', {}, tr('orders')),
-    active ? h('span', { class: 'badge' }, String(active)) : null);
+  fill(el.ordersBtn, icon('receipt', 18), h('span', { 'aria-hidden': 'true' }, tr('orders')),
+    active ? h('span', { class: 'badge', 'aria-hidden': 'true' }, String(active)) : null);
+  el.ordersBtn.setAttribute('aria-label', active ? tr('orders_active', { n: active }) : tr('orders'));
   const langs = S.table.languages.filter((l) => l in LANGUAGE_NAMES);
   const next = langs[(langs.indexOf(S.lang) + 1) % langs.length];
   el.lang.hidden = langs.length < 2;
@@ -606,14 +625,13 @@ function menuCard(item, inCart) {
       h('span', { class: 'name' }, name),
       other ? h('span', { class: 'other-name', lang: 'ko' }, other) : null,
       desc ? h('span', { class: 'desc' }, desc) : null,
-      item.allergens.length ? h('span', { class: 'allergens' }, `${tr('contains')}: ${item.allergens.map((a) => allergen(S.lang, a)).join(', ')}`) : null,
-      h('span', { class: 'price-row' },
-        h('span', { class: 'price' }, fmt(item.price.amount_minor)),
-        soldOut ? h('span', { class: 'pill pill-out' }, tr('sold_out'))
-          : item.remaining !== null && item.remaining <= 5 ? h('span', { class: 'pill pill-low' }, tr('left', { n: item.remaining })) : null)),
+      item.allergens.length ? h('span', { class: 'allergens' }, `${tr('contains')}: ${item.allergens.map((a) => allergen(S.lang, a)).join(', ')}`) : null),
     thumb(item, 'thumb')),
     h('div', { class: 'card-actions' },
-      inCart ? h('span', { class: 'in-cart' }, icon('check', 14), tr('in_cart', { n: inCart })) : null,
+      h('span', { class: 'price', 'aria-hidden': 'true' }, fmt(item.price.amount_minor)),
+      soldOut ? h('span', { class: 'pill pill-out' }, tr('sold_out'))
+        : item.remaining !== null && item.remaining <= 5 ? h('span', { class: 'pill pill-low' }, tr('left', { n: item.remaining })) : null,
+      inCart ? h('span', { class: 'in-cart', 'data-n': String(inCart) }, icon('check', 14), tr('in_cart', { n: inCart })) : null,
       soldOut ? null : h('button', {
         type: 'button', class: 'add', 'data-key': `add-${item.id}`,
         'aria-label': needsChoice ? tr('choose_named', { name }) : tr('add_named', { name }),
@@ -648,7 +666,7 @@ function renderCart() {
     const newMark = fresh.querySelector('.in-cart');
     if (newMark) {
       newMark.dataset.n = String(n);
-      card.querySelector('.card-actions').prepend(newMark);
+      card.querySelector('.card-actions').insertBefore(newMark, card.querySelector('.add'));
     }
   }
   if (!el.cartDialog.open) return;
@@ -708,7 +726,7 @@ function cartLine(l, lines) {
         h('output', { class: 'qty', 'aria-live': 'polite' }, String(l.qty)),
         h('button', { type: 'button', class: 'step', 'data-key': `more-${id}`, 'aria-label': tr('more', { name }), disabled: l.qty >= 99, onclick: () => change(() => cart.setQty(id, l.qty + 1)) }, icon('plus', 18))),
       h('button', { type: 'button', class: 'link', 'data-key': `note-${id}`, onclick: () => editNote(l, name) }, icon('note', 14), l.note ? tr('edit_note') : tr('add_note')),
-      h('button', { type: 'button', class: 'link danger', 'data-key': `rm-${id}`, 'aria-label': tr('remove', { name }), onclick: () => change(() => cart.remove(id)) }, icon('trash', 14))));
+      l.qty > 1 ? h('button', { type: 'button', class: 'link danger', 'data-key': `rm-${id}`, 'aria-label': tr('remove', { name }), onclick: () => change(() => cart.remove(id)) }, icon('trash', 16)) : null));
 }
 
 function editNote(line, name) {
@@ -735,6 +753,7 @@ function renderReview() {
   el.cartTitle.textContent = tr('review_title');
   const lines = cart.view();
   const { total } = cartTotals(lines);
+  const problems = lines.filter((l) => lineProblem(l, lines));
   const gps = needsGps();
   const label = gps ? tr('gps_place', { total: fmt(total) }) : tr('place_order', { total: fmt(total) });
   fill(el.cartBody,
@@ -755,7 +774,15 @@ function renderReview() {
     gps ? h('section', { class: 'gps', 'aria-labelledby': 'gps-h' },
       h('h3', { id: 'gps-h' }, icon('pin', 16), tr('gps_title')),
       h('p', {}, tr('gps_explain'))) : null,
-    S.error ? h('div', { class: 'error', role: 'alert', tabindex: '-1' }, icon(S.error === tr('err_not_on_network') ? 'wifi' : 'alert', 20), h('p', {}, S.error)) : null,
+    S.error || problems.length ? h('div', { class: 'error', role: 'alert', tabindex: '-1' },
+      icon(S.error === tr('err_not_on_network') ? 'wifi' : 'alert', 20),
+      h('div', {},
+        h('p', {}, S.error || tr('has_problems')),
+        problems.length ? h('button', { type: 'button', class: 'btn', 'data-key': 'drop-problems', onclick: () => {
+          S.error = null;
+          change(() => { for (const l of problems) cart.remove(l.line_id); });
+          if (!cart.view().length) { S.step = 'cart'; renderCart(); }
+        } }, tr('remove_problems')) : null)) : null,
     S.busy ? h('p', { class: 'status', role: 'status' }, h('span', { class: 'spinner', 'aria-hidden': 'true' }), tr(S.status === 'locating' ? 'locating' : 'placing')) : null,
     h('div', { class: 'sheet-actions' },
       h('button', { type: 'button', class: 'btn', 'data-key': 'back-to-cart', onclick: () => { S.step = 'cart'; S.error = null; renderCart(); focusTitle(el.cartDialog); } }, tr('back_to_cart')),
@@ -804,7 +831,7 @@ function renderOrders() {
         o.status === 'cancelled' ? null : h('ol', { class: 'progress', 'aria-label': tr('progress', { n: o.number }) },
           ...STATUSES.map((s, i) => h('li', { class: i < rank ? 'done' : i === rank ? 'current' : '', 'aria-current': i === rank ? 'step' : null },
             h('span', { class: 'dot', 'aria-hidden': 'true' }, i < rank ? icon('check', 12) : null),
-            h('span', { class: 'step-label' }, tr(`status_${s}`))))),
+            h('span', { class: 'step-label' }, tr(`step_${s}`))))),
         h('ul', { class: 'order-lines' }, ...o.items.map((l) => h('li', {},
           h('span', { class: 'qty' }, `${l.qty}×`),
           h('span', { class: 'line-text' }, h('span', { class: 'name' }, pick(S.lang, l.name)),
@@ -895,10 +922,10 @@ function openItem(item) {
 // ---- Nickname
 
 function openRename() {
-  const input = h('input', { type: 'text', id: 'nick-input', maxlength: '30', value: S.nickname, autocomplete: 'nickname', 'aria-describedby': 'nick-help' });
+  const input = h('input', { type: 'text', id: 'nick-input', maxlength: '24', value: S.nickname, autocomplete: 'nickname', 'aria-describedby': 'nick-help' });
   fill(el.nameDialog, h('form', { class: 'name-form', onsubmit: (e) => {
     e.preventDefault();
-    const nickname = input.value.trim().slice(0, 30);
+    const nickname = input.value.trim().slice(0, 24);
     if (nickname && nickname !== S.nickname) {
       S.nickname = nickname;
       store.set('nickname', nickname);

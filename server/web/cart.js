@@ -175,10 +175,14 @@ export class SharedCart {
     this.forgetTemps([gone]);
   }
 
-  /** An order took the cart: it is empty now, whatever was pending. */
-  ordered() {
-    this.lines = [];
-    this.pending = [];
+  /**
+   * These lines were just ordered from the cart at its current version: the
+   * server takes them out (its `remove` ops follow), so stop showing them now.
+   */
+  dropLines(ids) {
+    const gone = new Set(ids);
+    this.lines = this.lines.filter((l) => !gone.has(l.line_id));
+    this.pending = this.pending.filter((p) => !gone.has(p.op.kind === 'add' ? p.op.line.line_id : p.op.line_id));
   }
 
   forgetTemps(dropped) {

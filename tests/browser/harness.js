@@ -1,0 +1,118 @@
+// What the browser tests share: the server run.sh started (its address, the
+// demo seed, the Redis it uses), Debian's Chromium, the admin API as the
+// owner, the kitchen stream, and screenshots.
+
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { chromium } from 'playwright-core';
+
+function required(name) {
+  const v = process.env[name];
+  if (!v) throw new Error(`${name} is not set: run the browser tests with tests/browser/run.sh`);
+  return v;
+}
+
+export const BASE = required('QRORDER_TEST_BASE_URL');
+export const SEED = JSON.parse(readFileSync(required('QRORDER_TEST_SEED'), 'utf8'));
+const REDIS_URL = required('QRORDER_TEST_REDIS_URL');
+const REDIS_PREFIX = required('QRORDER_TEST_REDIS_PREFIX');
+export const SHOTS = process.env.QRORDER_TEST_SCREENSHOTS || '/tmp/qrorder-screenshots';
+
+/** Each test gets a table of its own, so carts never meet. */
+export function table(i) {
+  const t = SEED.tables[i];
+  return { ...t, url: `${BASE}/t/${t.token}` };
+}
+
+/**
+ * Debian's Chromium (never a downloaded browser). playwright-core starts it
+ * with a fresh temporary profile (user-data-dir) of its own every time.
+ */
+export function launch() {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    headless: true,
+    args: [
+      '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync',
+    ],
+  });
+}
+
+/** A phone: 390×844 unless told otherwise, English unless told otherwise. */
+export async function phone(browser, { locale = 'en-US', width = 390, height = 844 } = {}) {
+  const context = await browser.newContext({
+    viewport: { width, height }, deviceScaleFactor: 2, isMobile: true, hasTouch: true, locale,
+  });
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e));
+  page.on('console', (m) => { if (m.type() === 'error' && !/WebSocket|ws\/tables|status of 40[349]/.test(m.text())) errors.push(new Error(m.text())); });
+  page.errors = errors;
+  return { context, page };
+}
+
+export async function screenshot(page, name) {
+  mkdirSync(SHOTS, { recursive: true });
+  const path = join(SHOTS, `${name}.png`);
+  await page.screenshot({ path });
+  return path;
+}
+
+// ---- The admin API, as the demo's owner
+
+let ownerToken = null;
+
+export async function admin(method, path, body) {
+  if (!ownerToken) {
+    const res = await fetch(`${BASE}/api/v1/admin/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(SEED.owner),
+    });
+    if (!res.ok) throw new Error(`login: ${res.status} ${await res.text()}`);
+    ownerToken = (await res.json()).token;
+  }
+  const res = await fetch(`${BASE}/api/v1/admin${path}`, {
+    method,
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${ownerToken}` },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${text}`);
+  return text ? JSON.parse(text) : null;
+}
+
+export async function menuItem(nameEn) {
+  const items = await admin('GET', '/menu-items');
+  const item = items.find((i) => i.name.en === nameEn);
+  if (!item) throw new Error(`no menu item ${nameEn}`);
+  return item;
+}
+
+/** The order ids on the restaurant's kitchen stream. */
+export function kitchenStreamOrderIds() {
+  const key = `${REDIS_PREFIX}:orders:{${SEED.restaurant_id}}`;
+  const out = execFileSync('redis-cli', ['-u', REDIS_URL, '--raw', 'XRANGE', key, '-', '+'], { encoding: 'utf8' });
+  const lines = out.split('\n');
+  const ids = [];
+  for (let i = 0; i < lines.length - 1; i++) if (lines[i] === 'order_id') ids.push(Number(lines[i + 1]));
+  return ids;
+}
+
+/** Waits for `check()` to be truthy, polling; fails with `what` after `ms`. */
+export async function eventually(what, check, ms = 5000) {
+  const until = Date.now() + ms;
+  let last;
+  for (;;) {
+    try {
+      last = await check();
+      if (last) return last;
+    } catch (e) {
+      last = e;
+    }
+    if (Date.now() > until) throw new Error(`timed out after ${ms} ms waiting for ${what} (last: ${last})`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
