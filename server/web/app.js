@@ -177,7 +177,13 @@ function onState(state) {
     S.snapshot = false;
     cart.disconnected();
   }
+  markSynced();
   renderConn();
+}
+
+/** For tests and styles: whether the page holds the table's live cart now. */
+function markSynced() {
+  document.body.dataset.live = String(S.conn === 'open' && S.snapshot);
 }
 
 function onMessage(m) {
@@ -186,6 +192,7 @@ function onMessage(m) {
       cart.snapshot(m.version, m.lines || []);
       if (m.participants) S.participants = uniquePeople(m.participants);
       S.snapshot = true;
+      markSynced();
       flush();
       renderCart();
       renderHeader();
@@ -286,7 +293,7 @@ function addToCart(item, qty, options, note) {
     if (same) cart.setQty(same.line_id, same.qty + qty);
     else cart.add({ item_id: item.id, qty, options, note: note || null, added_by_name: S.nickname });
   });
-  toast(`${pick(S.lang, item.name)} × ${same ? same.qty + qty : qty} — ${tr('in_cart', { n: same ? same.qty + qty : qty })}`);
+  toast(tr('added', { name: pick(S.lang, item.name), n: same ? same.qty + qty : qty }));
 }
 
 function unitPrice(item, options) {
@@ -613,7 +620,7 @@ function thumb(item, cls) {
 
 function menuCard(item, inCart) {
   const name = pick(S.lang, item.name);
-  const other = Object.entries(item.name).find(([l, v]) => l !== S.lang && v && v !== name)?.[1];
+  const [otherLang, other] = Object.entries(item.name).find(([l, v]) => l !== S.lang && v && v !== name) || [];
   const soldOut = !item.available;
   const needsChoice = item.option_groups.some((g) => g.min > 0);
   const desc = pick(S.lang, item.description);
@@ -623,7 +630,7 @@ function menuCard(item, inCart) {
       onclick: () => openItem(item) },
     h('span', { class: 'card-text' },
       h('span', { class: 'name' }, name),
-      other ? h('span', { class: 'other-name', lang: 'ko' }, other) : null,
+      other ? h('span', { class: 'other-name', lang: otherLang }, other) : null,
       desc ? h('span', { class: 'desc' }, desc) : null,
       item.allergens.length ? h('span', { class: 'allergens' }, `${tr('contains')}: ${item.allergens.map((a) => allergen(S.lang, a)).join(', ')}`) : null),
     thumb(item, 'thumb')),

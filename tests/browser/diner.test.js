@@ -267,3 +267,37 @@ test('the page fits a 360 px wide screen and is served with its security headers
   assert.equal(js.headers.get('content-type'), 'text/javascript; charset=utf-8');
   assert.match(js.headers.get('cache-control'), /immutable/);
 });
+
+test('a dropped connection shows “reconnecting”, and changes made meanwhile are shared once back', async () => {
+  const t = table(7);
+  const a = await phone(browser);
+  let blocked = false;
+  const sockets = [];
+  // The page's socket goes through the test, which can cut it.
+  await a.page.routeWebSocket(/\/ws\/tables\//, (ws) => {
+    if (blocked) {
+      ws.close({ code: 1012, reason: 'test: server away' });
+      return;
+    }
+    ws.connectToServer();
+    sockets.push(ws);
+  });
+  await a.page.goto(t.url);
+  await a.page.waitForFunction(() => document.body.dataset.live === 'true');
+  const b = await open(t);
+  await b.page.waitForFunction(() => document.body.dataset.live === 'true');
+
+  blocked = true;
+  await sockets.at(-1).close({ code: 1012, reason: 'test: server restart' });
+  await a.page.getByRole('status').getByText('Reconnecting').waitFor({ timeout: 2000 });
+  await screenshot(a.page, 'reconnecting-390');
+  await a.page.getByRole('button', { name: 'Add Cola' }).click();
+  await cartBar(a.page).getByText('₩2,500').waitFor();
+
+  blocked = false;
+  await a.page.waitForFunction(() => document.body.dataset.live === 'true', null, { timeout: 15_000 });
+  await a.page.locator('#conn').waitFor({ state: 'hidden' });
+  await cartBar(b.page).getByText('₩2,500').waitFor({ timeout: 3000 });
+  await a.context.close();
+  await b.context.close();
+});
