@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import {
-  BASE, admin, eventually, kitchenStreamOrderIds, launch, menuItem, phone, screenshot, table,
+  BASE, admin, eventually, kitchenStreamOrderIds, launch, menuItem, newTable, phone, screenshot, table,
 } from './harness.js';
 
 let browser;
@@ -300,4 +300,41 @@ test('a dropped connection shows “reconnecting”, and changes made meanwhile 
   await cartBar(b.page).getByText('₩2,500').waitFor({ timeout: 3000 });
   await a.context.close();
   await b.context.close();
+});
+
+test('under a GPS policy the page explains the location check before asking, orders from inside, and says why it cannot from afar', async () => {
+  const t = await newTable('Terrace 1');
+  await admin('PATCH', '/restaurant', { location_policy: 'gps' });
+  const attempt = async (options) => {
+    const p = await open(t, options);
+    await p.page.getByRole('button', { name: 'Add Cola' }).click();
+    await cartBar(p.page).click();
+    await p.page.getByRole('button', { name: 'Review order' }).click();
+    return p;
+  };
+  try {
+    // Seoul City Hall is the demo restaurant; Busan is 325 km away.
+    const far = await attempt({ geolocation: { latitude: 35.1796, longitude: 129.0756, accuracy: 20 }, permissions: ['geolocation'] });
+    await far.page.getByRole('button', { name: 'Share location and order · ₩2,500' }).click();
+    await far.page.getByRole('alert').getByText('You seem to be outside the restaurant').waitFor();
+    await far.context.close();
+
+    const denied = await attempt({ geolocation: { latitude: 37.5664, longitude: 126.9780, accuracy: 20 }, permissions: [] });
+    await denied.page.getByRole('button', { name: /Share location and order/ }).click();
+    await denied.page.getByRole('alert').getByText('Location access was denied').waitFor({ timeout: 20_000 });
+    await denied.context.close();
+    assert.deepEqual(await visitOrders(t), []);
+
+    const inside = await attempt({ geolocation: { latitude: 37.5664, longitude: 126.9780, accuracy: 20 }, permissions: ['geolocation'] });
+    const review = inside.page.getByRole('dialog', { name: 'Review your order' });
+    await review.getByRole('heading', { name: 'Location check' }).waitFor();
+    await review.getByText('Your browser will ask for your location once').waitFor();
+    await screenshot(inside.page, 'gps-explained-390');
+    await review.getByRole('button', { name: /Share location and order/ }).click();
+    await inside.page.getByRole('dialog', { name: 'Orders at this table' }).getByText('Sent to the kitchen').first().waitFor();
+    assert.equal((await visitOrders(t)).length, 1);
+    await inside.context.close();
+  } finally {
+    await admin('PATCH', '/restaurant', { location_policy: 'network' });
+  }
 });

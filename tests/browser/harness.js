@@ -41,9 +41,9 @@ export function launch() {
 }
 
 /** A phone: 390×844 unless told otherwise, English unless told otherwise. */
-export async function phone(browser, { locale = 'en-US', width = 390, height = 844 } = {}) {
+export async function phone(browser, { locale = 'en-US', width = 390, height = 844, geolocation, permissions = [] } = {}) {
   const context = await browser.newContext({
-    viewport: { width, height }, deviceScaleFactor: 2, isMobile: true, hasTouch: true, locale,
+    viewport: { width, height }, deviceScaleFactor: 2, isMobile: true, hasTouch: true, locale, geolocation, permissions,
   });
   const page = await context.newPage();
   const errors = [];
@@ -82,6 +82,12 @@ export async function admin(method, path, body) {
   const text = await res.text();
   if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${text}`);
   return text ? JSON.parse(text) : null;
+}
+
+/** A new table of the demo restaurant (an empty cart of its own). */
+export async function newTable(name) {
+  const t = await admin('POST', '/tables', { name });
+  return { ...t, url: `${BASE}/t/${t.token}` };
 }
 
 export async function menuItem(nameEn) {
