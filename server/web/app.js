@@ -226,13 +226,17 @@ function onMessage(m) {
     case 'menu_changed':
       loadMenu().catch(() => {});
       break;
-    case 'error':
+    case 'error': {
       // Changes are answered in order: the oldest one sent was refused.
-      cart.refused();
-      toast(tr('err_cart_op', { message: m.message || m.code }));
+      const op = cart.refused();
+      if (op?.kind === 'add' && m.code === 'unavailable') {
+        toast(tr('add_unavailable', { name: itemName(op.line.item_id) }));
+        loadMenu().catch(() => {});
+      } else toast(tr('err_cart_op', { message: m.message || m.code }));
       requestSync();
       renderCart();
       break;
+    }
     default:
   }
 }
@@ -660,6 +664,7 @@ function renderCartBar() {
 
 function renderCart() {
   if (!S.table) return;
+  document.body.dataset.pending = String(cart.pending.length);
   renderCartBar();
   // Keep the menu's "in cart" marks true.
   const counts = inCartCounts();

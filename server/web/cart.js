@@ -167,12 +167,13 @@ export class SharedCart {
     return 'ok';
   }
 
-  /** The server refused the oldest change sent (an `error` message). */
+  /** The server refused the oldest change sent (an `error` message); returns it. */
   refused() {
     const i = this.pending.findIndex((p) => p.seq !== null);
-    if (i < 0) return;
+    if (i < 0) return null;
     const [gone] = this.pending.splice(i, 1);
     this.forgetTemps([gone]);
+    return gone.op;
   }
 
   /**

@@ -22,6 +22,8 @@ async function open(t, options) {
 }
 
 const cartBar = (page) => page.locator('#cart-bar .cart-btn');
+/** The page holds the live cart and the server confirmed all its changes. */
+const settled = (page) => page.waitForFunction(() => document.body.dataset.live === 'true' && document.body.dataset.pending === '0');
 const cartLine = (page, itemId) => page.locator(`#cart-dialog .line[data-item="${itemId}"]`);
 
 async function visitOrders(t) {
@@ -184,6 +186,7 @@ test('a dish sold out by staff while in the cart is flagged, and ordering it is 
   const bingsu = await menuItem('Patbingsu');
   await page.getByRole('button', { name: 'Add Patbingsu' }).click();
   await page.getByRole('button', { name: 'Add Cola' }).click();
+  await settled(page);
   await admin('PATCH', `/menu-items/${bingsu.id}`, { version: bingsu.version, stock: 0 });
   try {
     await cartBar(page).click();
@@ -214,6 +217,7 @@ test('a dish sold out by staff is marked on an open page without a reload', asyn
   await page.locator('#conn').waitFor({ state: 'hidden' });
   const hotteok = await menuItem('Hotteok');
   await page.getByRole('button', { name: 'Add Hotteok' }).click();
+  await settled(page);
   await admin('PATCH', `/menu-items/${hotteok.id}`, { version: hotteok.version, available: false });
   try {
     await page.locator('article', { hasText: 'Hotteok' }).getByText('Sold out').waitFor({ timeout: 3000 });
