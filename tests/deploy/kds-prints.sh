@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# tests/deploy/kds-prints.sh [--aarch64] — the kitchen display as the Pi image
+# runs it: `kds --headless --config images/kds-pi/kds.toml` (the example
+# config of the image, so this also proves kds accepts it), with only the
+# site-specific values overridden by KDS__ variables, joins the stream of a
+# test Redis and prints an order XADDed there on the (native) virtual printer;
+# the stream entry is acknowledged after the print.
+# --aarch64: the cross-built binary (scripts/build-pi) under qemu-user.
+# Environment: TEST_REDIS_URL (default redis://127.0.0.1:6379).
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+cd "$ROOT"
+
+ARCH=native
+[ "${1:-}" = --aarch64 ] && ARCH=aarch64
+apt_install curl file python3
+if [ "$ARCH" = aarch64 ]; then
+    KDS_BIN=$(scripts/build-pi --only kds | tail -n 1)
+    file -b "$KDS_BIN" | grep -q "ARM aarch64" || fail "$KDS_BIN is not an aarch64 binary"
+    pass "scripts/build-pi built an aarch64 kds ($(file -b "$KDS_BIN" | cut -d, -f1-2))"
+    KDS=(qemu-aarch64-static -L /usr/aarch64-linux-gnu "$KDS_BIN")
+    "${KDS[@]}" --version >/dev/null || fail "aarch64 kds does not run under qemu-user"
+    build_native virtual-printer
+else
+    build_native virtual-printer kds
+    KDS=("$BIN/kds")
+fi
+REDIS=$(ensure_redis "${TEST_REDIS_URL:-redis://127.0.0.1:6379}" "$ROOT/target/test-services")
+PREFIX="deploy-kds-$ARCH-$$"
+RESTAURANT=7
+STREAM="$PREFIX:orders:{$RESTAURANT}"
+trap 'redis-cli -u "$REDIS" del "$STREAM" "$STREAM:dead" >/dev/null 2>&1 || true; deploy_cleanup' EXIT
+
+start_printer printer
+log "kds ($ARCH) --headless --config images/kds-pi/kds.toml, printer 127.0.0.1:$PRINTER_PORT, Redis $REDIS prefix $PREFIX"
+# The API points at a port nothing listens on: the device still prints.
+KDS__REDIS_URL="$REDIS" KDS__REDIS_PREFIX="$PREFIX" KDS__RESTAURANT_ID="$RESTAURANT" \
+KDS__API_URL="http://127.0.0.1:$(free_port)" KDS__API_TOKEN=none \
+KDS__PRINTER="tcp://127.0.0.1:$PRINTER_PORT" KDS__DATA_DIR="$WORK/kds-data" \
+KDS__DEVICE_ID="deploy-test-$ARCH" RUST_LOG=info \
+    "${KDS[@]}" --headless --config images/kds-pi/kds.toml > "$WORK/kds.log" 2>&1 &
+KDS_PID=$!
+STARTED+=("$KDS_PID")
+
+group_exists() { redis-cli -u "$REDIS" xinfo groups "$STREAM" 2>/dev/null | grep -qx kitchen; }
+# Under qemu the debug binary takes a while to start.
+wait_until 120 group_exists || fail "kds did not join the consumer group (see kds.log)"
+kill -0 "$KDS_PID" 2>/dev/null || fail "kds exited"
+pass "kds ($ARCH) accepted images/kds-pi/kds.toml and joined group kitchen of $STREAM"
+
+ORDER_ID=$((900000 + RANDOM))
+NUMBER=$((ORDER_ID % 1000))
+PAYLOAD=$(python3 - "$RESTAURANT" "$ORDER_ID" "$NUMBER" <<'PY'
+import json, sys, time
+r, oid, num = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
+print(json.dumps({
+    "schema": 1, "restaurant_id": r, "order_id": oid, "number": num,
+    "table_name": "Pi 3", "placed_at": int(time.time() * 1000),
+    "items": [{"menu_item_id": 1, "name": {"en": "Japchae", "ko": "잡채"}, "qty": 2,
+               "options": [], "note": "no sesame", "station": "kitchen"}],
+}))
+PY
+)
+redis-cli -u "$REDIS" xadd "$STREAM" '*' order_id "$ORDER_ID" payload "$PAYLOAD" >/dev/null
+
+printed() {
+    curl -sf "http://127.0.0.1:$CONTROL_PORT/tickets" | python3 -c '
+import json, sys
+want = int(sys.argv[1])
+tickets = json.load(sys.stdin)
+sys.exit(0 if any(t.get("order_number") == want and "Pi 3" in t["text"] and "no sesame" in t["text"] for t in tickets) else 1)
+' "$NUMBER"
+}
+wait_until 60 printed || fail "no ticket for order $NUMBER on the virtual printer"
+pass "order $NUMBER printed on the virtual printer (table Pi 3, note included)"
+acked() { [ "$(redis-cli -u "$REDIS" xpending "$STREAM" kitchen | head -n 1)" = 0 ]; }
+wait_until 20 acked || fail "the entry was printed but not acknowledged"
+pass "the stream entry was acknowledged after the print"
+kill -TERM "$KDS_PID"
+wait_until 20 bash -c "! kill -0 $KDS_PID" || fail "kds did not stop on SIGTERM"
+pass "kds stopped on SIGTERM"

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# tests/deploy/run.sh — the deployment tests (images/, scripts/build-pi,
+# scripts/cluster), as scripts/test runs them:
+#   static.sh            the Pi image recipe and the server image files
+#   kds-prints.sh        the Pi's kds.toml accepted; kds prints an order (native)
+#   cluster.sh           scripts/cluster + the diners' flow across it
+#   kds-prints.sh --aarch64   the cross-built kds under qemu-user (QRORDER_TEST_PI=1)
+# Environment: QRORDER_TEST_PI=1 to cross-build and run the aarch64 smoke
+# test (installs the cross tools when missing; the first aarch64 build takes
+# about 25 minutes on 2 cores, too long for every CI run).
+set -euo pipefail
+source "$(dirname "$0")/../../scripts/lib/common.sh"
+cd "$ROOT"
+
+t0=$(date +%s)
+step() { log "deploy: $1"; local s; s=$(date +%s); "${@:2}"; log "deploy: $1 done in $(( $(date +%s) - s )) s"; }
+step "static checks" tests/deploy/static.sh
+step "kds with the Pi's kds.toml prints (native)" tests/deploy/kds-prints.sh
+step "multi-instance cluster, diners on two ws instances" tests/deploy/cluster.sh
+if [ "${QRORDER_TEST_PI:-0}" = 1 ]; then
+    step "aarch64 kds under qemu-user prints" tests/deploy/kds-prints.sh --aarch64
+else
+    log "deploy: skipping the aarch64 build and qemu-user smoke test (QRORDER_TEST_PI=1 runs it)"
+fi
+log "deploy tests passed in $(( $(date +%s) - t0 )) s"

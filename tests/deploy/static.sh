@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# tests/deploy/static.sh — what can be checked of the deployment files
+# without a Raspberry Pi or a Docker engine: every file of the recipes is
+# there, the shell scripts pass shellcheck, the systemd units pass
+# `systemd-analyze verify` with no complaint, the compose file is valid and
+# names the whole topology, and the scripts refuse bad arguments.
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+cd "$ROOT"
+apt_install shellcheck systemd docker-compose
+
+PI=images/kds-pi
+for f in $PI/README.md $PI/build-image $PI/kds.toml \
+         $PI/rootfs/etc/systemd/system/kds.service $PI/rootfs/etc/systemd/system/kds-readonly-root.service \
+         $PI/rootfs/usr/local/sbin/kds-readonly-root $PI/rootfs/etc/udev/rules.d/60-kds-printer.rules \
+         $PI/rootfs/etc/systemd/system.conf.d/kds-watchdog.conf $PI/rootfs/etc/systemd/journald.conf.d/kds.conf \
+         images/server/Containerfile images/server/Containerfile.dockerignore images/server/compose.yaml \
+         images/server/nginx.conf images/server/nginx-routes.conf scripts/build-pi scripts/cluster; do
+    [ -s "$f" ] || fail "$f is missing"
+done
+for f in $PI/build-image $PI/rootfs/usr/local/sbin/kds-readonly-root scripts/build-pi scripts/cluster tests/deploy/[!l]*.sh; do
+    [ -x "$f" ] || fail "$f is not executable"
+done
+pass "the files of images/kds-pi, images/server and the scripts are there"
+
+# Info-level notes (e.g. functions only called through traps) are not errors.
+shellcheck -S warning -x --source-path=SCRIPTDIR \
+    $PI/build-image $PI/rootfs/usr/local/sbin/kds-readonly-root scripts/build-pi scripts/cluster tests/deploy/*.sh \
+    || fail "shellcheck"
+pass "shellcheck: build-image, kds-readonly-root, build-pi, cluster, tests/deploy"
+
+# systemd-analyze verify checks that the executables exist: map the image's
+# paths to files of this machine. It exits 0 on unknown keys and bad values,
+# so any output at all is a failure.
+units="$WORK/units"; mkdir -p "$units"
+for u in kds.service kds-readonly-root.service; do
+    sed -e "s#/usr/local/bin/kds#$(command -v true)#" \
+        -e "s#/usr/local/sbin/kds-readonly-root#$ROOT/$PI/rootfs/usr/local/sbin/kds-readonly-root#" \
+        "$PI/rootfs/etc/systemd/system/$u" > "$units/$u"
+done
+out=$(systemd-analyze verify "$units/kds.service" "$units/kds-readonly-root.service" 2>&1) \
+    || fail "systemd-analyze verify: $out"
+[ -z "$out" ] || fail "systemd-analyze verify complained: $out"
+grep -qx 'Restart=always' "$PI/rootfs/etc/systemd/system/kds.service" || fail "kds.service must restart always"
+grep -q '^ExecStart=/usr/local/bin/kds --config /boot/firmware/qrorder/kds.toml$' "$PI/rootfs/etc/systemd/system/kds.service" \
+    || fail "kds.service must read its config from the boot partition"
+pass "systemd-analyze verify: kds.service and kds-readonly-root.service, no complaint"
+
+# The udev rule: every line is a comment or match/assign pairs udev knows.
+python3 - "$PI/rootfs/etc/udev/rules.d/60-kds-printer.rules" <<'PY' || fail "60-kds-printer.rules"
+import re, sys
+keys = {"SUBSYSTEM", "KERNEL", "GROUP", "MODE", "SYMLINK", "ATTRS{idVendor}", "ATTRS{idProduct}", "TAG", "ENV{SYSTEMD_WANTS}"}
+for n, line in enumerate(open(sys.argv[1]), 1):
+    line = line.strip()
+    if not line or line.startswith("#"):
+        continue
+    for pair in line.split(", "):
+        m = re.fullmatch(r'([A-Z]+(?:\{[A-Za-z_]+\})?)(==|!=|=|\+=)"([^"]*)"', pair)
+        if not m or m.group(1) not in keys:
+            sys.exit(f"line {n}: cannot read {pair!r}")
+PY
+pass "the udev rule for USB printers is well-formed"
+
+# build-image refuses to run without what it needs, before touching anything.
+out=$("$PI/build-image" 2>&1) && fail "build-image ran without --base"
+grep -q -- "--base" <<<"$out" || fail "build-image without --base: $out"
+"$PI/build-image" --help | grep -q "raspios-bookworm-arm64-lite" || fail "build-image --help"
+scripts/build-pi --help | grep -q "aarch64" || fail "build-pi --help"
+out=$(scripts/build-pi --only nonsense 2>&1) && fail "build-pi accepted an unknown binary"
+pass "build-image and build-pi explain themselves and refuse bad arguments"
+
+# compose: valid (docker-compose validates against the compose schema
+# without an engine) and the topology the issue asks for.
+services=$(cd images/server && docker-compose -f compose.yaml config --services 2>&1) || fail "compose.yaml: $services"
+for s in postgres redis migrate client-api-1 client-api-2 ws-1 ws-2 admin-api proxy; do
+    grep -qx "$s" <<<"$services" || fail "compose.yaml has no service $s"
+done
+resolved=$(cd images/server && docker-compose -f compose.yaml config)
+for s in client-api-1 client-api-2 ws-1 ws-2 admin-api; do
+    grep -q "server $s:8080" images/server/nginx.conf || fail "nginx.conf does not route to $s"
+done
+grep -q 'serve.*--roles.*ws\|- ws$' <<<"$resolved" || fail "no ws role in compose.yaml"
+grep -q '^USER 10001' images/server/Containerfile || fail "the image must not run as root"
+grep -q '^HEALTHCHECK' images/server/Containerfile || fail "the image needs a HEALTHCHECK"
+[ "$(grep -c '^FROM ' images/server/Containerfile)" -ge 2 ] || fail "the Containerfile must be multi-stage"
+pass "compose.yaml is valid: postgres, redis, migrate, 2× client-api, 2× ws, admin-api, nginx; Containerfile multi-stage, non-root, HEALTHCHECK"
