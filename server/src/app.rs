@@ -75,6 +75,9 @@ impl AppState {
 pub struct Redis {
     pub client: redis::Client,
     manager: tokio::sync::Mutex<Option<ConnectionManager>>,
+    /// When the last first-connect failed: callers within a second of it
+    /// fail at once instead of queueing for another attempt each.
+    last_failure: std::sync::Mutex<Option<Instant>>,
 }
 
 impl Redis {
@@ -84,6 +87,7 @@ impl Redis {
         Ok(Self {
             client,
             manager: tokio::sync::Mutex::new(None),
+            last_failure: std::sync::Mutex::new(None),
         })
     }
 
@@ -91,6 +95,17 @@ impl Redis {
         let mut manager = self.manager.lock().await;
         if let Some(m) = manager.as_ref() {
             return Ok(m.clone());
+        }
+        let recently_failed = self
+            .last_failure
+            .lock()
+            .map(|f| f.is_some_and(|at| at.elapsed() < Duration::from_secs(1)))
+            .unwrap_or(false);
+        if recently_failed {
+            return Err(redis::RedisError::from(std::io::Error::new(
+                std::io::ErrorKind::NotConnected,
+                "Redis was unreachable a moment ago",
+            )));
         }
         let config = ConnectionManagerConfig::new()
             .set_connection_timeout(Some(Duration::from_secs(2)))
@@ -101,11 +116,20 @@ impl Redis {
             ConnectionManager::new_with_config(self.client.clone(), config),
         )
         .await
-        .map_err(|_| {
-            redis::RedisError::from(std::io::Error::from(std::io::ErrorKind::TimedOut))
-        })??;
-        *manager = Some(m.clone());
-        Ok(m)
+        .map_err(|_| redis::RedisError::from(std::io::Error::from(std::io::ErrorKind::TimedOut)))
+        .and_then(|r| r);
+        match m {
+            Ok(m) => {
+                *manager = Some(m.clone());
+                Ok(m)
+            }
+            Err(e) => {
+                if let Ok(mut f) = self.last_failure.lock() {
+                    *f = Some(Instant::now());
+                }
+                Err(e)
+            }
+        }
     }
 }
 
@@ -255,7 +279,9 @@ impl Application {
         .with_graceful_shutdown(shutdown)
         .await
         .context("server failed")?;
-        // In-flight requests are done: stop the loops, then the pool.
+        // In-flight requests are done: close the sockets with a reason, stop
+        // the loops, then the pool.
+        self.state.hub.close_sessions(Duration::from_secs(5)).await;
         let _ = stop.send(true);
         for task in background {
             let _ = task.await;

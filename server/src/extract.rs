@@ -51,3 +51,14 @@ impl From<PathRejection> for ApiError {
         ApiError::new(StatusCode::BAD_REQUEST, "invalid_path", r.body_text())
     }
 }
+
+/// `axum::extract::Query` with our error body.
+#[derive(Debug, Clone, Copy, FromRequestParts)]
+#[from_request(via(axum::extract::Query), rejection(ApiError))]
+pub struct Query<T>(pub T);
+
+impl From<axum::extract::rejection::QueryRejection> for ApiError {
+    fn from(r: axum::extract::rejection::QueryRejection) -> Self {
+        ApiError::new(StatusCode::BAD_REQUEST, "invalid_query", r.body_text())
+    }
+}

@@ -42,14 +42,16 @@ impl Keys {
         format!("{}:cart:{{{}}}:{visit_id}", self.prefix, restaurant.0)
     }
 
-    /// Who is at a table: one field per connected socket.
-    pub fn presence(&self, restaurant: RestaurantId, table_id: i64) -> String {
-        format!("{}:presence:{{{}}}:{table_id}", self.prefix, restaurant.0)
+    /// Who is at a table during one visit: one field per connected socket.
+    pub fn presence(&self, restaurant: RestaurantId, visit_id: i64) -> String {
+        format!("{}:presence:{{{}}}:{visit_id}", self.prefix, restaurant.0)
     }
 
-    /// Pub/Sub channel of a table: cart ops, presence, its orders' events.
-    pub fn table_channel(&self, restaurant: RestaurantId, table_id: i64) -> String {
-        format!("{}:table:{{{}}}:{table_id}", self.prefix, restaurant.0)
+    /// Pub/Sub channel of one table visit: cart ops, presence, its orders'
+    /// events. Per visit, so that phones of an earlier party hear nothing of
+    /// the next one.
+    pub fn visit_channel(&self, restaurant: RestaurantId, visit_id: i64) -> String {
+        format!("{}:visit:{{{}}}:{visit_id}", self.prefix, restaurant.0)
     }
 
     /// Pub/Sub channel every diner of a restaurant hears (menu changes).

@@ -22,7 +22,8 @@ use crate::error::ApiError;
 
 /// A cart is forgotten this long after its last change.
 pub const CART_TTL_SECS: u64 = 12 * 3600;
-pub const MAX_LINES: usize = 100;
+/// As many lines as one order may have, so that a full cart can be ordered.
+pub const MAX_LINES: usize = crate::orders::submit::MAX_LINES;
 
 /// A cart as stored: lines in the order they were added.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -58,6 +59,8 @@ pub enum CartError {
     NoLine,
     #[error("the cart is full ({MAX_LINES} lines)")]
     Full,
+    #[error("the cart changed, or someone at the table is ordering it right now")]
+    Taken,
     #[error("the cart is unavailable: {0}")]
     Redis(#[from] redis::RedisError),
 }
@@ -67,6 +70,7 @@ impl CartError {
         match self {
             CartError::NoLine => "no_such_line",
             CartError::Full => "cart_full",
+            CartError::Taken => "cart_changed",
             CartError::Redis(_) => "cart_unavailable",
         }
     }
@@ -92,9 +96,41 @@ local function done(v, body)
   redis.call('PUBLISH', channel, '{"type":"cart_op","version":' .. v .. ',"op":' .. body .. '}')
   return v
 end
+if op == 'claim' or op == 'release' then
+  -- An order is being placed from version ARGV[3] under Idempotency-Key
+  -- ARGV[4]: one key per version, so a cart is ordered once. Not published.
+  local field = 'o:' .. ARGV[3]
+  local holder = redis.call('HGET', key, field)
+  if op == 'release' then
+    if holder == ARGV[4] then redis.call('HDEL', key, field) end
+    return 0
+  end
+  local v = tonumber(redis.call('HGET', key, 'v') or '0')
+  if v ~= tonumber(ARGV[3]) then return redis.error_reply('stale') end
+  if holder and holder ~= ARGV[4] then return redis.error_reply('claimed') end
+  redis.call('HSET', key, field, ARGV[4])
+  redis.call('EXPIRE', key, ttl)
+  return v
+end
+if op == 'take' then
+  -- The lines of a placed order leave the cart, each a published remove.
+  local v = 0
+  for i = 3, #ARGV do
+    local id = ARGV[i]
+    if redis.call('HEXISTS', key, 'l:' .. id) == 1 then
+      redis.call('HDEL', key, 'l:' .. id, 'q:' .. id, 'n:' .. id)
+      v = done(redis.call('HINCRBY', key, 'v', 1), '{"kind":"remove","line_id":"' .. id .. '"}')
+    end
+  end
+  return v
+end
 if op == 'add' then
   local max_lines = tonumber(ARGV[6])
-  if (redis.call('HLEN', key) - 2) / 3 >= max_lines then return redis.error_reply('cart_full') end
+  local lines = 0
+  for _, field in ipairs(redis.call('HKEYS', key)) do
+    if string.sub(field, 1, 2) == 'l:' then lines = lines + 1 end
+  end
+  if lines >= max_lines then return redis.error_reply('cart_full') end
   local n = redis.call('HINCRBY', key, 'seq', 1)
   local id = 'L' .. n
   redis.call('HSET', key, 'l:' .. id, ARGV[3], 'q:' .. id, ARGV[4], 'n:' .. id, ARGV[5])
@@ -130,15 +166,10 @@ pub struct CartRef {
 }
 
 impl CartRef {
-    pub fn new(
-        keys: &crate::keys::Keys,
-        restaurant: RestaurantId,
-        table_id: i64,
-        visit_id: i64,
-    ) -> Self {
+    pub fn new(keys: &crate::keys::Keys, restaurant: RestaurantId, visit_id: i64) -> Self {
         Self {
             key: keys.cart(restaurant, visit_id),
-            channel: keys.table_channel(restaurant, table_id),
+            channel: keys.visit_channel(restaurant, visit_id),
         }
     }
 
@@ -149,18 +180,19 @@ impl CartRef {
         for a in args {
             invocation.arg(a);
         }
-        invocation
-            .invoke_async(conn)
-            .await
-            .map_err(|e| match e.code() {
-                Some("no_line") => CartError::NoLine,
-                Some("cart_full") => CartError::Full,
-                _ => match e.detail() {
-                    Some(d) if d.contains("no_line") => CartError::NoLine,
-                    Some(d) if d.contains("cart_full") => CartError::Full,
-                    _ => CartError::Redis(e),
-                },
-            })
+        invocation.invoke_async(conn).await.map_err(|e| {
+            let said =
+                |word: &str| e.code() == Some(word) || e.detail().is_some_and(|d| d.contains(word));
+            if said("no_line") {
+                CartError::NoLine
+            } else if said("cart_full") {
+                CartError::Full
+            } else if said("stale") || said("claimed") {
+                CartError::Taken
+            } else {
+                CartError::Redis(e)
+            }
+        })
     }
 
     pub async fn add(&self, conn: &mut ConnectionManager, line: NewLine) -> Result<u64, CartError> {
@@ -241,6 +273,58 @@ impl CartRef {
             &["remove".into(), CART_TTL_SECS.to_string(), line_id.into()],
         )
         .await
+    }
+
+    /// Reserves the cart at `version` for the order with Idempotency-Key
+    /// `key`: a second order of the same cart version gets `Taken`.
+    pub async fn claim(
+        &self,
+        conn: &mut ConnectionManager,
+        version: u64,
+        key: &str,
+    ) -> Result<(), CartError> {
+        self.run(
+            conn,
+            &[
+                "claim".into(),
+                CART_TTL_SECS.to_string(),
+                version.to_string(),
+                key.into(),
+            ],
+        )
+        .await
+        .map(|_| ())
+    }
+
+    /// Gives a claim back (the order was refused).
+    pub async fn release(
+        &self,
+        conn: &mut ConnectionManager,
+        version: u64,
+        key: &str,
+    ) -> Result<(), CartError> {
+        self.run(
+            conn,
+            &[
+                "release".into(),
+                CART_TTL_SECS.to_string(),
+                version.to_string(),
+                key.into(),
+            ],
+        )
+        .await
+        .map(|_| ())
+    }
+
+    /// Takes the ordered lines out of the cart in one atomic step.
+    pub async fn take(
+        &self,
+        conn: &mut ConnectionManager,
+        line_ids: &[String],
+    ) -> Result<u64, CartError> {
+        let mut args = vec!["take".to_owned(), CART_TTL_SECS.to_string()];
+        args.extend(line_ids.iter().cloned());
+        self.run(conn, &args).await
     }
 
     pub async fn clear(&self, conn: &mut ConnectionManager) -> Result<u64, CartError> {

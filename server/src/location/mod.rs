@@ -79,8 +79,9 @@ fn max_accuracy_m(r: &Restaurant) -> u32 {
 
 /// The client's address: the socket peer, or — only when the peer is a
 /// trusted proxy — the rightmost `X-Forwarded-For` entry that is not itself a
-/// trusted proxy. `None` when a trusted proxy sent an unreadable header: an
-/// unknown client is never taken for a local one.
+/// trusted proxy. `None` when a trusted proxy sent an unreadable header, or
+/// none naming an untrusted client: an unknown client is never taken for a
+/// local one.
 pub fn client_ip(peer: SocketAddr, headers: &HeaderMap, trusted: &[IpNet]) -> Option<IpAddr> {
     let is_trusted = |ip: &IpAddr| trusted.iter().any(|n| n.contains(ip));
     let mut client = peer.ip().to_canonical();
@@ -100,10 +101,11 @@ pub fn client_ip(peer: SocketAddr, headers: &HeaderMap, trusted: &[IpNet]) -> Op
     for hop in hops.iter().rev() {
         client = parse_hop(hop)?.to_canonical();
         if !is_trusted(&client) {
-            break;
+            return Some(client);
         }
     }
-    Some(client)
+    // Only trusted proxies (or no header at all): nobody to vouch for.
+    None
 }
 
 /// `1.2.3.4`, `1.2.3.4:5678`, `2001:db8::1` or `[2001:db8::1]:5678`.
@@ -148,7 +150,7 @@ fn check_fix(r: &Restaurant, fix: Option<&GeoFix>, now_ms: i64) -> Result<(), Re
         return Err(Refusal::LocationRequired);
     };
     let fix = fix.ok_or(Refusal::LocationRequired)?;
-    let age = now_ms - fix.at;
+    let age = now_ms.saturating_sub(fix.at);
     if !(-MAX_FIX_CLOCK_SKEW_MS..=MAX_FIX_AGE_MS).contains(&age) {
         return Err(Refusal::LocationRequired);
     }
@@ -284,6 +286,12 @@ mod tests {
             check(&r, None, Some(&vague), now),
             Err(Refusal::LocationInaccurate)
         );
+        let mut absurd = fix_at(10.0, now);
+        absurd.at = i64::MIN;
+        assert_eq!(
+            check(&r, None, Some(&absurd), now),
+            Err(Refusal::LocationRequired)
+        );
         vague.accuracy_m = f64::NAN;
         assert_eq!(
             check(&r, None, Some(&vague), now),
@@ -311,6 +319,11 @@ mod tests {
         );
         assert_eq!(client_ip(proxy, &h, &trusted), ip("203.0.113.9"));
         h.insert("x-forwarded-for", "garbage".parse().expect("header"));
+        assert_eq!(
+            client_ip(proxy, &HeaderMap::new(), &trusted),
+            None,
+            "the proxy itself is no client"
+        );
         assert_eq!(client_ip(proxy, &h, &trusted), None);
         let mapped: SocketAddr = "[::ffff:192.168.1.20]:80".parse().expect("addr");
         assert_eq!(

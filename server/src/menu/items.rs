@@ -6,7 +6,7 @@
 use std::collections::HashSet;
 
 use axum::extract::multipart::MultipartRejection;
-use axum::extract::{Multipart, Query, State};
+use axum::extract::{Multipart, State};
 use axum::http::StatusCode;
 use qrorder_shared::menu::{MenuItem, MenuItemPatch, NewMenuItem, OptionGroup};
 use qrorder_shared::{CategoryId, Currency, MenuItemId, Money, RestaurantId};
@@ -22,7 +22,7 @@ use crate::auth::Caller;
 use crate::db::{Db, flag, from_json, now_ms, to_json};
 use crate::devices::validate_station;
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{Json, Path};
+use crate::extract::{Json, Path, Query};
 use crate::ws::notify;
 use crate::{media, restaurant};
 

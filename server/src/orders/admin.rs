@@ -1,7 +1,7 @@
 //! Orders as staff and kitchen devices handle them: lists, details and
 //! status changes. Cancelling gives the stock back.
 
-use axum::extract::{Query, State};
+use axum::extract::State;
 use qrorder_shared::TableId;
 use qrorder_shared::admin::Role;
 use qrorder_shared::order::{Order, OrderStatus, StatusChange};
@@ -13,7 +13,7 @@ use crate::app::AppState;
 use crate::auth::Caller;
 use crate::db::now_ms;
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{Json, Path};
+use crate::extract::{Json, Path, Query};
 use crate::ws::notify;
 
 use super::store::{self, Filter};
@@ -96,10 +96,6 @@ pub(super) async fn change_status(
             "a kitchen device may only mark orders preparing or ready",
         ));
     }
-    let current = store::load(&state.db, caller.restaurant_id, id).await?;
-    if !current.status.can_become(next) {
-        return Err(illegal(current.status, next));
-    }
     let column = match next {
         OrderStatus::Placed => "created_at",
         OrderStatus::Accepted => "accepted_at",
@@ -108,29 +104,45 @@ pub(super) async fn change_status(
         OrderStatus::Served => "served_at",
         OrderStatus::Cancelled => "cancelled_at",
     };
-    let mut tx = state.db.pool.begin().await?;
     // Compare-and-set on the status we checked: of two concurrent changes
-    // only one applies; the other is re-judged against the new status.
-    let updated = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "UPDATE orders SET status = $1, {column} = $2 WHERE id = $3 AND restaurant_id = $4 AND status = $5"
-    )))
-    .bind(next.as_str())
-    .bind(now_ms())
-    .bind(id)
-    .bind(caller.restaurant_id.0)
-    .bind(current.status.as_str())
-    .execute(&mut *tx)
-    .await?;
-    if updated.rows_affected() == 0 {
-        drop(tx);
-        let now = store::load(&state.db, caller.restaurant_id, id).await?;
-        return Err(illegal(now.status, next));
-    }
+    // only one applies; the other is judged again against the new status
+    // (a bump to ready stays legal after someone else accepted the order).
+    let mut attempts = 0;
+    let mut tx = loop {
+        attempts += 1;
+        let current = store::load(&state.db, caller.restaurant_id, id).await?;
+        if !current.status.can_become(next) {
+            return Err(illegal(current.status, next));
+        }
+        let mut tx = state.db.pool.begin().await?;
+        let updated = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "UPDATE orders SET status = $1, {column} = $2 WHERE id = $3 AND restaurant_id = $4 AND status = $5"
+        )))
+        .bind(next.as_str())
+        .bind(now_ms())
+        .bind(id)
+        .bind(caller.restaurant_id.0)
+        .bind(current.status.as_str())
+        .execute(&mut *tx)
+        .await?;
+        if updated.rows_affected() == 1 {
+            break tx;
+        }
+        if attempts >= 5 {
+            return Err(ApiError::unavailable(
+                "the order is being changed by others; try again",
+            ));
+        }
+    };
     if next == OrderStatus::Cancelled {
-        let rows = sqlx::query("SELECT menu_item_id, qty FROM order_items WHERE order_id = $1")
-            .bind(id)
-            .fetch_all(&mut *tx)
-            .await?;
+        // In item id order, the lock order of order placement (no deadlocks).
+        let rows = sqlx::query(
+            "SELECT menu_item_id, CAST(SUM(qty) AS BIGINT) AS qty FROM order_items WHERE order_id = $1 \
+             GROUP BY menu_item_id ORDER BY menu_item_id",
+        )
+        .bind(id)
+        .fetch_all(&mut *tx)
+        .await?;
         for row in rows {
             sqlx::query(
                 "UPDATE menu_items SET stock = stock + $1, stock_version = stock_version + 1 \
@@ -145,10 +157,10 @@ pub(super) async fn change_status(
     }
     tx.commit().await?;
     let order = store::load(&state.db, caller.restaurant_id, id).await?;
-    let (state2, restaurant, table) = (state.clone(), caller.restaurant_id, order.table_id);
+    let (state2, restaurant, visit) = (state.clone(), caller.restaurant_id, order.visit_id);
     let items: Vec<_> = order.items.iter().map(|l| l.menu_item_id).collect();
     tokio::spawn(async move {
-        notify::order_status(&state2, restaurant, table, id, next).await;
+        notify::order_status(&state2, restaurant, visit, id, next).await;
         if next == OrderStatus::Cancelled {
             let limited = super::submit::limited_items(&state2, restaurant, items).await;
             notify::menu_changed(&state2, restaurant, limited).await;

@@ -67,16 +67,13 @@ pub(super) async fn place_order(
     }
     let visit = current_visit(&state.db, r.id, table.id).await?;
     if req.visit_id != visit.id {
-        return Err(ApiError::conflict(
-            "visit_closed",
-            "This table's bill has been closed since the page was opened. Scan the code on your table again to order.",
-        ));
+        return Err(visit_closed());
     }
     let menu = menu::list_items(&state.db, r.id, None).await?;
     let lines = price_lines(&req.items, &menu)?;
-    let cart = CartRef::new(&state.keys, r.id, table.id.0, visit.id);
+    let cart = CartRef::new(&state.keys, r.id, visit.id);
     let ordered_lines = match req.cart_version {
-        Some(version) => resync(&state, &cart, version, &req.items).await?,
+        Some(version) => resync(&state, &cart, version, &req.items, &key).await?,
         None => Vec::new(),
     };
 
@@ -90,7 +87,13 @@ pub(super) async fn place_order(
                 .map(|o| (StatusCode::OK, Json(o)))
                 .ok_or_else(|| ApiError::internal("duplicate idempotency key without an order"));
         }
-        Err(Placement::Refused(e)) => return Err(e),
+        Err(Placement::Refused(e)) => {
+            // The cart may be ordered again (after it is fixed).
+            if let (Some(version), Ok(mut conn)) = (req.cart_version, state.redis.conn().await) {
+                let _ = cart.release(&mut conn, version, &key).await;
+            }
+            return Err(e);
+        }
     };
     if state.config.outbox_immediate_publish {
         let payload = to_json(&store::payload(r.id, &order));
@@ -128,6 +131,7 @@ async fn resync(
     cart: &CartRef,
     version: u64,
     items: &[NewOrderItem],
+    idempotency_key: &str,
 ) -> ApiResult<Vec<String>> {
     let current = match state.redis.conn().await {
         Ok(mut conn) => match cart.load(&mut conn).await {
@@ -164,12 +168,31 @@ async fn resync(
         .collect();
     posted.sort();
     in_cart.sort();
+    let changed = |message: &str| {
+        ApiError::conflict("cart_changed", message.to_owned())
+            .with_details(json!({ "cart": current.clone().snapshot(Vec::new()) }))
+    };
     if current.version != version || posted != in_cart {
-        return Err(ApiError::conflict(
-            "cart_changed",
+        return Err(changed(
             "The table's cart changed while you were ordering; please check it and order again.",
-        )
-        .with_details(json!({ "cart": current.snapshot(Vec::new()) })));
+        ));
+    }
+    // One order per cart version: two diners tapping "order" at once
+    // must not send the same cart to the kitchen twice.
+    let claimed = match state.redis.conn().await {
+        Ok(mut conn) => cart.claim(&mut conn, version, idempotency_key).await,
+        Err(e) => Err(crate::cart::CartError::Redis(e)),
+    };
+    match claimed {
+        Ok(()) => {}
+        Err(crate::cart::CartError::Redis(e)) => {
+            tracing::warn!(error = %e, "cart not claimed: Redis unavailable");
+        }
+        Err(_) => {
+            return Err(changed(
+                "Someone at your table is ordering this cart right now, or it just changed.",
+            ));
+        }
     }
     Ok(current.lines.into_iter().map(|l| l.line_id).collect())
 }
@@ -185,15 +208,12 @@ async fn announce(
     limited: Vec<MenuItemId>,
 ) {
     if !ordered_lines.is_empty() {
-        match state.redis.conn().await {
-            Ok(mut conn) => {
-                for line in &ordered_lines {
-                    if let Err(e) = cart.remove(&mut conn, line).await {
-                        tracing::warn!(error = %e, line, "ordered line not removed from the cart");
-                    }
-                }
-            }
-            Err(e) => tracing::warn!(error = %e, "ordered lines not removed from the cart"),
+        let taken = match state.redis.conn().await {
+            Ok(mut conn) => cart.take(&mut conn, &ordered_lines).await.map(|_| ()),
+            Err(e) => Err(crate::cart::CartError::Redis(e)),
+        };
+        if let Err(e) = taken {
+            tracing::warn!(error = %e, "ordered lines not taken out of the cart");
         }
     }
     notify::order_placed(&state, restaurant, &order).await;
@@ -218,6 +238,13 @@ pub async fn limited_items(
         }
     }
     out
+}
+
+fn visit_closed() -> ApiError {
+    ApiError::conflict(
+        "visit_closed",
+        "This table's bill has been closed since the page was opened. Scan the code on your table again to order.",
+    )
 }
 
 fn idempotency_key(headers: &HeaderMap) -> ApiResult<String> {
@@ -453,6 +480,19 @@ async fn insert(
         Backend::Sqlite => db.pool.begin_with("BEGIN IMMEDIATE").await?,
         Backend::Postgres => db.pool.begin().await?,
     };
+
+    // The visit must still be open when the order is written: a bill closed
+    // meanwhile would otherwise miss it. On PostgreSQL this also holds the
+    // visit's row, so closing the bill waits for the order and includes it.
+    let open = sqlx::query(
+        "UPDATE table_visits SET opened_at = opened_at WHERE id = $1 AND closed_at IS NULL",
+    )
+    .bind(visit_id)
+    .execute(&mut *tx)
+    .await?;
+    if open.rows_affected() == 0 {
+        return Err(visit_closed().into());
+    }
 
     // Limited stock, items in id order (the same lock order for everyone).
     let mut wanted: BTreeMap<i64, u32> = BTreeMap::new();

@@ -7,6 +7,7 @@
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
+use axum::extract::ws::rejection::WebSocketUpgradeRejection;
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade, close_code};
 use axum::extract::{ConnectInfo, State};
 use axum::http::HeaderMap;
@@ -50,8 +51,9 @@ pub async fn diner_socket(
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     Path(token): Path<String>,
-    upgrade: WebSocketUpgrade,
+    upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
 ) -> ApiResult<Response> {
+    let upgrade = upgrade.map_err(super::not_a_websocket)?;
     let table = resolve_token(&state.db, &token).await?;
     let r = restaurant::load(&state.db, table.restaurant_id).await?;
     // Only the network can be proven at join; GPS is checked with the order.
@@ -67,11 +69,11 @@ pub async fn diner_socket(
     }
     let visit = current_visit(&state.db, r.id, table.id).await?;
     let session = Session {
-        cart: CartRef::new(&state.keys, r.id, table.id.0, visit.id),
+        cart: CartRef::new(&state.keys, r.id, visit.id),
         restaurant_channel: state.keys.restaurant_channel(r.id),
         presence: Presence {
-            key: state.keys.presence(r.id, table.id.0),
-            channel: state.keys.table_channel(r.id, table.id.0),
+            key: state.keys.presence(r.id, visit.id),
+            channel: state.keys.visit_channel(r.id, visit.id),
             field: String::new(),
         },
         restaurant: r.id,
@@ -219,6 +221,7 @@ impl Session {
 
         // 2. join, announce, snapshot
         let hub = self.state.hub.clone();
+        let (_guard, mut closing) = hub.session();
         let mut table_room = hub.join(&self.presence.channel).await;
         let mut restaurant_room = hub.join(&self.restaurant_channel).await;
         if let Ok(mut conn) = self.state.redis.conn().await {
@@ -236,9 +239,14 @@ impl Session {
         let mut strikes = 0u32;
         let mut refresh = tokio::time::interval(Duration::from_secs(REFRESH_SECS));
         refresh.tick().await;
+        let mut last_heard = Instant::now();
         while open {
             tokio::select! {
-                incoming = socket.recv() => match incoming {
+                incoming = socket.recv() => {
+                    if matches!(incoming, Some(Ok(_))) {
+                        last_heard = Instant::now();
+                    }
+                    match incoming {
                     Some(Ok(Message::Text(text))) => {
                         let now = Instant::now();
                         tokens = (tokens + now.duration_since(last_refill).as_secs_f64() * RATE_PER_SEC).min(BURST);
@@ -268,13 +276,29 @@ impl Session {
                     }
                     Some(Ok(Message::Close(_))) | None | Some(Err(_)) => break,
                     Some(Ok(_)) => {} // ping/pong: answered by the transport
-                },
+                    }
+                }
                 event = table_room.recv() => open = self.forward(&mut socket, event).await,
                 event = restaurant_room.recv() => open = self.forward(&mut socket, event).await,
                 _ = refresh.tick() => {
+                    // A phone gone from the Wi-Fi leaves a half-open socket:
+                    // ping it, and let it go when nothing came back.
+                    if last_heard.elapsed() > Duration::from_secs(2 * REFRESH_SECS) {
+                        let frame = CloseFrame { code: close_code::AWAY, reason: "no answer to pings".into() };
+                        let _ = tokio::time::timeout(Duration::from_secs(1), socket.send(Message::Close(Some(frame)))).await;
+                        break;
+                    }
+                    open = tokio::time::timeout(Duration::from_secs(5), socket.send(Message::Ping(Default::default())))
+                        .await
+                        .is_ok_and(|r| r.is_ok());
                     if let Ok(mut conn) = self.state.redis.conn().await {
                         let _ = self.presence.set(&mut conn, &self.client_id, &self.nickname).await;
                     }
+                }
+                _ = closing.changed() => {
+                    let frame = CloseFrame { code: close_code::AWAY, reason: "server shutting down; reconnect".into() };
+                    let _ = tokio::time::timeout(Duration::from_secs(1), socket.send(Message::Close(Some(frame)))).await;
+                    break;
                 }
             }
         }

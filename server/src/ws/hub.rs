@@ -10,7 +10,9 @@ use std::time::Duration;
 
 use futures::StreamExt;
 use redis::aio::PubSubSink;
-use tokio::sync::{Mutex, broadcast, watch};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use tokio::sync::{Mutex, Notify, broadcast, watch};
 
 /// What a socket hears from its room.
 #[derive(Debug, Clone)]
@@ -34,6 +36,21 @@ pub struct Hub {
     client: redis::Client,
     rooms: Mutex<HashMap<String, Room>>,
     sink: Mutex<Option<PubSubSink>>,
+    /// Turns true when the server shuts down: sockets close with a reason.
+    closing: watch::Sender<bool>,
+    sessions: AtomicUsize,
+    sessions_done: Notify,
+}
+
+/// Held by every open socket; counts it for a clean shutdown.
+pub struct SessionGuard(Arc<Hub>);
+
+impl Drop for SessionGuard {
+    fn drop(&mut self) {
+        if self.0.sessions.fetch_sub(1, Ordering::SeqCst) == 1 {
+            self.0.sessions_done.notify_waiters();
+        }
+    }
 }
 
 impl Hub {
@@ -42,7 +59,32 @@ impl Hub {
             client,
             rooms: Mutex::new(HashMap::new()),
             sink: Mutex::new(None),
+            closing: watch::channel(false).0,
+            sessions: AtomicUsize::new(0),
+            sessions_done: Notify::new(),
         })
+    }
+
+    /// Registers an open socket: its guard, and what tells it to close.
+    pub fn session(self: &Arc<Self>) -> (SessionGuard, watch::Receiver<bool>) {
+        self.sessions.fetch_add(1, Ordering::SeqCst);
+        (SessionGuard(self.clone()), self.closing.subscribe())
+    }
+
+    /// Asks every socket to close (with a reason) and waits for them, at
+    /// most `within`.
+    pub async fn close_sessions(&self, within: Duration) {
+        let _ = self.closing.send(true);
+        let _ = tokio::time::timeout(within, async {
+            loop {
+                let done = self.sessions_done.notified();
+                if self.sessions.load(Ordering::SeqCst) == 0 {
+                    return;
+                }
+                done.await;
+            }
+        })
+        .await;
     }
 
     /// Joins the room of `channel`, subscribing to it if it is new here.

@@ -2,8 +2,11 @@
 //! `Authorization` header or, for browsers, `?token=`. Read-only: the
 //! restaurant's order events and menu changes are pushed to it.
 
-use axum::extract::ws::{Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
-use axum::extract::{Query, State};
+use std::time::{Duration, Instant};
+
+use axum::extract::State;
+use axum::extract::ws::rejection::WebSocketUpgradeRejection;
+use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade, close_code};
 use axum::http::{HeaderMap, header};
 use axum::response::Response;
 use serde::Deserialize;
@@ -13,6 +16,7 @@ use crate::app::AppState;
 use crate::auth::caller_for_token;
 use crate::db::to_json;
 use crate::error::{ApiError, ApiResult};
+use crate::extract::Query;
 use crate::ws::hub::RoomEvent;
 use qrorder_shared::ws::ServerMessage;
 
@@ -30,8 +34,9 @@ pub async fn kitchen_socket(
     State(state): State<AppState>,
     headers: HeaderMap,
     Query(q): Query<KitchenQuery>,
-    upgrade: WebSocketUpgrade,
+    upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
 ) -> ApiResult<Response> {
+    let upgrade = upgrade.map_err(super::not_a_websocket)?;
     let bearer = headers
         .get(header::AUTHORIZATION)
         .and_then(|h| h.to_str().ok())
@@ -44,17 +49,31 @@ pub async fn kitchen_socket(
     let channel = state.keys.kitchen_channel(caller.restaurant_id);
     Ok(upgrade
         .max_message_size(super::diner::FRAME_LIMIT)
-        .on_upgrade(move |socket| run(state, socket, channel)))
+        .on_upgrade(move |socket| run(state, socket, channel, token)))
 }
 
-async fn run(state: AppState, mut socket: WebSocket, channel: String) {
+/// How often a kitchen socket's token is checked again (revoked devices
+/// and expired sessions are shut out) and the socket pinged.
+const RECHECK: Duration = Duration::from_secs(30);
+
+async fn run(state: AppState, mut socket: WebSocket, channel: String, token: String) {
     let hub = state.hub.clone();
+    let (_guard, mut closing) = hub.session();
     let mut room = hub.join(&channel).await;
+    let mut recheck = tokio::time::interval(RECHECK);
+    recheck.tick().await;
+    let mut last_heard = Instant::now();
+    let close = |code, reason: &'static str| {
+        Message::Close(Some(CloseFrame {
+            code,
+            reason: reason.into(),
+        }))
+    };
     loop {
         tokio::select! {
             incoming = socket.recv() => match incoming {
                 Some(Ok(Message::Close(_))) | None | Some(Err(_)) => break,
-                Some(Ok(_)) => {} // nothing to say to us
+                Some(Ok(_)) => last_heard = Instant::now(), // nothing to say to us but pongs
             },
             event = room.recv() => {
                 let text = match event {
@@ -66,6 +85,23 @@ async fn run(state: AppState, mut socket: WebSocket, channel: String) {
                 if socket.send(Message::Text(text)).await.is_err() {
                     break;
                 }
+            }
+            _ = recheck.tick() => {
+                if caller_for_token(&state, &token).await.is_err() {
+                    let _ = socket.send(close(close_code::POLICY, "token revoked or expired")).await;
+                    break;
+                }
+                if last_heard.elapsed() > 2 * RECHECK {
+                    let _ = socket.send(close(close_code::AWAY, "no answer to pings")).await;
+                    break;
+                }
+                if socket.send(Message::Ping(Default::default())).await.is_err() {
+                    break;
+                }
+            }
+            _ = closing.changed() => {
+                let _ = socket.send(close(close_code::AWAY, "server shutting down; reconnect")).await;
+                break;
             }
         }
     }

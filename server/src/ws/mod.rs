@@ -14,6 +14,19 @@ use crate::app::AppState;
 
 pub use diner::{FRAME_LIMIT, MESSAGE_LIMIT};
 
+/// A plain HTTP request to a WebSocket endpoint: the error body, not
+/// axum's plain text.
+fn not_a_websocket(
+    r: axum::extract::ws::rejection::WebSocketUpgradeRejection,
+) -> crate::error::ApiError {
+    use axum::response::IntoResponse;
+    crate::error::ApiError::new(
+        r.into_response().status(),
+        "websocket_required",
+        "this endpoint speaks WebSocket only; open it with a WebSocket client",
+    )
+}
+
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(diner::diner_socket))

@@ -4,7 +4,7 @@
 
 use qrorder_shared::order::{Order, OrderStatus};
 use qrorder_shared::ws::ServerMessage;
-use qrorder_shared::{MenuItemId, RestaurantId, TableId};
+use qrorder_shared::{MenuItemId, RestaurantId};
 
 use crate::app::AppState;
 use crate::db::to_json;
@@ -28,7 +28,7 @@ async fn publish(state: &AppState, channels: &[String], message: &ServerMessage)
 /// To the table's diners and the kitchen screens.
 pub async fn order_placed(state: &AppState, restaurant: RestaurantId, order: &Order) {
     let channels = [
-        state.keys.table_channel(restaurant, order.table_id.0),
+        state.keys.visit_channel(restaurant, order.visit_id),
         state.keys.kitchen_channel(restaurant),
     ];
     publish(
@@ -44,12 +44,12 @@ pub async fn order_placed(state: &AppState, restaurant: RestaurantId, order: &Or
 pub async fn order_status(
     state: &AppState,
     restaurant: RestaurantId,
-    table: TableId,
+    visit_id: i64,
     order_id: i64,
     status: OrderStatus,
 ) {
     let channels = [
-        state.keys.table_channel(restaurant, table.0),
+        state.keys.visit_channel(restaurant, visit_id),
         state.keys.kitchen_channel(restaurant),
     ];
     publish(

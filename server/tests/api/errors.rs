@@ -36,5 +36,11 @@ on_both_backends! {
         expect_error(res, StatusCode::BAD_REQUEST, "invalid_path").await;
         let res = app.admin(Method::GET, "/menu-items/999999", &app.owner).send().await.expect("r");
         expect_error(res, StatusCode::NOT_FOUND, "not_found").await;
+        let res = app.admin(Method::GET, "/orders?limit=lots", &app.owner).send().await.expect("r");
+        expect_error(res, StatusCode::BAD_REQUEST, "invalid_query").await;
+        let res = app.client.get(app.url(&format!("/ws/tables/{}", app.table_token(0)))).send().await.expect("r");
+        let status = res.status();
+        assert!(status.is_client_error(), "{status}");
+        expect_error(res, status, "websocket_required").await;
     }
 }

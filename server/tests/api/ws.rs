@@ -163,7 +163,6 @@ async fn cart_in_redis(app: &TestApp, table: usize) -> qrorder::cart::Cart {
     let cart = qrorder::cart::CartRef::new(
         &keys,
         app.seed.restaurant_id,
-        app.seed.tables[table].id,
         info["visit_id"].as_i64().expect("visit"),
     );
     let client = redis::Client::open(app.config.redis_url.as_str()).expect("url");
@@ -251,7 +250,8 @@ on_both_backends! {
         b.until(|d| d.lines.len() == 1).await;
         // A message Pub/Sub "lost": the next one b hears skips versions.
         let keys = qrorder::keys::Keys::new(&app.config.redis_prefix);
-        let channel = keys.table_channel(app.seed.restaurant_id, app.seed.tables[2].id);
+        let visit = app.table_info(&token).await["visit_id"].as_i64().expect("visit");
+        let channel = keys.visit_channel(app.seed.restaurant_id, visit);
         let fake = json!({ "type": "cart_op", "version": b.version + 5, "op": { "kind": "clear" } }).to_string();
         let mut conn = redis::Client::open(app.config.redis_url.as_str()).expect("url")
             .get_multiplexed_async_connection().await.expect("redis");
@@ -283,8 +283,20 @@ on_both_backends! {
         missing["items"] = json!([items[0]]);
         expect_error(app.place(&token, &missing, "missing").await, StatusCode::CONFLICT, "cart_changed").await;
 
+        // Both diners tap "order" at once, each with its own key: one order.
         let body = json!({ "visit_id": visit, "cart_version": b.version, "items": items });
-        let order = expect_status(app.place(&token, &body, "ok").await, StatusCode::CREATED).await;
+        let (first, second) = tokio::join!(app.place(&token, &body, "fay-tap"), app.place(&token, &body, "gus-tap"));
+        let (first_status, second_status) = (first.status(), second.status());
+        let (order, other) = if first_status == StatusCode::CREATED { (first, second) } else { (second, first) };
+        assert_eq!(
+            [first_status, second_status].iter().filter(|s| **s == StatusCode::CREATED).count(),
+            1,
+            "{first_status} {second_status}"
+        );
+        expect_error(other, StatusCode::CONFLICT, "cart_changed").await;
+        let order = expect_status(order, StatusCode::CREATED).await;
+        let orders = app.get_json("/orders", &app.owner).await;
+        assert_eq!(orders.as_array().map(Vec::len), Some(1), "the cart was ordered once");
         for d in [&mut a, &mut b] {
             d.until(|d| d.lines.is_empty() && d.events.iter().any(|e| matches!(e, ServerMessage::OrderPlaced { .. }))).await;
             let placed = d.events.iter().find_map(|e| match e { ServerMessage::OrderPlaced { order } => Some(order.id), _ => None });
