@@ -56,6 +56,7 @@ const S = {
   lastKey: null,
   myOrders: new Set(),
   lastSyncAt: 0,
+  retryAt: 0,
   startedAt: Date.now(),
 };
 const cart = new SharedCart(clientId);
@@ -227,6 +228,13 @@ function onMessage(m) {
       loadMenu().catch(() => {});
       break;
     case 'error': {
+      if (m.code === 'cart_unavailable' || m.code === 'rate_limited') {
+        // Not a refusal: the server could not do it now. Try again shortly.
+        if (S.snapshot) cart.later();
+        S.retryAt = Date.now() + 2000;
+        renderCart();
+        break;
+      }
       // Changes are answered in order: the oldest one sent was refused.
       const op = cart.refused();
       if (op?.kind === 'add' && m.code === 'unavailable') {
@@ -265,6 +273,11 @@ let lastOrdersPoll = Date.now();
 let lastMenuPoll = Date.now();
 function tick() {
   const now = Date.now();
+  if (socket.open && S.retryAt && now > S.retryAt) {
+    S.retryAt = 0;
+    if (S.snapshot) flush();
+    else requestSync();
+  }
   if (socket.open && cart.overdue(now, CHANGE_TIMEOUT_MS) && now - S.lastSyncAt > CHANGE_TIMEOUT_MS) requestSync();
   if (!socket.open) {
     // Degraded: no live events, so look now and then.
@@ -357,6 +370,11 @@ class LocationFailure extends Error {}
 function locate() {
   if (S.fix && Date.now() - S.fix.at < 60_000) return Promise.resolve(S.fix);
   return new Promise((resolve, reject) => {
+    // Browsers give the location to https pages (and localhost) only.
+    if (!window.isSecureContext) {
+      reject(new LocationFailure('err_location_insecure'));
+      return;
+    }
     if (!navigator.geolocation) {
       reject(new LocationFailure('err_location_unavailable'));
       return;

@@ -176,6 +176,15 @@ export class SharedCart {
     return gone.op;
   }
 
+  /** The server could not take the oldest change sent (busy, Redis away): send it again later. */
+  later() {
+    const p = this.pending.find((q) => q.seq !== null);
+    if (p) {
+      p.seq = null;
+      p.at = 0;
+    }
+  }
+
   /**
    * These lines were just ordered from the cart at its current version: the
    * server takes them out (its `remove` ops follow), so stop showing them now.

@@ -88,3 +88,12 @@ test('other diners\' operations apply in version order', () => {
   assert.deepEqual(lines.map((l) => [l.line_id, l.qty]), [['b', 2]]);
   assert.deepEqual(applyOp(lines, { kind: 'clear' }), []);
 });
+
+test('a change the server could not take now is sent again', () => {
+  const c = connected();
+  c.setQty('a', 3);
+  assert.equal(c.outgoing().length, 1);
+  c.later();
+  assert.equal(c.view()[0].qty, 3, 'still shown');
+  assert.deepEqual(c.outgoing(), [{ type: 'set_qty', line_id: 'a', qty: 3 }]);
+});
