@@ -20,9 +20,9 @@ if [ "$ARCH" = aarch64 ]; then
     pass "scripts/build-pi built an aarch64 kds ($(file -b "$KDS_BIN" | cut -d, -f1-2))"
     KDS=(qemu-aarch64-static -L /usr/aarch64-linux-gnu "$KDS_BIN")
     "${KDS[@]}" --version >/dev/null || fail "aarch64 kds does not run under qemu-user"
-    build_native virtual-printer
+    build_native
 else
-    build_native virtual-printer kds
+    build_native
     KDS=("$BIN/kds")
 fi
 REDIS=$(ensure_redis "${TEST_REDIS_URL:-redis://127.0.0.1:6379}" "$ROOT/target/test-services")

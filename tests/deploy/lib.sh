@@ -31,19 +31,13 @@ trap deploy_cleanup EXIT
 
 # Native binaries of the workspace, built once into the caller's target dir.
 BIN="${CARGO_TARGET_DIR:-$ROOT/target}/debug"
-# build_native [BIN...] — default: qrorder, virtual-printer and kds.
+# build_native — qrorder, virtual-printer and kds, always the three together:
+# cargo unifies features per invocation, so building fewer would rebuild
+# shared dependencies with other features (minutes) and back again.
 build_native() {
-    local bins=("$@") args=() b
-    [ ${#bins[@]} -gt 0 ] || bins=(qrorder virtual-printer kds)
-    for b in "${bins[@]}"; do
-        case $b in
-            qrorder) args+=(-p qrorder-server --bin qrorder) ;;
-            virtual-printer) args+=(-p qrorder-printer --bin virtual-printer) ;;
-            kds) args+=(-p qrorder-kds --bin kds) ;;
-        esac
-    done
-    log "building ${bins[*]} (native, debug)"
-    (cd "$ROOT" && cargo build --quiet "${args[@]}")
+    log "building qrorder, virtual-printer and kds (native, debug)"
+    (cd "$ROOT" && cargo build --quiet -p qrorder-server --bin qrorder \
+        -p qrorder-printer --bin virtual-printer -p qrorder-kds --bin kds)
 }
 
 # start_printer NAME — a virtual printer on free ports; sets PRINTER_PORT and
