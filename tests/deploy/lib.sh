@@ -12,9 +12,12 @@ stop_started() {
     for pid in "${STARTED[@]}"; do wait "$pid" 2>/dev/null || true; done
     STARTED=()
 }
+# Extra clean-up commands of a test (run with eval after the processes stop).
+ON_EXIT=()
 deploy_cleanup() {
-    local rc=$?
+    local rc=$? cmd
     stop_started
+    for cmd in "${ON_EXIT[@]}"; do eval "$cmd" || true; done
     if [ "$rc" -ne 0 ] || [ -n "${KEEP_WORK:-}" ]; then
         echo "logs kept in $WORK" >&2
         for f in "$WORK"/*.log; do

@@ -6,8 +6,11 @@
 #   cluster.sh           scripts/cluster + the diners' flow across it
 #   kds-prints.sh --aarch64   the cross-built kds under qemu-user (QRORDER_TEST_PI=1)
 # Environment: QRORDER_TEST_PI=1 to cross-build and run the aarch64 smoke
-# test (installs the cross tools when missing; the first aarch64 build takes
-# about 25 minutes on 2 cores, too long for every CI run).
+# test (installs the cross tools when missing). Off by default: a clean
+# aarch64 debug build took about 25 CPU-minutes here (26 min wall on 2
+# shared cores), too long for every CI run; and on hosts where qemu-user
+# cannot start threads (this build machine's 6.18 kernel) it fails with that
+# reason after building and checking the binaries.
 set -euo pipefail
 source "$(dirname "$0")/../../scripts/lib/common.sh"
 cd "$ROOT"
