@@ -163,18 +163,23 @@ fn rss_kb(pid: u32) -> Option<f64> {
     line.split_whitespace().nth(1)?.parse().ok()
 }
 
-/// Table tokens for `n` tables: the seed's, then `Bench N` tables created
-/// through the admin API as the seed's owner.
-pub async fn table_tokens(base: &str, seed: &Value, n: usize) -> anyhow::Result<Vec<String>> {
-    let base = base.trim_end_matches('/');
-    let mut tokens: Vec<String> = seed["tables"]
+/// The table tokens of a `seed-demo --json` answer.
+pub fn seed_tokens(seed: &Value) -> Vec<String> {
+    seed["tables"]
         .as_array()
         .map(|t| {
             t.iter()
                 .filter_map(|t| t["token"].as_str().map(str::to_owned))
                 .collect()
         })
-        .unwrap_or_default();
+        .unwrap_or_default()
+}
+
+/// Table tokens for `n` tables: the seed's, then `Bench N` tables created
+/// through the admin API as the seed's owner.
+pub async fn table_tokens(base: &str, seed: &Value, n: usize) -> anyhow::Result<Vec<String>> {
+    let base = base.trim_end_matches('/');
+    let mut tokens = seed_tokens(seed);
     if tokens.len() >= n {
         tokens.truncate(n);
         return Ok(tokens);

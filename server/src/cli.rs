@@ -164,14 +164,7 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
                 },
         } => {
             let seed: serde_json::Value = serde_json::from_slice(&std::fs::read(&seed)?)?;
-            let tokens: Vec<String> = seed["tables"]
-                .as_array()
-                .map(|t| {
-                    t.iter()
-                        .filter_map(|t| t["token"].as_str().map(str::to_owned))
-                        .collect()
-                })
-                .unwrap_or_default();
+            let tokens = crate::bench::seed_tokens(&seed);
             let report = crate::bench::orders(
                 &base_url,
                 &tokens,

@@ -73,23 +73,14 @@ async fn patch_restaurant(
     r.tax_rate_bp = patch.tax_rate_bp.unwrap_or(r.tax_rate_bp);
     r.tax_included = patch.tax_included.unwrap_or(r.tax_included);
     let r = validate(r)?;
-    sqlx::query(
-        "UPDATE restaurants SET name = $1, currency = $2, timezone = $3, languages = $4, \
-         location_policy = $5, network_cidrs = $6, trusted_proxies = $7, lat = $8, lon = $9, \
-         radius_m = $10, tax_rate_bp = $11, tax_included = $12 WHERE id = $13",
+    bind_settings(
+        sqlx::query(
+            "UPDATE restaurants SET name = $1, currency = $2, timezone = $3, languages = $4, \
+             location_policy = $5, network_cidrs = $6, trusted_proxies = $7, lat = $8, lon = $9, \
+             radius_m = $10, tax_rate_bp = $11, tax_included = $12 WHERE id = $13",
+        ),
+        &r,
     )
-    .bind(&r.name)
-    .bind(r.currency.code())
-    .bind(&r.timezone)
-    .bind(to_json(&r.languages))
-    .bind(r.location_policy.as_str())
-    .bind(to_json(&r.network_cidrs))
-    .bind(to_json(&r.trusted_proxies))
-    .bind(r.lat)
-    .bind(r.lon)
-    .bind(r.radius_m.map(i64::from))
-    .bind(i64::from(r.tax_rate_bp))
-    .bind(flag(r.tax_included))
     .bind(r.id.0)
     .execute(&state.db.pool)
     .await?;
@@ -242,25 +233,36 @@ fn from_row(row: &AnyRow) -> Result<Restaurant, sqlx::Error> {
 }
 
 /// Inserts a restaurant (settings validated first) and returns its id.
+/// Binds the twelve settings, as `$1` to `$12`, in column order.
+fn bind_settings<'q>(
+    query: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>,
+    r: &'q Restaurant,
+) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments> {
+    query
+        .bind(&r.name)
+        .bind(r.currency.code())
+        .bind(&r.timezone)
+        .bind(to_json(&r.languages))
+        .bind(r.location_policy.as_str())
+        .bind(to_json(&r.network_cidrs))
+        .bind(to_json(&r.trusted_proxies))
+        .bind(r.lat)
+        .bind(r.lon)
+        .bind(r.radius_m.map(i64::from))
+        .bind(i64::from(r.tax_rate_bp))
+        .bind(flag(r.tax_included))
+}
+
 pub async fn create(db: &Db, r: Restaurant) -> ApiResult<RestaurantId> {
     let r = validate(r)?;
-    let id: i64 = sqlx::query(
-        "INSERT INTO restaurants (name, currency, timezone, languages, location_policy, network_cidrs, \
-         trusted_proxies, lat, lon, radius_m, tax_rate_bp, tax_included, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id",
+    let id: i64 = bind_settings(
+        sqlx::query(
+            "INSERT INTO restaurants (name, currency, timezone, languages, location_policy, network_cidrs, \
+             trusted_proxies, lat, lon, radius_m, tax_rate_bp, tax_included, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id",
+        ),
+        &r,
     )
-    .bind(&r.name)
-    .bind(r.currency.code())
-    .bind(&r.timezone)
-    .bind(to_json(&r.languages))
-    .bind(r.location_policy.as_str())
-    .bind(to_json(&r.network_cidrs))
-    .bind(to_json(&r.trusted_proxies))
-    .bind(r.lat)
-    .bind(r.lon)
-    .bind(r.radius_m.map(i64::from))
-    .bind(i64::from(r.tax_rate_bp))
-    .bind(flag(r.tax_included))
     .bind(crate::db::now_ms())
     .fetch_one(&db.pool)
     .await?

@@ -6,7 +6,6 @@ use std::collections::BTreeMap;
 
 use axum::extract::State;
 use qrorder_shared::TableId;
-use qrorder_shared::admin::Role;
 use qrorder_shared::order::{Bill, BillLine, OrderStatus, tax_and_total};
 use qrorder_shared::{Money, RestaurantId};
 use utoipa_axum::router::OpenApiRouter;
@@ -38,7 +37,7 @@ async fn table_bill(
     caller: Caller,
     Path(id): Path<i64>,
 ) -> ApiResult<Json<Bill>> {
-    caller.require(&[Role::Owner, Role::Staff], BILLING)?;
+    caller.require_people(BILLING)?;
     let table = crate::tables::load(&state.db, caller.restaurant_id, TableId(id), "").await?;
     let visit = current_visit(&state.db, caller.restaurant_id, table.id).await?;
     Ok(Json(
@@ -63,7 +62,7 @@ async fn close_bill(
     caller: Caller,
     Path(id): Path<i64>,
 ) -> ApiResult<Json<Bill>> {
-    caller.require(&[Role::Owner, Role::Staff], BILLING)?;
+    caller.require_people(BILLING)?;
     let table = crate::tables::load(&state.db, caller.restaurant_id, TableId(id), "").await?;
     let visit = current_visit(&state.db, caller.restaurant_id, table.id).await?;
     let closed = sqlx::query(

@@ -173,10 +173,16 @@ impl CartRef {
         }
     }
 
-    async fn run(&self, conn: &mut ConnectionManager, args: &[String]) -> Result<u64, CartError> {
+    /// Runs `op` of the script with its arguments (the TTL goes first).
+    async fn run(
+        &self,
+        conn: &mut ConnectionManager,
+        op: &str,
+        args: &[String],
+    ) -> Result<u64, CartError> {
         static SCRIPT: LazyLock<redis::Script> = LazyLock::new(|| redis::Script::new(CART_SCRIPT));
         let mut invocation = SCRIPT.key(&self.key);
-        invocation.key(&self.channel);
+        invocation.key(&self.channel).arg(op).arg(CART_TTL_SECS);
         for a in args {
             invocation.arg(a);
         }
@@ -214,14 +220,8 @@ impl CartRef {
         let note = to_json(&note);
         self.run(
             conn,
-            &[
-                "add".into(),
-                CART_TTL_SECS.to_string(),
-                core,
-                qty.to_string(),
-                note,
-                MAX_LINES.to_string(),
-            ],
+            "add",
+            &[core, qty.to_string(), note, MAX_LINES.to_string()],
         )
         .await
     }
@@ -232,16 +232,8 @@ impl CartRef {
         line_id: &str,
         qty: u32,
     ) -> Result<u64, CartError> {
-        self.run(
-            conn,
-            &[
-                "set_qty".into(),
-                CART_TTL_SECS.to_string(),
-                line_id.into(),
-                qty.to_string(),
-            ],
-        )
-        .await
+        self.run(conn, "set_qty", &[line_id.into(), qty.to_string()])
+            .await
     }
 
     pub async fn set_note(
@@ -251,16 +243,7 @@ impl CartRef {
         note: Option<String>,
     ) -> Result<u64, CartError> {
         let note = to_json(&note);
-        self.run(
-            conn,
-            &[
-                "set_note".into(),
-                CART_TTL_SECS.to_string(),
-                line_id.into(),
-                note,
-            ],
-        )
-        .await
+        self.run(conn, "set_note", &[line_id.into(), note]).await
     }
 
     pub async fn remove(
@@ -268,11 +251,7 @@ impl CartRef {
         conn: &mut ConnectionManager,
         line_id: &str,
     ) -> Result<u64, CartError> {
-        self.run(
-            conn,
-            &["remove".into(), CART_TTL_SECS.to_string(), line_id.into()],
-        )
-        .await
+        self.run(conn, "remove", &[line_id.into()]).await
     }
 
     /// Reserves the cart at `version` for the order with Idempotency-Key
@@ -283,17 +262,9 @@ impl CartRef {
         version: u64,
         key: &str,
     ) -> Result<(), CartError> {
-        self.run(
-            conn,
-            &[
-                "claim".into(),
-                CART_TTL_SECS.to_string(),
-                version.to_string(),
-                key.into(),
-            ],
-        )
-        .await
-        .map(|_| ())
+        self.run(conn, "claim", &[version.to_string(), key.into()])
+            .await
+            .map(|_| ())
     }
 
     /// Gives a claim back (the order was refused).
@@ -303,17 +274,9 @@ impl CartRef {
         version: u64,
         key: &str,
     ) -> Result<(), CartError> {
-        self.run(
-            conn,
-            &[
-                "release".into(),
-                CART_TTL_SECS.to_string(),
-                version.to_string(),
-                key.into(),
-            ],
-        )
-        .await
-        .map(|_| ())
+        self.run(conn, "release", &[version.to_string(), key.into()])
+            .await
+            .map(|_| ())
     }
 
     /// Takes the ordered lines out of the cart in one atomic step.
@@ -322,17 +285,11 @@ impl CartRef {
         conn: &mut ConnectionManager,
         line_ids: &[String],
     ) -> Result<u64, CartError> {
-        let mut args = vec!["take".to_owned(), CART_TTL_SECS.to_string()];
-        args.extend(line_ids.iter().cloned());
-        self.run(conn, &args).await
+        self.run(conn, "take", line_ids).await
     }
 
     pub async fn clear(&self, conn: &mut ConnectionManager) -> Result<u64, CartError> {
-        self.run(
-            conn,
-            &["clear".into(), CART_TTL_SECS.to_string(), String::new()],
-        )
-        .await
+        self.run(conn, "clear", &[String::new()]).await
     }
 
     /// The cart as it is now (version 0 and no lines when there is none).

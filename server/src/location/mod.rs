@@ -122,17 +122,7 @@ pub fn check(
     fix: Option<&GeoFix>,
     now_ms: i64,
 ) -> Result<(), Refusal> {
-    let network = || -> Result<(), Refusal> {
-        let networks: Vec<IpNet> = r
-            .network_cidrs
-            .iter()
-            .filter_map(|c| c.parse().ok())
-            .collect();
-        match client {
-            Some(ip) if networks.iter().any(|n| n.contains(&ip)) => Ok(()),
-            _ => Err(Refusal::NotOnNetwork),
-        }
-    };
+    let network = || check_network(r, client);
     let gps = || check_fix(r, fix, now_ms);
     match r.location_policy {
         LocationPolicy::Network => network(),
@@ -142,6 +132,33 @@ pub fn check(
         // `location_required`, so the page asks for it).
         LocationPolicy::NetworkOrGps => network().or_else(|_| gps()),
     }
+}
+
+/// The network half of the guard: the client is on one of `network_cidrs`.
+/// (The WebSocket join checks only this: GPS comes with the order.)
+pub fn check_network(r: &Restaurant, client: Option<IpAddr>) -> Result<(), Refusal> {
+    let on_network = client.is_some_and(|ip| {
+        r.network_cidrs
+            .iter()
+            .filter_map(|c| c.parse::<IpNet>().ok())
+            .any(|n| n.contains(&ip))
+    });
+    if on_network {
+        Ok(())
+    } else {
+        Err(Refusal::NotOnNetwork)
+    }
+}
+
+/// The client's address for a request to restaurant `r`, through its
+/// trusted proxies (422 when those settings do not parse).
+pub fn client_of(
+    r: &Restaurant,
+    peer: SocketAddr,
+    headers: &HeaderMap,
+) -> Result<Option<IpAddr>, ApiError> {
+    let trusted = crate::restaurant::parse_networks("trusted_proxies", &r.trusted_proxies)?;
+    Ok(client_ip(peer, headers, &trusted))
 }
 
 fn check_fix(r: &Restaurant, fix: Option<&GeoFix>, now_ms: i64) -> Result<(), Refusal> {

@@ -57,23 +57,23 @@ async fn list_items(
     caller: Caller,
     Query(q): Query<ListQuery>,
 ) -> ApiResult<Json<Vec<MenuItem>>> {
+    let currency = restaurant::load(&state.db, caller.restaurant_id)
+        .await?
+        .currency;
+    let category = q.category_id.map(CategoryId);
     Ok(Json(
-        list(
-            &state.db,
-            caller.restaurant_id,
-            q.category_id.map(CategoryId),
-        )
-        .await?,
+        list(&state.db, caller.restaurant_id, currency, category).await?,
     ))
 }
 
-/// The restaurant's items (of one category, when given) in menu order.
+/// The restaurant's items (of one category, when given) in menu order,
+/// priced in the restaurant's `currency` (callers have the restaurant).
 pub async fn list(
     db: &Db,
     restaurant: RestaurantId,
+    currency: Currency,
     category: Option<CategoryId>,
 ) -> ApiResult<Vec<MenuItem>> {
-    let currency = restaurant::load(db, restaurant).await?.currency;
     let rows = sqlx::query(concat!(
         "SELECT ",
         columns!(),

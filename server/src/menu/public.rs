@@ -27,7 +27,7 @@ async fn table_menu(
     let table = resolve_token(&state.db, &token).await?;
     let r = restaurant::load(&state.db, table.restaurant_id).await?;
     let categories = super::categories::list(&state.db, r.id).await?;
-    let items = super::items::list(&state.db, r.id, None).await?;
+    let items = super::items::list(&state.db, r.id, r.currency, None).await?;
     let categories = categories
         .into_iter()
         .map(|c| PublicCategory {

@@ -122,6 +122,15 @@ pub async fn relay(state: AppState, interval: Duration, mut shutdown: watch::Rec
     tracing::info!("outbox relay stopped");
 }
 
+/// Puts one selected outbox row on its stream; returns the row's id.
+async fn publish_row(state: &AppState, row: &AnyRow) -> anyhow::Result<i64> {
+    let p = pending(row)?;
+    xadd_once(state, &p)
+        .await
+        .context("XADD to the kitchen stream")?;
+    Ok(p.id)
+}
+
 /// One pass; returns how many rows were published.
 pub async fn relay_once(state: &AppState) -> anyhow::Result<usize> {
     let cutoff = now_ms() - RELAY_GRACE_MS;
@@ -139,11 +148,8 @@ pub async fn relay_once(state: &AppState) -> anyhow::Result<usize> {
             .fetch_all(&mut *tx)
             .await?;
             for row in &rows {
-                let p = pending(row)?;
-                xadd_once(state, &p)
-                    .await
-                    .context("XADD to the kitchen stream")?;
-                mark_published(&mut *tx, p.id).await?;
+                let id = publish_row(state, row).await?;
+                mark_published(&mut *tx, id).await?;
                 published += 1;
             }
             tx.commit().await?;
@@ -156,11 +162,8 @@ pub async fn relay_once(state: &AppState) -> anyhow::Result<usize> {
                 .fetch_all(&state.db.pool)
                 .await?;
             for row in &rows {
-                let p = pending(row)?;
-                xadd_once(state, &p)
-                    .await
-                    .context("XADD to the kitchen stream")?;
-                mark_published(&state.db.pool, p.id).await?;
+                let id = publish_row(state, row).await?;
+                mark_published(&state.db.pool, id).await?;
                 published += 1;
             }
         }

@@ -57,8 +57,7 @@ pub(super) async fn place_order(
     let key = idempotency_key(&headers)?;
     let table = resolve_token(&state.db, &token).await?;
     let r = restaurant::load(&state.db, table.restaurant_id).await?;
-    let trusted = restaurant::parse_networks("trusted_proxies", &r.trusted_proxies)?;
-    let client = location::client_ip(peer, &headers, &trusted);
+    let client = location::client_of(&r, peer, &headers)?;
     location::check(&r, client, req.location.as_ref(), now_ms())?;
 
     let request_hash = hash_request(&req);
@@ -69,7 +68,7 @@ pub(super) async fn place_order(
     if req.visit_id != visit.id {
         return Err(visit_closed());
     }
-    let menu = menu::list_items(&state.db, r.id, None).await?;
+    let menu = menu::list_items(&state.db, r.id, r.currency, None).await?;
     let lines = price_lines(&req.items, &menu)?;
     let cart = CartRef::new(&state.keys, r.id, visit.id);
     let ordered_lines = match req.cart_version {
@@ -229,15 +228,20 @@ pub async fn limited_items(
 ) -> Vec<MenuItemId> {
     ids.sort();
     ids.dedup();
-    let mut out = Vec::new();
-    for id in ids {
-        if let Ok(item) = menu::load_item(&state.db, restaurant, id).await
-            && item.stock.is_some()
-        {
-            out.push(id);
+    let limited =
+        sqlx::query("SELECT id FROM menu_items WHERE restaurant_id = $1 AND stock IS NOT NULL")
+            .bind(restaurant.0)
+            .fetch_all(&state.db.pool)
+            .await;
+    let limited: Vec<i64> = match limited {
+        Ok(rows) => rows.iter().filter_map(|r| r.try_get("id").ok()).collect(),
+        Err(e) => {
+            tracing::warn!(error = %e, "could not tell which items have limited stock");
+            return Vec::new();
         }
-    }
-    out
+    };
+    ids.retain(|id| limited.contains(&id.0));
+    ids
 }
 
 fn visit_closed() -> ApiError {

@@ -196,18 +196,8 @@ async fn qr_svg(
     caller: Caller,
     Path(id): Path<i64>,
 ) -> ApiResult<impl IntoResponse> {
-    caller.require_people(MANAGE)?;
-    let table = load(
-        &state.db,
-        caller.restaurant_id,
-        TableId(id),
-        &state.public_base_url(),
-    )
-    .await?;
-    Ok((
-        [(header::CONTENT_TYPE, "image/svg+xml")],
-        qr::svg(&table.url)?,
-    ))
+    let url = managed_table_url(&state, &caller, id).await?;
+    Ok(([(header::CONTENT_TYPE, "image/svg+xml")], qr::svg(&url)?))
 }
 
 #[utoipa::path(get, path = "/tables/{id}/qr.png", tag = "tables", security(("bearer" = [])),
@@ -218,6 +208,12 @@ async fn qr_png(
     caller: Caller,
     Path(id): Path<i64>,
 ) -> ApiResult<impl IntoResponse> {
+    let url = managed_table_url(&state, &caller, id).await?;
+    Ok(([(header::CONTENT_TYPE, "image/png")], qr::png(&url)?))
+}
+
+/// The public URL of a table the caller may manage (what its QR encodes).
+async fn managed_table_url(state: &AppState, caller: &Caller, id: i64) -> ApiResult<String> {
     caller.require_people(MANAGE)?;
     let table = load(
         &state.db,
@@ -226,7 +222,7 @@ async fn qr_png(
         &state.public_base_url(),
     )
     .await?;
-    Ok(([(header::CONTENT_TYPE, "image/png")], qr::png(&table.url)?))
+    Ok(table.url)
 }
 
 /// An A4 PDF with the QR code of every active table, its name under it.

@@ -8,7 +8,7 @@ use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use axum::extract::ws::rejection::WebSocketUpgradeRejection;
-use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade, close_code};
+use axum::extract::ws::{Message, Utf8Bytes, WebSocket, WebSocketUpgrade, close_code};
 use axum::extract::{ConnectInfo, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
@@ -26,6 +26,7 @@ use crate::extract::Path;
 use crate::location;
 use crate::orders::submit::{MAX_NOTE_CHARS, MAX_QTY, choose_options};
 use crate::tables::visits::{current_visit, resolve_token};
+use crate::ws::close;
 use crate::ws::hub::RoomEvent;
 use crate::ws::presence::{Presence, REFRESH_SECS};
 use crate::{menu, restaurant};
@@ -61,11 +62,8 @@ pub async fn diner_socket(
         r.location_policy,
         LocationPolicy::Network | LocationPolicy::NetworkAndGps
     ) {
-        let trusted = restaurant::parse_networks("trusted_proxies", &r.trusted_proxies)?;
-        let client = location::client_ip(peer, &headers, &trusted);
-        let mut network_only = r.clone();
-        network_only.location_policy = LocationPolicy::Network;
-        location::check(&network_only, client, None, 0).map_err(ApiError::from)?;
+        let client = location::client_of(&r, peer, &headers)?;
+        location::check_network(&r, client).map_err(ApiError::from)?;
     }
     let visit = current_visit(&state.db, r.id, table.id).await?;
     let session = Session {
@@ -181,12 +179,7 @@ impl Session {
         })
         .await;
         let Ok(Some((client_id, nickname))) = hello else {
-            let _ = socket
-                .send(Message::Close(Some(CloseFrame {
-                    code: close_code::POLICY,
-                    reason: "no hello".into(),
-                })))
-                .await;
+            close(&mut socket, close_code::POLICY, "no hello").await;
             return;
         };
         if !(1..=64).contains(&client_id.len())
@@ -202,12 +195,7 @@ impl Session {
                 ),
             )
             .await;
-            let _ = socket
-                .send(Message::Close(Some(CloseFrame {
-                    code: close_code::POLICY,
-                    reason: "bad hello".into(),
-                })))
-                .await;
+            close(&mut socket, close_code::POLICY, "bad hello").await;
             return;
         }
         self.nickname = nickname
@@ -262,8 +250,7 @@ impl Session {
                         if let Some(refusal) = refusal {
                             strikes += 1;
                             if strikes > STRIKES_BEFORE_CLOSE {
-                                let frame = CloseFrame { code: close_code::POLICY, reason: "abusive client".into() };
-                                let _ = socket.send(Message::Close(Some(frame))).await;
+                                close(&mut socket, close_code::POLICY, "abusive client").await;
                                 break;
                             }
                             open = send(&mut socket, refusal).await;
@@ -284,8 +271,7 @@ impl Session {
                     // A phone gone from the Wi-Fi leaves a half-open socket:
                     // ping it, and let it go when nothing came back.
                     if last_heard.elapsed() > Duration::from_secs(2 * REFRESH_SECS) {
-                        let frame = CloseFrame { code: close_code::AWAY, reason: "no answer to pings".into() };
-                        let _ = tokio::time::timeout(Duration::from_secs(1), socket.send(Message::Close(Some(frame)))).await;
+                        close(&mut socket, close_code::AWAY, "no answer to pings").await;
                         break;
                     }
                     open = tokio::time::timeout(Duration::from_secs(5), socket.send(Message::Ping(Default::default())))
@@ -296,8 +282,7 @@ impl Session {
                     }
                 }
                 _ = closing.changed() => {
-                    let frame = CloseFrame { code: close_code::AWAY, reason: "server shutting down; reconnect".into() };
-                    let _ = tokio::time::timeout(Duration::from_secs(1), socket.send(Message::Close(Some(frame)))).await;
+                    close(&mut socket, close_code::AWAY, "server shutting down; reconnect").await;
                     break;
                 }
             }

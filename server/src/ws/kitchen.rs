@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use axum::extract::State;
 use axum::extract::ws::rejection::WebSocketUpgradeRejection;
-use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade, close_code};
+use axum::extract::ws::{Message, Utf8Bytes, WebSocket, WebSocketUpgrade, close_code};
 use axum::http::{HeaderMap, header};
 use axum::response::Response;
 use serde::Deserialize;
@@ -17,6 +17,7 @@ use crate::auth::caller_for_token;
 use crate::db::to_json;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::Query;
+use crate::ws::close;
 use crate::ws::hub::RoomEvent;
 use qrorder_shared::ws::ServerMessage;
 
@@ -63,12 +64,6 @@ async fn run(state: AppState, mut socket: WebSocket, channel: String, token: Str
     let mut recheck = tokio::time::interval(RECHECK);
     recheck.tick().await;
     let mut last_heard = Instant::now();
-    let close = |code, reason: &'static str| {
-        Message::Close(Some(CloseFrame {
-            code,
-            reason: reason.into(),
-        }))
-    };
     loop {
         tokio::select! {
             incoming = socket.recv() => match incoming {
@@ -88,11 +83,11 @@ async fn run(state: AppState, mut socket: WebSocket, channel: String, token: Str
             }
             _ = recheck.tick() => {
                 if caller_for_token(&state, &token).await.is_err() {
-                    let _ = socket.send(close(close_code::POLICY, "token revoked or expired")).await;
+                    close(&mut socket, close_code::POLICY, "token revoked or expired").await;
                     break;
                 }
                 if last_heard.elapsed() > 2 * RECHECK {
-                    let _ = socket.send(close(close_code::AWAY, "no answer to pings")).await;
+                    close(&mut socket, close_code::AWAY, "no answer to pings").await;
                     break;
                 }
                 if socket.send(Message::Ping(Default::default())).await.is_err() {
@@ -100,7 +95,7 @@ async fn run(state: AppState, mut socket: WebSocket, channel: String, token: Str
                 }
             }
             _ = closing.changed() => {
-                let _ = socket.send(close(close_code::AWAY, "server shutting down; reconnect")).await;
+                close(&mut socket, close_code::AWAY, "server shutting down; reconnect").await;
                 break;
             }
         }

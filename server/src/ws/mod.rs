@@ -27,6 +27,20 @@ fn not_a_websocket(
     )
 }
 
+/// Closes a socket with a code and a reason, waiting at most a second.
+async fn close(socket: &mut axum::extract::ws::WebSocket, code: u16, reason: &'static str) {
+    use axum::extract::ws::{CloseFrame, Message};
+    let frame = CloseFrame {
+        code,
+        reason: reason.into(),
+    };
+    let _ = tokio::time::timeout(
+        std::time::Duration::from_secs(1),
+        socket.send(Message::Close(Some(frame))),
+    )
+    .await;
+}
+
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(diner::diner_socket))
