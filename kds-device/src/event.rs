@@ -1,6 +1,7 @@
 //! What controllers tell the screen (`Event`) and what the screen asks of
 //! them (`Command`). Plain data: no UI types, no I/O.
 
+use qrorder_shared::RestaurantId;
 use qrorder_shared::order::{Order, OrderStatus};
 use qrorder_shared::stream::OrderPayload;
 
@@ -61,36 +62,12 @@ impl TicketInfo {
     }
 
     /// The station's part of an order from the admin API.
-    pub fn from_order(o: &Order, station: &str, lang: &str) -> Option<Self> {
-        let items: Vec<TicketItem> = o
-            .items
-            .iter()
-            .filter(|i| i.station == station)
-            .map(|i| TicketItem {
-                qty: i.qty,
-                name: i.name.get(lang).unwrap_or("?").to_owned(),
-                options: i
-                    .options
-                    .iter()
-                    .map(|c| {
-                        format!(
-                            "{}: {}",
-                            c.group.get(lang).unwrap_or("?"),
-                            c.option.get(lang).unwrap_or("?")
-                        )
-                    })
-                    .collect::<Vec<_>>()
-                    .join(", "),
-                note: i.note.clone().filter(|n| !n.trim().is_empty()),
-            })
-            .collect();
-        (!items.is_empty()).then(|| TicketInfo {
-            order_id: o.id,
-            number: o.number,
-            table: o.table_name.clone(),
-            placed_at: o.created_at,
-            items,
-        })
+    pub fn from_order(o: &Order, restaurant_id: i64, station: &str, lang: &str) -> Option<Self> {
+        Self::from_payload(
+            &OrderPayload::of(RestaurantId(restaurant_id), o),
+            station,
+            lang,
+        )
     }
 }
 

@@ -91,7 +91,7 @@ impl StatusSync {
                     Some(StatusUpdate::OpenOrders { orders, asked_at }) => {
                         let tickets = orders
                             .iter()
-                            .filter_map(|o| TicketInfo::from_order(o, &self.config.station, &self.config.language))
+                            .filter_map(|o| TicketInfo::from_order(o, self.config.restaurant_id, &self.config.station, &self.config.language))
                             .collect();
                         self.send(Event::OpenOrders { tickets, asked_at });
                     }

@@ -4,6 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::order::Order;
 use crate::{LocalizedText, MenuItemId, RestaurantId};
 
 /// Bumped on any change a consumer of an older version could misread.
@@ -21,6 +22,40 @@ pub struct OrderPayload {
     /// Unix time in milliseconds.
     pub placed_at: i64,
     pub items: Vec<OrderPayloadItem>,
+}
+
+impl OrderPayload {
+    /// The kitchen stream's view of an order (the station filter is the
+    /// consumer's job).
+    pub fn of(restaurant: RestaurantId, order: &Order) -> Self {
+        OrderPayload {
+            schema: ORDER_PAYLOAD_SCHEMA,
+            restaurant_id: restaurant,
+            order_id: order.id,
+            number: order.number,
+            table_name: order.table_name.clone(),
+            placed_at: order.created_at,
+            items: order
+                .items
+                .iter()
+                .map(|l| OrderPayloadItem {
+                    menu_item_id: l.menu_item_id,
+                    name: l.name.clone(),
+                    qty: l.qty,
+                    options: l
+                        .options
+                        .iter()
+                        .map(|o| OrderPayloadOption {
+                            group: o.group.clone(),
+                            option: o.option.clone(),
+                        })
+                        .collect(),
+                    note: l.note.clone(),
+                    station: l.station.clone(),
+                })
+                .collect(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

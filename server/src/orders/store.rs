@@ -4,9 +4,6 @@
 use std::collections::HashMap;
 
 use qrorder_shared::order::{ChosenOption, Order, OrderLine, OrderStatus};
-use qrorder_shared::stream::{
-    ORDER_PAYLOAD_SCHEMA, OrderPayload, OrderPayloadItem, OrderPayloadOption,
-};
 use qrorder_shared::{Currency, MenuItemId, Money, RestaurantId, TableId};
 use sqlx::any::AnyRow;
 use sqlx::{AssertSqlSafe, Row};
@@ -174,35 +171,4 @@ fn from_row(row: &AnyRow, items: Vec<OrderLine>) -> Result<Order, sqlx::Error> {
         served_at: row.try_get("served_at")?,
         cancelled_at: row.try_get("cancelled_at")?,
     })
-}
-
-/// The kitchen stream's view of an order.
-pub fn payload(restaurant: RestaurantId, order: &Order) -> OrderPayload {
-    OrderPayload {
-        schema: ORDER_PAYLOAD_SCHEMA,
-        restaurant_id: restaurant,
-        order_id: order.id,
-        number: order.number,
-        table_name: order.table_name.clone(),
-        placed_at: order.created_at,
-        items: order
-            .items
-            .iter()
-            .map(|l| OrderPayloadItem {
-                menu_item_id: l.menu_item_id,
-                name: l.name.clone(),
-                qty: l.qty,
-                options: l
-                    .options
-                    .iter()
-                    .map(|o| OrderPayloadOption {
-                        group: o.group.clone(),
-                        option: o.option.clone(),
-                    })
-                    .collect(),
-                note: l.note.clone(),
-                station: l.station.clone(),
-            })
-            .collect(),
-    }
 }

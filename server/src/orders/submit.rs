@@ -13,6 +13,7 @@ use qrorder_shared::menu::MenuItem;
 use qrorder_shared::order::{
     ChosenOption, NewOrder, NewOrderItem, Order, OrderLine, tax_and_total,
 };
+use qrorder_shared::stream::OrderPayload;
 use qrorder_shared::{MenuItemId, Money, RestaurantId};
 use serde_json::json;
 use sha2::{Digest, Sha256};
@@ -77,7 +78,11 @@ pub(super) async fn place_order(
     };
 
     let placed = insert(&state.db, &r, &table, visit.id, &key, &request_hash, &lines).await;
-    let (order, outbox_id) = match placed {
+    let Placed {
+        order,
+        outbox_id,
+        payload,
+    } = match placed {
         Ok(placed) => placed,
         // The same key raced us and won: its order is the answer.
         Err(Placement::DuplicateKey) => {
@@ -95,7 +100,6 @@ pub(super) async fn place_order(
         }
     };
     if state.config.outbox_immediate_publish {
-        let payload = to_json(&store::payload(r.id, &order));
         tokio::spawn(outbox::publish_now(
             state.clone(),
             outbox_id,
@@ -446,6 +450,13 @@ pub fn choose_options(
     Ok(out)
 }
 
+/// A committed order, its outbox row and that row's payload.
+struct Placed {
+    order: Order,
+    outbox_id: i64,
+    payload: String,
+}
+
 enum Placement {
     DuplicateKey,
     Refused(ApiError),
@@ -468,7 +479,7 @@ async fn insert(
     key: &str,
     request_hash: &str,
     lines: &[PricedLine],
-) -> Result<(Order, i64), Placement> {
+) -> Result<Placed, Placement> {
     let now = now_ms();
     let subtotal = lines
         .iter()
@@ -635,18 +646,23 @@ async fn insert(
         served_at: None,
         cancelled_at: None,
     };
+    let payload = to_json(&OrderPayload::of(r.id, &order));
     let outbox_id: i64 = sqlx::query(
         "INSERT INTO outbox (restaurant_id, order_id, payload, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
     )
     .bind(r.id.0)
     .bind(order_id)
-    .bind(to_json(&store::payload(r.id, &order)))
+    .bind(&payload)
     .bind(now)
     .fetch_one(&mut *tx)
     .await?
     .try_get("id")?;
     tx.commit().await?;
-    Ok((order, outbox_id))
+    Ok(Placed {
+        order,
+        outbox_id,
+        payload,
+    })
 }
 
 /// The restaurant's business day of `at`: its local date, where the day
