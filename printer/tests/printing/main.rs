@@ -5,5 +5,6 @@ mod cli;
 mod faults;
 mod layout;
 mod parser_fuzz;
+mod raster;
 mod rendering;
 mod support;
