@@ -9,7 +9,7 @@ use escpos::printer::Printer as EscPos;
 use escpos::printer_options::PrinterOptions;
 use escpos::utils::{CharacterSet, Encoder, JustifyMode, Protocol};
 
-use crate::glyphs::{Bitmap, CELL_HEIGHT, CELL_WIDTH, draw_char};
+use crate::glyphs::{Bitmap, CELL_HEIGHT, CELL_WIDTH};
 use crate::ticket::{Align, KoreanText, LayoutOptions, Line, Ticket, layout};
 
 pub const FS: u8 = 0x1C;
@@ -30,6 +30,14 @@ impl From<escpos::errors::PrinterError> for EncodeError {
 /// An `escpos` driver that only collects the bytes.
 #[derive(Clone, Default)]
 struct Collect(Arc<Mutex<Vec<u8>>>);
+
+impl Collect {
+    fn lock(&self) -> Result<std::sync::MutexGuard<'_, Vec<u8>>, EncodeError> {
+        self.0
+            .lock()
+            .map_err(|_| EncodeError("poisoned buffer".into()))
+    }
+}
 
 impl Driver for Collect {
     fn name(&self) -> String {
@@ -78,13 +86,17 @@ pub fn encode_lines(lines: &[Line], options: &LayoutOptions) -> Result<Vec<u8>, 
     for line in lines {
         let raster = options.korean == KoreanText::Raster && !line.text.is_ascii();
         if raster {
-            let (width_bytes, data) = rasterise(line, options.paper.width_dots()).packed_rows();
+            let (width_bytes, data) =
+                rasterise(line, options.paper.width_dots()).into_packed_rows();
             let height = rasterised_height(line);
-            let mut cmd = vec![GS, b'v', b'0', 0];
-            cmd.extend_from_slice(&u16::try_from(width_bytes).unwrap_or(0).to_le_bytes());
-            cmd.extend_from_slice(&u16::try_from(height).unwrap_or(0).to_le_bytes());
-            cmd.extend_from_slice(&data);
-            p.custom(&cmd)?;
+            // The image goes straight to the output, after what `escpos`
+            // holds so far (its `custom` would copy the data three times).
+            p.print()?;
+            let mut out = sink.lock()?;
+            out.extend_from_slice(&[GS, b'v', b'0', 0]);
+            out.extend_from_slice(&u16::try_from(width_bytes).unwrap_or(0).to_le_bytes());
+            out.extend_from_slice(&u16::try_from(height).unwrap_or(0).to_le_bytes());
+            out.extend_from_slice(&data);
             continue;
         }
         let s = line.style;
@@ -119,11 +131,7 @@ pub fn encode_lines(lines: &[Line], options: &LayoutOptions) -> Result<Vec<u8>, 
     }
     p.print_cut()?;
     drop(p);
-    let bytes = sink
-        .0
-        .lock()
-        .map_err(|_| EncodeError("poisoned buffer".into()))?
-        .clone();
+    let bytes = std::mem::take(&mut *sink.lock()?);
     Ok(bytes)
 }
 
@@ -139,19 +147,23 @@ fn rasterised_height(line: &Line) -> u32 {
 /// dots, magnified, aligned within the paper width.
 pub fn rasterise(line: &Line, width_dots: u32) -> Bitmap {
     let (wmul, hmul) = (u32::from(line.style.width), u32::from(line.style.height));
-    let mut bitmap = Bitmap::new(width_dots, rasterised_height(line));
     let text_dots = line.columns() * CELL_WIDTH;
-    let mut x = match line.style.align {
+    let x = match line.style.align {
         Align::Left => 0,
         // Centre on whole cells, as a printer does with character columns.
         Align::Center => (width_dots.saturating_sub(text_dots) / 2) / CELL_WIDTH * CELL_WIDTH,
     };
-    let start = x;
-    for c in line.text.chars() {
-        x += draw_char(&mut bitmap, x, 0, c, wmul, hmul, line.style.bold);
-    }
+    let (mut bitmap, end) = Bitmap::text_line(
+        width_dots,
+        rasterised_height(line),
+        x,
+        &line.text,
+        wmul,
+        hmul,
+        line.style.bold,
+    );
     if line.style.reverse {
-        bitmap.invert(start, 0, x - start, CELL_HEIGHT * hmul);
+        bitmap.invert(x, 0, end - x, CELL_HEIGHT * hmul);
     }
     bitmap
 }

@@ -3,45 +3,93 @@
 //! rasterise text a printer cannot print from a code page; the virtual
 //! printer uses it to draw its PNGs. Also owns how many columns a character
 //! takes, so layout and rendering count the same way.
+//!
+//! Pictures are packed 8 dots a byte, as `GS v 0` sends them, and text is
+//! drawn a row at a time, not dot by dot: each byte of a Unifont row (8
+//! source dots) widens to `12 × wmul` dots through a table computed at
+//! compile time and is shifted into the packed row whole. A line of text
+//! ([`Bitmap::text_line`]) draws each of the 16 source rows once and copies
+//! it to the magnified rows that repeat it.
+
+use unifont::Glyph;
 
 /// Dots per half-width column (Epson font A is 12×24).
 pub const CELL_WIDTH: u32 = 12;
 /// Dots per text line of font A.
 pub const CELL_HEIGHT: u32 = 24;
 
-/// A one-bit picture, one byte per dot (0 = white, 1 = black), row-major.
+/// Largest magnification (`GS !` allows 1–8 each way).
+pub const MAX_MAGNIFICATION: u32 = 8;
+
+/// A one-bit picture stored the way `GS v 0` sends it: rows of
+/// `width.div_ceil(8)` bytes, the first dot in the high bit. Dots past
+/// `width` in a row's last byte are always white.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Bitmap {
-    pub width: u32,
-    pub height: u32,
-    pub dots: Vec<u8>,
+    width: u32,
+    height: u32,
+    /// Bytes per row.
+    stride: usize,
+    bits: Vec<u8>,
 }
 
 impl Bitmap {
     pub fn new(width: u32, height: u32) -> Self {
+        let stride = width.div_ceil(8) as usize;
         Self {
             width,
             height,
-            dots: vec![0; (width as usize) * (height as usize)],
+            stride,
+            bits: vec![0; stride * height as usize],
         }
     }
 
+    pub fn width(&self) -> u32 {
+        self.width
+    }
+
+    pub fn height(&self) -> u32 {
+        self.height
+    }
+
     pub fn get(&self, x: u32, y: u32) -> bool {
-        x < self.width && y < self.height && self.dots[(y * self.width + x) as usize] != 0
+        x < self.width
+            && y < self.height
+            && self.bits[y as usize * self.stride + (x / 8) as usize] & (0x80 >> (x % 8)) != 0
     }
 
     pub fn set(&mut self, x: u32, y: u32, black: bool) {
         if x < self.width && y < self.height {
-            self.dots[(y * self.width + x) as usize] = u8::from(black);
+            let byte = &mut self.bits[y as usize * self.stride + (x / 8) as usize];
+            let bit = 0x80 >> (x % 8);
+            if black {
+                *byte |= bit;
+            } else {
+                *byte &= !bit;
+            }
         }
     }
 
     /// Invert the dots in a rectangle (reverse-video text).
     pub fn invert(&mut self, x0: u32, y0: u32, w: u32, h: u32) {
-        for y in y0..(y0 + h).min(self.height) {
-            for x in x0..(x0 + w).min(self.width) {
-                let i = (y * self.width + x) as usize;
-                self.dots[i] ^= 1;
+        let x1 = x0.saturating_add(w).min(self.width);
+        let y1 = y0.saturating_add(h).min(self.height);
+        if x0 >= x1 {
+            return;
+        }
+        let (first, last) = ((x0 / 8) as usize, ((x1 - 1) / 8) as usize);
+        let head = 0xFFu8 >> (x0 % 8);
+        let tail = 0xFFu8 << (7 - (x1 - 1) % 8);
+        for y in y0..y1 {
+            let row = self.row_mut(y);
+            if first == last {
+                row[first] ^= head & tail;
+            } else {
+                row[first] ^= head;
+                for b in &mut row[first + 1..last] {
+                    *b ^= 0xFF;
+                }
+                row[last] ^= tail;
             }
         }
     }
@@ -49,17 +97,78 @@ impl Bitmap {
     /// Rows packed 8 dots a byte, most significant bit first: the data of
     /// `GS v 0`. The width is rounded up to whole bytes.
     pub fn packed_rows(&self) -> (u32, Vec<u8>) {
-        let width_bytes = self.width.div_ceil(8);
-        let mut out = vec![0u8; (width_bytes * self.height) as usize];
-        for y in 0..self.height {
-            for x in 0..self.width {
-                if self.get(x, y) {
-                    out[(y * width_bytes + x / 8) as usize] |= 0x80 >> (x % 8);
-                }
-            }
-        }
-        (width_bytes, out)
+        (self.stride_u32(), self.bits.clone())
     }
+
+    /// [`Bitmap::packed_rows`] without the copy.
+    pub fn into_packed_rows(self) -> (u32, Vec<u8>) {
+        (self.stride_u32(), self.bits)
+    }
+
+    fn stride_u32(&self) -> u32 {
+        self.width.div_ceil(8)
+    }
+
+    fn row_mut(&mut self, y: u32) -> &mut [u8] {
+        let start = y as usize * self.stride;
+        &mut self.bits[start..start + self.stride]
+    }
+
+    /// A picture of one line of text: `text` drawn from `(x, 0)` in cells
+    /// magnified `wmul`×`hmul` (1–8), the rest white. Returns the picture
+    /// and the dot where the text ended. The same dots as [`draw_char`]
+    /// character by character, but each distinct glyph row is drawn once
+    /// and copied to the rows that repeat it.
+    pub fn text_line(
+        width: u32,
+        height: u32,
+        x: u32,
+        text: &str,
+        wmul: u32,
+        hmul: u32,
+        bold: bool,
+    ) -> (Self, u32) {
+        let mut b = Self::new(width, height);
+        let (wmul, hmul) = (clamp_magnification(wmul), clamp_magnification(hmul));
+        let cell_h = CELL_HEIGHT * hmul;
+        let glyphs: Vec<Option<&Glyph>> = text.chars().map(glyph_or_question_mark).collect();
+        let end = glyphs
+            .iter()
+            .fold(x, |end, &g| end.saturating_add(advance(g, wmul)));
+        // Rows dy with the same source row (dy * 16 / cell_h) are equal.
+        let mut dy = 0;
+        for sy in 0..16 {
+            let run_end = ((sy + 1) * cell_h).div_ceil(16);
+            if dy >= height {
+                break;
+            }
+            draw_row(b.row_mut(dy), width, x, &glyphs, sy, wmul, bold);
+            let start = dy as usize * b.stride;
+            for copy in dy + 1..run_end.min(height) {
+                b.bits
+                    .copy_within(start..start + b.stride, copy as usize * b.stride);
+            }
+            dy = run_end;
+        }
+        (b, end)
+    }
+}
+
+fn clamp_magnification(m: u32) -> u32 {
+    m.clamp(1, MAX_MAGNIFICATION)
+}
+
+fn glyph_or_question_mark(c: char) -> Option<&'static Glyph> {
+    unifont::get_glyph(c).or_else(|| unifont::get_glyph('?'))
+}
+
+/// Dots a glyph's cell takes at magnification `wmul`.
+fn advance(glyph: Option<&Glyph>, wmul: u32) -> u32 {
+    let cols = match glyph {
+        Some(g) if g.is_fullwidth() => 2,
+        _ => 1,
+    };
+    CELL_WIDTH * cols * wmul
 }
 
 /// Columns a character takes in font A: 2 for full-width glyphs (Hangul,
@@ -71,8 +180,133 @@ pub fn glyph_columns(c: char) -> Option<u32> {
     unifont::get_glyph(c).map(|g| if g.is_fullwidth() { 2 } else { 1 })
 }
 
+/// `WIDEN[m - 1][b]`: the 8 dots of source byte `b` widened to `12 × m`
+/// dots (dot `d` takes source dot `d × 8 / (12 × m)`, as the cell scaling
+/// does), the first dot in bit 127.
+static WIDEN: [[u128; 256]; MAX_MAGNIFICATION as usize] = widen_table();
+
+const fn widen_table() -> [[u128; 256]; MAX_MAGNIFICATION as usize] {
+    let mut table = [[0u128; 256]; MAX_MAGNIFICATION as usize];
+    let mut m = 0;
+    while m < MAX_MAGNIFICATION as usize {
+        let dots = 12 * (m + 1);
+        let mut byte = 0;
+        while byte < 256 {
+            let mut widened = 0u128;
+            let mut d = 0;
+            while d < dots {
+                if byte & (0x80 >> (d * 8 / dots)) != 0 {
+                    widened |= 1 << (127 - d);
+                }
+                d += 1;
+            }
+            table[m][byte] = widened;
+            byte += 1;
+        }
+        m += 1;
+    }
+    table
+}
+
+/// ORs dots into a packed row, left to right from a starting dot; dots at
+/// or past `width` are dropped.
+struct DotWriter<'a> {
+    row: &'a mut [u8],
+    width: u32,
+    /// The byte the pending dots begin in.
+    byte: usize,
+    /// Pending dots, the first in bit 127.
+    acc: u128,
+    pending: u32,
+}
+
+impl<'a> DotWriter<'a> {
+    fn new(row: &'a mut [u8], width: u32, x: u32) -> Self {
+        Self {
+            row,
+            width,
+            byte: (x / 8) as usize,
+            acc: 0,
+            pending: x % 8,
+        }
+    }
+
+    /// Append `len` dots (at most 120), the first in bit 127 of `dots`.
+    fn push(&mut self, dots: u128, len: u32) {
+        self.acc |= dots >> self.pending;
+        self.pending += len;
+        while self.pending >= 8 {
+            self.emit((self.acc >> 120) as u8);
+            self.acc <<= 8;
+            self.pending -= 8;
+        }
+    }
+
+    fn emit(&mut self, byte: u8) {
+        if let Some(b) = self.row.get_mut(self.byte) {
+            *b |= byte;
+        }
+        self.byte += 1;
+    }
+
+    fn finish(mut self) {
+        if self.pending > 0 {
+            self.emit((self.acc >> 120) as u8);
+        }
+        // Keep the dots past the width white.
+        if !self.width.is_multiple_of(8)
+            && let Some(last) = self.row.last_mut()
+        {
+            *last &= 0xFF << (8 - self.width % 8);
+        }
+    }
+}
+
+/// Draw source row `sy` of `glyphs`, their cells side by side from dot
+/// `x`, widened `wmul` times (1–8), into a packed row.
+fn draw_row(
+    row: &mut [u8],
+    width: u32,
+    x: u32,
+    glyphs: &[Option<&Glyph>],
+    sy: u32,
+    wmul: u32,
+    bold: bool,
+) {
+    let widen = &WIDEN[(wmul - 1) as usize];
+    let part = 12 * wmul;
+    let mut out = DotWriter::new(row, width, x);
+    // A bold dot also blackens the dot to its right, even past its cell.
+    let mut spill = 0u128;
+    let mut put = |byte: u8| {
+        let dots = widen[usize::from(byte)];
+        if bold {
+            out.push(dots | dots >> 1 | spill, part);
+            spill = (dots << (part - 1)) & (1 << 127);
+        } else {
+            out.push(dots, part);
+        }
+    };
+    for glyph in glyphs {
+        match glyph {
+            Some(Glyph::Halfwidth(rows)) => put(rows[sy as usize]),
+            Some(Glyph::Fullwidth(rows)) => {
+                let [hi, lo] = rows[sy as usize].to_be_bytes();
+                put(hi);
+                put(lo);
+            }
+            None => put(0),
+        }
+    }
+    if bold {
+        out.push(spill, 1);
+    }
+    out.finish();
+}
+
 /// Draw `c` with its top-left corner at `(x, y)`, magnified `wmul`×`hmul`
-/// over the 12×24 cell. Returns the dots it advanced.
+/// (1–8, as `GS !` allows; other values are taken as the nearest) over the
+/// 12×24 cell. Returns the dots it advanced.
 pub fn draw_char(
     bitmap: &mut Bitmap,
     x: u32,
@@ -82,27 +316,17 @@ pub fn draw_char(
     hmul: u32,
     bold: bool,
 ) -> u32 {
-    let glyph = unifont::get_glyph(c).or_else(|| unifont::get_glyph('?'));
-    let Some(glyph) = glyph else {
-        return CELL_WIDTH * wmul;
-    };
-    let src_w = glyph.get_width() as u32;
-    let cols = if glyph.is_fullwidth() { 2 } else { 1 };
-    let cell_w = CELL_WIDTH * cols * wmul;
-    let cell_h = CELL_HEIGHT * hmul;
-    for dy in 0..cell_h {
-        let sy = dy * 16 / cell_h;
-        for dx in 0..cell_w {
-            let sx = dx * src_w / cell_w;
-            if glyph.get_pixel(sx as usize, sy as usize) {
-                bitmap.set(x + dx, y + dy, true);
-                if bold {
-                    bitmap.set(x + dx + 1, y + dy, true);
-                }
-            }
+    let (wmul, hmul) = (clamp_magnification(wmul), clamp_magnification(hmul));
+    let glyph = glyph_or_question_mark(c);
+    if glyph.is_some() {
+        let cell_h = CELL_HEIGHT * hmul;
+        let width = bitmap.width;
+        for dy in 0..cell_h.min(bitmap.height.saturating_sub(y)) {
+            let row = bitmap.row_mut(y + dy);
+            draw_row(row, width, x, &[glyph], dy * 16 / cell_h, wmul, bold);
         }
     }
-    cell_w
+    advance(glyph, wmul)
 }
 
 #[cfg(test)]
@@ -136,5 +360,19 @@ mod tests {
         b.set(0, 0, true);
         b.set(9, 0, true);
         assert_eq!(b.packed_rows(), (2, vec![0x80, 0x40]));
+    }
+
+    #[test]
+    fn a_text_line_is_the_same_dots_as_its_characters_drawn_one_by_one() {
+        for (wmul, hmul, bold) in [(1, 1, false), (2, 2, true), (1, 2, true), (3, 5, false)] {
+            let (line, end) = Bitmap::text_line(200, 130, 6, "가A é한", wmul, hmul, bold);
+            let mut chars = Bitmap::new(200, 130);
+            let mut x = 6;
+            for c in "가A é한".chars() {
+                x += draw_char(&mut chars, x, 0, c, wmul, hmul, bold);
+            }
+            assert_eq!(end, x);
+            assert_eq!(line, chars, "{wmul}×{hmul} bold {bold}");
+        }
     }
 }

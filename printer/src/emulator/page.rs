@@ -223,7 +223,7 @@ impl Page {
                 let w = u32::from(width_bytes) * 8;
                 let mut bitmap = Bitmap::new(w.min(self.model.width_dots), u32::from(height));
                 for y in 0..u32::from(height) {
-                    for x in 0..bitmap.width {
+                    for x in 0..bitmap.width() {
                         let byte = data[(y * u32::from(width_bytes) + x / 8) as usize];
                         bitmap.set(x, y, byte & (0x80 >> (x % 8)) != 0);
                     }
@@ -373,8 +373,8 @@ fn printed_line(row: &Row) -> Option<PrintedLine> {
             })
         }
         Row::Image(b) => Some(PrintedLine {
-            text: format!("[image {}x{}]", b.width, b.height),
-            columns: b.width.div_ceil(CELL_WIDTH),
+            text: format!("[image {}x{}]", b.width(), b.height()),
+            columns: b.width().div_ceil(CELL_WIDTH),
             wrapped: false,
             bold: false,
             reverse: false,
@@ -400,7 +400,7 @@ fn render(rows: &[Row], width: u32) -> Bitmap {
                 * CELL_HEIGHT;
             (tallest + 6).max(*spacing)
         }
-        Row::Image(b) => b.height,
+        Row::Image(b) => b.height(),
         Row::Blank(h) => *h,
     };
     let total: u32 = rows.iter().map(height_of).sum::<u32>() + 2 * MARGIN;
@@ -439,8 +439,8 @@ fn render(rows: &[Row], width: u32) -> Bitmap {
                 }
             }
             Row::Image(b) => {
-                for by in 0..b.height {
-                    for bx in 0..b.width {
+                for by in 0..b.height() {
+                    for bx in 0..b.width() {
                         if b.get(bx, by) {
                             out.set(bx, y + by, true);
                         }

@@ -316,7 +316,7 @@ fn write_files(
     picture: &crate::glyphs::Bitmap,
 ) -> io::Result<()> {
     std::fs::write(txt, text)?;
-    let img = image::GrayImage::from_fn(picture.width, picture.height, |x, y| {
+    let img = image::GrayImage::from_fn(picture.width(), picture.height(), |x, y| {
         image::Luma([if picture.get(x, y) { 0 } else { 255 }])
     });
     img.save(png).map_err(io::Error::other)
