@@ -1,5 +1,6 @@
 //! The virtual printer on the network: ESC/POS on a TCP port (9100 by
-//! default), and a small HTTP control port:
+//! default) and on any other byte stream handed to [`VirtualPrinter::serve`]
+//! (a serial line, a pseudo-terminal), and a small HTTP control port:
 //!
 //! - `GET /state` → the current [`Faults`] as JSON, plus `busy`: tickets
 //!   received and not yet printed;
@@ -23,7 +24,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use serde::Serialize;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
@@ -114,6 +115,16 @@ impl VirtualPrinter {
         })
     }
 
+    /// Serve one more byte stream besides the TCP port — a serial line, a
+    /// pseudo-terminal — exactly like a TCP connection: same paper, faults,
+    /// tickets and control port. Runs until the stream ends.
+    pub fn serve<S>(&self, stream: S) -> JoinHandle<()>
+    where
+        S: AsyncRead + AsyncWrite + Send + 'static,
+    {
+        tokio::spawn(connection(stream, self.shared.clone()))
+    }
+
     pub fn faults(&self) -> Faults {
         *self.shared.faults.borrow()
     }
@@ -145,8 +156,13 @@ impl Drop for VirtualPrinter {
     }
 }
 
-async fn connection(stream: TcpStream, shared: Arc<Shared>) {
-    let (mut rd, mut wr) = stream.into_split();
+/// One byte stream to the printer (a TCP connection, a serial line, a
+/// pseudo-terminal): commands in, status and completion replies out.
+async fn connection<S>(stream: S, shared: Arc<Shared>)
+where
+    S: AsyncRead + AsyncWrite + Send + 'static,
+{
+    let (mut rd, mut wr) = tokio::io::split(stream);
     let (reply_tx, mut reply_rx) = mpsc::unbounded_channel::<Vec<u8>>();
     let writer = tokio::spawn(async move {
         while let Some(bytes) = reply_rx.recv().await {
