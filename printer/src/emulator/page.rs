@@ -115,7 +115,7 @@ impl Printout {
     }
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Page {
     model: Model,
     style: CharStyle,

@@ -107,6 +107,14 @@ impl Parser {
         Self::default()
     }
 
+    /// Between commands: nothing held back waiting for the rest of a
+    /// command, and no oversized block being skipped, so the next byte fed
+    /// starts a new command. Otherwise the next bytes are taken as the rest
+    /// of the pending command (its arguments or data), as on a printer.
+    pub fn is_idle(&self) -> bool {
+        self.buf.is_empty() && self.skip == 0
+    }
+
     pub fn feed(&mut self, bytes: &[u8]) -> Vec<Command> {
         let mut input = bytes;
         if self.skip > 0 {
@@ -456,6 +464,9 @@ mod tests {
         for chunk in bytes.chunks(3) {
             got.extend(p.feed(chunk));
         }
+        assert!(p.is_idle(), "every command complete");
+        assert!(p.feed(&[GS, b'(', b'H']).is_empty());
+        assert!(!p.is_idle(), "waiting for the rest of GS ( H");
         // Text may come in pieces: join adjacent runs for the comparison.
         let mut joined: Vec<Command> = Vec::new();
         for c in got {
@@ -483,5 +494,6 @@ mod tests {
         assert_eq!(cmds, vec![Command::Ignored("GS v 0 oversized")]);
         assert!(p.buf.is_empty());
         assert_eq!(p.skip, 0xFFFF * 0xFFFF - 3);
+        assert!(!p.is_idle(), "still skipping");
     }
 }
