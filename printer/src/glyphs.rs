@@ -231,14 +231,24 @@ impl<'a> DotWriter<'a> {
         }
     }
 
-    /// Append `len` dots (at most 120), the first in bit 127 of `dots`.
+    /// Append `len` dots (at most 97), the first in bit 127 of `dots`.
     fn push(&mut self, dots: u128, len: u32) {
+        // At most 31 pending, so the 97 fit.
         self.acc |= dots >> self.pending;
         self.pending += len;
-        while self.pending >= 8 {
-            self.emit((self.acc >> 120) as u8);
-            self.acc <<= 8;
-            self.pending -= 8;
+        while self.pending >= 32 {
+            let word = ((self.acc >> 96) as u32).to_be_bytes();
+            match self.row.get_mut(self.byte..self.byte + 4) {
+                Some(out) => {
+                    for (o, w) in out.iter_mut().zip(word) {
+                        *o |= w;
+                    }
+                    self.byte += 4;
+                }
+                None => word.into_iter().for_each(|b| self.emit(b)),
+            }
+            self.acc <<= 32;
+            self.pending -= 32;
         }
     }
 
@@ -250,8 +260,10 @@ impl<'a> DotWriter<'a> {
     }
 
     fn finish(mut self) {
-        if self.pending > 0 {
+        while self.pending > 0 {
             self.emit((self.acc >> 120) as u8);
+            self.acc <<= 8;
+            self.pending = self.pending.saturating_sub(8);
         }
         // Keep the dots past the width white.
         if !self.width.is_multiple_of(8)
