@@ -66,6 +66,16 @@ impl AdminClient {
         })
     }
 
+    /// `GET /healthz`: the server answers.
+    pub async fn health(&self) -> Result<(), ApiError> {
+        let resp = self
+            .http
+            .get(format!("{}/healthz", self.base))
+            .send()
+            .await?;
+        Self::check(resp).await.map(drop)
+    }
+
     /// Orders placed, accepted or preparing.
     pub async fn open_orders(&self) -> Result<Vec<Order>, ApiError> {
         let resp = self

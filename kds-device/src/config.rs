@@ -48,8 +48,11 @@ pub struct Config {
     pub max_deliveries: u64,
     /// `XREADGROUP … BLOCK` time; the read connection waits 2 s longer.
     pub block_ms: u64,
-    /// How often open orders are reloaded from the admin API (also its health check).
-    pub api_poll_ms: u64,
+    /// Base URL of the WebSocket role (`ws://HOST:PORT`) for `/ws/kitchen`;
+    /// empty: the admin API's host (`http` → `ws`).
+    pub ws_url: String,
+    /// How often the admin API's health is checked (the banner within 3 s).
+    pub api_health_ms: u64,
     /// Timeout of one admin API request.
     pub api_timeout_ms: u64,
     /// How long a bumped ticket can be recalled.
@@ -82,7 +85,8 @@ impl Default for Config {
             claim_interval_ms: 5_000,
             max_deliveries: 5,
             block_ms: 2_000,
-            api_poll_ms: 1_500,
+            ws_url: String::new(),
+            api_health_ms: 1_000,
             api_timeout_ms: 1_000,
             recall_minutes: 30,
             gpio_buzzer_pin: None,

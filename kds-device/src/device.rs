@@ -1,5 +1,5 @@
 //! The device's controllers, spawned in one place: stream consumer, Redis
-//! watch, printer worker, status sync (admin API polling), clock, and the
+//! watch, printer worker, status sync (admin API health, `/ws/kitchen` pushes), clock, and the
 //! board task that folds their events into the [`Board`] and hands each new
 //! [`BoardView`] to the screen. Runs on whatever tokio runtime calls
 //! [`Device::start`]; the binary gives it a thread of its own.
@@ -18,8 +18,9 @@ use crate::consumer::{self, Consumer, InFlight};
 use crate::event::{Command, Event};
 use crate::gpio::Gpio;
 use crate::journal::Journal;
+use crate::kitchen_ws;
 use crate::print_worker::{Output, PrintWorker, TestHooks};
-use crate::status_sync::{self, StatusSync, StatusUpdate, now_ms};
+use crate::status_sync::{self, StatusSync, now_ms};
 
 /// Receives every new view of the board (the UI adapter, or nothing headless).
 pub type ViewSink = Box<dyn FnMut(BoardView) + Send>;
@@ -48,7 +49,6 @@ impl Options {
 pub struct Device {
     tasks: Vec<JoinHandle<()>>,
     commands: mpsc::UnboundedSender<Command>,
-    status_updates: mpsc::UnboundedSender<StatusUpdate>,
     ui_actions: mpsc::UnboundedSender<UiAction>,
 }
 
@@ -117,9 +117,14 @@ impl Device {
             }
             .run(),
         ));
-        tasks.push(tokio::spawn(status_sync::poll_open_orders(
+        tasks.push(tokio::spawn(status_sync::probe(
             api.clone(),
-            Duration::from_millis(config.api_poll_ms),
+            Duration::from_millis(config.api_health_ms),
+            updates_tx.clone(),
+        )));
+        tasks.push(tokio::spawn(kitchen_ws::listen(
+            kitchen_ws::kitchen_url(&config.ws_url, &config.api_url),
+            config.api_token.clone(),
             updates_tx.clone(),
         )));
         tasks.push(tokio::spawn(
@@ -145,7 +150,6 @@ impl Device {
         Ok(Device {
             tasks,
             commands: commands_tx,
-            status_updates: updates_tx,
             ui_actions: ui_tx,
         })
     }
@@ -153,11 +157,6 @@ impl Device {
     /// Where the screen sends bumps and recalls.
     pub fn commands(&self) -> mpsc::UnboundedSender<Command> {
         self.commands.clone()
-    }
-
-    /// Where a status push source (the future `/ws/kitchen` client) sends.
-    pub fn status_updates(&self) -> mpsc::UnboundedSender<StatusUpdate> {
-        self.status_updates.clone()
     }
 
     pub fn ui_actions(&self) -> mpsc::UnboundedSender<UiAction> {

@@ -4,7 +4,8 @@
 //! - [`consumer`]: the station's consumer-group member on the kitchen stream
 //!   (own pending first, then new entries, claims, dead letters);
 //! - [`print_worker`]: prints, confirms, journals, then XACKs;
-//! - [`status_sync`]: admin API polling now, `/ws/kitchen` later; bumps and recalls;
+//! - [`status_sync`] and [`kitchen_ws`]: status changes pushed over `/ws/kitchen`,
+//!   open orders reloaded on (re)connect, admin API health; bumps and recalls;
 //! - [`gpio`]: buzzer, LED and bump button behind a trait;
 //! - [`device`]: spawns them all, plus the clock and the board task.
 //!
@@ -21,6 +22,7 @@ pub mod event;
 pub mod gpio;
 pub mod journal;
 pub mod keys;
+pub mod kitchen_ws;
 pub mod print_worker;
 pub mod redis_io;
 pub mod render;

@@ -1,4 +1,5 @@
-//! `kds`: the kitchen display. `kds --headless` runs everything but the window.
+//! `kds`: the kitchen display. `kds --headless` runs everything but the window;
+//! `kds --check-config` validates the configuration and prints it.
 
 use std::path::PathBuf;
 
@@ -13,6 +14,9 @@ struct Args {
     /// No window: consume, print and sync only (servers, tests).
     #[arg(long)]
     headless: bool,
+    /// Load and validate the configuration, print it (token hidden), exit.
+    #[arg(long)]
+    check_config: bool,
 }
 
 fn main() -> anyhow::Result<()> {
@@ -23,6 +27,14 @@ fn main() -> anyhow::Result<()> {
         .init();
     let args = Args::parse();
     let config = kds::Config::load(args.config.as_deref())?;
+    if args.check_config {
+        let mut shown = config.clone();
+        if !shown.api_token.is_empty() {
+            shown.api_token = "(set)".into();
+        }
+        println!("{shown:#?}");
+        return Ok(());
+    }
     if args.headless {
         kds::app::run_headless(config)
     } else {

@@ -39,16 +39,22 @@ pub fn install() -> Result<Rc<MinimalSoftwareWindow>, PlatformError> {
 /// Draw the window at `width`×`height` pixels.
 pub fn render(window: &MinimalSoftwareWindow, width: u32, height: u32) -> image::RgbaImage {
     window.set_size(slint::PhysicalSize::new(width, height));
-    slint::platform::update_timers_and_animations();
-    window.request_redraw();
     let mut buf = vec![PremultipliedRgbaColor::default(); (width * height) as usize];
-    window.draw_if_needed(|r| {
-        r.render(&mut buf, width as usize);
-    });
+    draw(window, &mut buf, width as usize);
     let mut img = image::RgbaImage::new(width, height);
     for (px, c) in img.pixels_mut().zip(buf) {
         // Opaque background: premultiplied equals straight alpha.
         *px = image::Rgba([c.red, c.green, c.blue, 255]);
     }
     img
+}
+
+/// One whole frame into `buf` (`stride` pixels a line), at the window's
+/// current size: what the screen pays per full redraw.
+pub fn draw(window: &MinimalSoftwareWindow, buf: &mut [PremultipliedRgbaColor], stride: usize) {
+    slint::platform::update_timers_and_animations();
+    window.request_redraw();
+    window.draw_if_needed(|r| {
+        r.render(buf, stride);
+    });
 }

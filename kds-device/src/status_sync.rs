@@ -1,30 +1,43 @@
 //! Status sync: keeps the screen in step with order status kept by the
 //! server, and carries the screen's bumps and recalls to the admin API.
 //!
-//! Status arrives as [`StatusUpdate`]s on a channel. Today the only source
-//! is [`poll_open_orders`], which reloads the open orders from the admin
-//! API every `api_poll_ms` (that is also the API health check behind the
-//! red banner, and the reload after a reconnect). The `/ws/kitchen` push
-//! client, when the server has it, becomes one more sender on the same
-//! channel (`StatusUpdate::Changed`, plus `Reconnected` to trigger a reload).
+//! Status arrives as [`StatusUpdate`]s on a channel from two sources: the
+//! `/ws/kitchen` push client ([`crate::kitchen_ws`]: changes made elsewhere,
+//! and a reload after every (re)connect or `resync`) and [`probe`], a small
+//! health check of the admin API every `api_health_ms` (the red banner when
+//! the API is gone, and a reload when it comes back). Open orders are
+//! loaded from the admin API only on those reloads, never polled.
 
 use std::time::Duration;
 
-use qrorder_shared::order::{Order, OrderStatus};
+use qrorder_shared::order::OrderStatus;
 use tokio::sync::mpsc;
 
 use crate::api::{AdminClient, ApiError};
 use crate::config::Config;
 use crate::event::{AlertKind, Command, Event, TicketInfo};
 
+/// Which way of reaching the server a [`StatusUpdate::Reachable`] is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    /// The admin API's HTTP endpoints.
+    Http,
+    /// The `/ws/kitchen` socket.
+    Push,
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub enum StatusUpdate {
-    /// The full list of open orders, asked for at `asked_at` (Unix ms).
-    OpenOrders { orders: Vec<Order>, asked_at: i64 },
+    /// Load the open orders again (messages may have been missed).
+    Reload,
     /// One order changed elsewhere (a push).
     Changed { order_id: i64, status: OrderStatus },
     /// The API could (not) be reached.
-    Reachable { up: bool, detail: String },
+    Reachable {
+        source: Source,
+        up: bool,
+        detail: String,
+    },
 }
 
 pub fn now_ms() -> i64 {
@@ -33,8 +46,9 @@ pub fn now_ms() -> i64 {
         .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
 }
 
-/// Reload open orders periodically: the polling status source.
-pub async fn poll_open_orders(
+/// Check the admin API's health every `every`: the HTTP half of the
+/// connection state behind the red banner.
+pub async fn probe(
     api: AdminClient,
     every: Duration,
     updates: mpsc::UnboundedSender<StatusUpdate>,
@@ -43,19 +57,14 @@ pub async fn poll_open_orders(
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tick.tick().await;
-        let asked_at = now_ms();
-        let update = match api.open_orders().await {
-            Ok(orders) => {
-                let _ = updates.send(StatusUpdate::Reachable {
-                    up: true,
-                    detail: String::new(),
-                });
-                StatusUpdate::OpenOrders { orders, asked_at }
-            }
-            Err(e) => StatusUpdate::Reachable {
-                up: false,
-                detail: e.to_string(),
-            },
+        let (up, detail) = match api.health().await {
+            Ok(()) => (true, String::new()),
+            Err(e) => (false, e.to_string()),
+        };
+        let update = StatusUpdate::Reachable {
+            source: Source::Http,
+            up,
+            detail,
         };
         if updates.send(update).is_err() {
             return;
@@ -77,24 +86,36 @@ impl StatusSync {
     }
 
     pub async fn run(mut self) {
-        let mut api_up: Option<bool> = None;
+        // Each source's last word; the screen shows the API up only when
+        // both the HTTP API and the push socket are.
+        let mut http: Option<(bool, String)> = None;
+        let mut push: Option<(bool, String)> = None;
+        let mut shown: Option<bool> = None;
         loop {
             tokio::select! {
                 update = self.updates.recv() => match update {
                     None => return,
-                    Some(StatusUpdate::Reachable { up, detail }) => {
-                        if api_up != Some(up) {
-                            api_up = Some(up);
+                    Some(StatusUpdate::Reachable { source, up, detail }) => {
+                        let slot = match source {
+                            Source::Http => &mut http,
+                            Source::Push => &mut push,
+                        };
+                        let came_back = source == Source::Http && up && slot.as_ref().is_some_and(|s| !s.0);
+                        *slot = Some((up, detail));
+                        if came_back {
+                            self.reload(&mut http).await;
+                        }
+                        let (up, detail) = combined(http.as_ref(), push.as_ref());
+                        // Up once both answered; down as soon as either failed
+                        // (not while one has simply not answered yet).
+                        let failed = |s: &Option<(bool, String)>| s.as_ref().is_some_and(|s| !s.0);
+                        let decided = up || failed(&http) || failed(&push);
+                        if decided && shown != Some(up) {
+                            shown = Some(up);
                             self.send(Event::Api { up, detail });
                         }
                     }
-                    Some(StatusUpdate::OpenOrders { orders, asked_at }) => {
-                        let tickets = orders
-                            .iter()
-                            .filter_map(|o| TicketInfo::from_order(o, self.config.restaurant_id, &self.config.station, &self.config.language))
-                            .collect();
-                        self.send(Event::OpenOrders { tickets, asked_at });
-                    }
+                    Some(StatusUpdate::Reload) => self.reload(&mut http).await,
                     Some(StatusUpdate::Changed { order_id, status }) => {
                         self.send(Event::OrderStatus { order_id, status });
                     }
@@ -104,6 +125,32 @@ impl StatusSync {
                     Some(Command::Bump(id)) => self.change(id, OrderStatus::Ready).await,
                     Some(Command::Recall(id)) => self.change(id, OrderStatus::Preparing).await,
                 },
+            }
+        }
+    }
+
+    /// Load the open orders; a failure is the HTTP API being down (the
+    /// probe will see it come back, which reloads again).
+    async fn reload(&self, http: &mut Option<(bool, String)>) {
+        let asked_at = now_ms();
+        match self.api.open_orders().await {
+            Ok(orders) => {
+                let tickets = orders
+                    .iter()
+                    .filter_map(|o| {
+                        TicketInfo::from_order(
+                            o,
+                            self.config.restaurant_id,
+                            &self.config.station,
+                            &self.config.language,
+                        )
+                    })
+                    .collect();
+                self.send(Event::OpenOrders { tickets, asked_at });
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot load the open orders");
+                *http = Some((false, e.to_string()));
             }
         }
     }
@@ -125,4 +172,17 @@ impl StatusSync {
             }),
         }
     }
+}
+
+/// The API as the screen shows it: up when both halves are.
+fn combined(http: Option<&(bool, String)>, push: Option<&(bool, String)>) -> (bool, String) {
+    let mut down = Vec::new();
+    for (name, state) in [("admin API", http), ("kitchen socket", push)] {
+        match state {
+            Some((true, _)) => {}
+            Some((false, detail)) => down.push(format!("{name}: {detail}")),
+            None => down.push(format!("{name}: not reached yet")),
+        }
+    }
+    (down.is_empty(), down.join("; "))
 }

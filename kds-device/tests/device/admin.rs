@@ -1,129 +1,83 @@
-//! Status sync against a stand-in for the admin API (see `support`).
+//! Status sync against the real server (`qrorder`, all roles, in-process):
+//! bumps and recalls through the admin API, changes made elsewhere pushed
+//! over `/ws/kitchen`, open orders reloaded on connect, the API banner.
 
-use kds::event::{Command, Event};
+use kds::event::{AlertKind, Command, Event};
 use kds::print_worker::TestHooks;
 use qrorder_shared::order::OrderStatus;
+use qrorder_shared::ws::ServerMessage;
 
+use crate::server::{RealServer, next_message};
 use crate::support::*;
 
-#[tokio::test]
-async fn bump_marks_the_order_ready_and_recall_brings_it_back_through_the_admin_api() {
-    let prefix = unique("bump");
-    let api = fake_admin().await;
-    api.state
-        .orders
-        .lock()
-        .unwrap()
-        .insert(11, order(11, &[("Soup", 1, "kitchen")]));
+fn status_event(e: &Event, id: i64, want: OrderStatus) -> bool {
+    matches!(e, Event::OrderStatus { order_id, status } if *order_id == id && *status == want)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bump_and_recall_go_through_the_admin_api_and_reach_the_diners() {
+    let server = RealServer::spawn(&unique("bump")).await;
     let mut dev = start(
-        config(&prefix, "kds-1", "none", &temp_dir(), &api.url),
+        server.kds_config("kds-1", "none", &temp_dir()),
         TestHooks::default(),
     )
     .await;
-    let e = next_event(
+    let mut diner = server.diner_socket(0).await;
+    let japchae = server.item_id("Japchae").await;
+    let order = server.place_order(0, japchae, 2).await;
+    next_event(
         &mut dev.events,
-        "open orders loaded",
-        |e| matches!(e, Event::OpenOrders { tickets, .. } if !tickets.is_empty()),
+        "ticket shown",
+        |e| matches!(e, Event::TicketArrived { ticket, .. } if ticket.order_id == order.id),
     )
     .await;
-    assert!(matches!(e, Event::OpenOrders { ref tickets, .. } if tickets[0].order_id == 11));
 
-    dev.device.commands().send(Command::Bump(11)).unwrap();
+    dev.device.commands().send(Command::Bump(order.id)).unwrap();
     next_event(&mut dev.events, "bumped", |e| {
-        matches!(
-            e,
-            Event::OrderStatus {
-                order_id: 11,
-                status: OrderStatus::Ready
-            }
-        )
+        status_event(e, order.id, OrderStatus::Ready)
     })
     .await;
-    assert_eq!(
-        api.state.orders.lock().unwrap()[&11].status,
-        OrderStatus::Ready
-    );
+    assert_eq!(server.order(order.id).await.status, OrderStatus::Ready);
+    next_message(&mut diner, "order_status ready", |m| {
+        matches!(m, ServerMessage::OrderStatus { order_id, status: OrderStatus::Ready } if *order_id == order.id)
+    })
+    .await;
 
-    dev.device.commands().send(Command::Recall(11)).unwrap();
+    dev.device
+        .commands()
+        .send(Command::Recall(order.id))
+        .unwrap();
     next_event(&mut dev.events, "recalled", |e| {
-        matches!(
-            e,
-            Event::OrderStatus {
-                order_id: 11,
-                status: OrderStatus::Preparing
-            }
-        )
+        status_event(e, order.id, OrderStatus::Preparing)
     })
     .await;
-    assert_eq!(
-        api.state.orders.lock().unwrap()[&11].status,
-        OrderStatus::Preparing
-    );
+    assert_eq!(server.order(order.id).await.status, OrderStatus::Preparing);
 
-    // Cancelled elsewhere: a bump is an illegal transition and says so.
-    api.state
-        .orders
-        .lock()
-        .unwrap()
-        .get_mut(&11)
-        .unwrap()
-        .status = OrderStatus::Cancelled;
-    dev.device.commands().send(Command::Bump(11)).unwrap();
+    // Cancelled at the till: the screen hears it over /ws/kitchen, and a
+    // bump after it is refused by the server with a reason on screen.
+    server.set_status(order.id, OrderStatus::Cancelled).await;
+    next_event(&mut dev.events, "cancel pushed", |e| {
+        status_event(e, order.id, OrderStatus::Cancelled)
+    })
+    .await;
+    dev.device.commands().send(Command::Bump(order.id)).unwrap();
     let e = next_event(&mut dev.events, "alert", |e| {
         matches!(e, Event::Alert { .. })
     })
     .await;
-    assert!(matches!(e, Event::Alert { ref text, .. } if text.contains("cannot become")));
-    dev.device.stop().await;
-}
-
-#[tokio::test]
-async fn the_physical_bump_button_bumps_the_oldest_ticket() {
-    let prefix = unique("button");
-    let api = fake_admin().await;
-    let mut older = order(21, &[("Soup", 1, "kitchen")]);
-    older.created_at -= 60_000;
-    api.state.orders.lock().unwrap().insert(21, older);
-    api.state
-        .orders
-        .lock()
-        .unwrap()
-        .insert(22, order(22, &[("Rice", 1, "kitchen")]));
-    let mut dev = start(
-        config(&prefix, "kds-1", "none", &temp_dir(), &api.url),
-        TestHooks::default(),
-    )
-    .await;
-    next_event(
-        &mut dev.events,
-        "open orders loaded",
-        |e| matches!(e, Event::OpenOrders { tickets, .. } if tickets.len() == 2),
-    )
-    .await;
-    dev.gpio.press_button();
-    next_event(&mut dev.events, "bumped", |e| {
-        matches!(
-            e,
-            Event::OrderStatus {
-                status: OrderStatus::Ready,
-                ..
-            }
-        )
-    })
-    .await;
-    assert_eq!(
-        *api.state.patches.lock().unwrap(),
-        vec![(21, OrderStatus::Ready)]
+    assert!(
+        matches!(e, Event::Alert { kind: AlertKind::Api, ref text } if text.contains("cannot become")),
+        "{e:?}"
     );
+    assert_eq!(server.order(order.id).await.status, OrderStatus::Cancelled);
     dev.device.stop().await;
 }
 
-#[tokio::test]
-async fn an_unreachable_admin_api_is_reported_within_three_seconds() {
-    let prefix = unique("apidown");
-    let api = fake_admin().await;
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn another_screens_bump_is_pushed_not_polled() {
+    let server = RealServer::spawn(&unique("push")).await;
     let mut dev = start(
-        config(&prefix, "kds-1", "none", &temp_dir(), &api.url),
+        server.kds_config("kds-1", "none", &temp_dir()),
         TestHooks::default(),
     )
     .await;
@@ -131,7 +85,98 @@ async fn an_unreachable_admin_api_is_reported_within_three_seconds() {
         matches!(e, Event::Api { up: true, .. })
     })
     .await;
-    drop(api);
+    let japchae = server.item_id("Japchae").await;
+    let order = server.place_order(1, japchae, 1).await;
+    next_event(
+        &mut dev.events,
+        "ticket shown",
+        |e| matches!(e, Event::TicketArrived { ticket, .. } if ticket.order_id == order.id),
+    )
+    .await;
+    server.set_status(order.id, OrderStatus::Preparing).await;
+    server.set_status(order.id, OrderStatus::Ready).await;
+    // A reload would arrive as OpenOrders; the push is this one event.
+    next_event(&mut dev.events, "ready pushed", |e| {
+        assert!(
+            !matches!(e, Event::OpenOrders { .. }),
+            "open orders reloaded while connected: {e:?}"
+        );
+        status_event(e, order.id, OrderStatus::Ready)
+    })
+    .await;
+    dev.device.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn open_orders_are_reloaded_when_the_socket_connects() {
+    let server = RealServer::spawn(&unique("reload")).await;
+    let japchae = server.item_id("Japchae").await;
+    let order = server.place_order(2, japchae, 1).await;
+    // Its stream entry is gone (trimmed, or acked by a screen since
+    // replaced): only the admin API still knows the order is open.
+    let mut r = redis().await;
+    let _: () = redis::cmd("DEL")
+        .arg(kds::keys::orders_stream(
+            &server.prefix,
+            server.restaurant_id(),
+        ))
+        .query_async(&mut r)
+        .await
+        .unwrap();
+    let mut dev = start(
+        server.kds_config("kds-1", "none", &temp_dir()),
+        TestHooks::default(),
+    )
+    .await;
+    next_event(&mut dev.events, "open orders loaded", |e| {
+        matches!(e, Event::OpenOrders { tickets, .. } if tickets.iter().any(|t| t.order_id == order.id))
+    })
+    .await;
+    dev.device.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_physical_bump_button_bumps_the_oldest_ticket() {
+    let server = RealServer::spawn(&unique("button")).await;
+    let mut dev = start(
+        server.kds_config("kds-1", "none", &temp_dir()),
+        TestHooks::default(),
+    )
+    .await;
+    let japchae = server.item_id("Japchae").await;
+    let older = server.place_order(0, japchae, 1).await;
+    let newer = server.place_order(1, japchae, 1).await;
+    for id in [older.id, newer.id] {
+        next_event(
+            &mut dev.events,
+            "ticket shown",
+            |e| matches!(e, Event::TicketArrived { ticket, .. } if ticket.order_id == id),
+        )
+        .await;
+    }
+    dev.gpio.press_button();
+    next_event(&mut dev.events, "bumped", |e| {
+        status_event(e, older.id, OrderStatus::Ready)
+    })
+    .await;
+    assert_eq!(server.order(older.id).await.status, OrderStatus::Ready);
+    assert_eq!(server.order(newer.id).await.status, OrderStatus::Placed);
+    dev.device.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lost_server_is_reported_within_three_seconds() {
+    let mut server = RealServer::spawn(&unique("apidown")).await;
+    let mut dev = start(
+        server.kds_config("kds-1", "none", &temp_dir()),
+        TestHooks::default(),
+    )
+    .await;
+    next_event(&mut dev.events, "API up", |e| {
+        matches!(e, Event::Api { up: true, .. })
+    })
+    .await;
+    server.stop().await;
     let lost = std::time::Instant::now();
     next_event(&mut dev.events, "API down", |e| {
         matches!(e, Event::Api { up: false, .. })
@@ -141,30 +186,28 @@ async fn an_unreachable_admin_api_is_reported_within_three_seconds() {
     dev.device.stop().await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn screen_only_devices_ack_once_the_ticket_is_shown() {
-    let prefix = unique("screen");
-    let mut r = redis().await;
-    let api = fake_admin().await;
+    let server = RealServer::spawn(&unique("screen")).await;
+    let r = redis().await;
     let mut dev = start(
-        config(&prefix, "kds-1", "none", &temp_dir(), &api.url),
+        server.kds_config("kds-1", "none", &temp_dir()),
         TestHooks::default(),
     )
     .await;
-    xadd(
-        &mut r,
-        &prefix,
-        &payload(31, vec![item("Soup", 1, "kitchen")]),
+    let japchae = server.item_id("Japchae").await;
+    let order = server.place_order(0, japchae, 1).await;
+    next_event(
+        &mut dev.events,
+        "shown",
+        |e| matches!(e, Event::TicketArrived { ticket, .. } if ticket.order_id == order.id),
     )
     .await;
-    next_event(&mut dev.events, "shown", |e| {
-        matches!(e, Event::TicketArrived { .. })
-    })
-    .await;
+    let stream = kds::keys::orders_stream(&server.prefix, server.restaurant_id());
     until("XPENDING 0", || {
         let mut r = r.clone();
-        let p = prefix.clone();
-        async move { pending(&mut r, &p, "kitchen").await == 0 }
+        let stream = stream.clone();
+        async move { pending_on(&mut r, &stream, "kitchen").await == 0 }
     })
     .await;
     dev.device.stop().await;

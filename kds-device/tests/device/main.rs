@@ -1,8 +1,12 @@
-//! Device integration tests: real Redis, a virtual printer over TCP, a
-//! stand-in for the admin API. One binary so linking happens once.
+//! Device integration tests: real Redis, a virtual printer over TCP, the
+//! real server for status sync (`admin`), a silent stand-in API for the
+//! stream tests. One binary so linking happens once.
 
 #![allow(clippy::unwrap_used)]
 
 mod admin;
+mod crash;
+#[path = "../common/server.rs"]
+mod server;
 mod stream;
 mod support;

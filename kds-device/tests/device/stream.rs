@@ -18,7 +18,7 @@ async fn an_order_is_shown_then_printed_and_acked_only_after_the_printer_confirm
         delay_ms: Some(1500),
         ..Default::default()
     });
-    let api = fake_admin().await;
+    let api = quiet_api().await;
     let printer = format!("tcp://{}", vp.printer_addr);
     let mut dev = start(
         config(&prefix, "kds-1", &printer, &temp_dir(), &api.url),
@@ -76,7 +76,7 @@ async fn paper_out_keeps_tickets_on_screen_unacked_until_paper_is_back_then_each
         paper_out: Some(true),
         ..Default::default()
     });
-    let api = fake_admin().await;
+    let api = quiet_api().await;
     let printer = format!("tcp://{}", vp.printer_addr);
     let mut dev = start(
         config(&prefix, "kds-1", &printer, &temp_dir(), &api.url),
@@ -130,7 +130,7 @@ async fn a_crash_between_print_and_ack_reprints_the_ticket_marked_reprint() {
     let prefix = unique("crash");
     let mut r = redis().await;
     let vp = virtual_printer().await;
-    let api = fake_admin().await;
+    let api = quiet_api().await;
     let printer = format!("tcp://{}", vp.printer_addr);
     let data = temp_dir();
     let (hook_tx, mut hook_rx) = mpsc::unbounded_channel();
@@ -189,7 +189,7 @@ async fn a_stopped_devices_pending_entries_are_claimed_and_printed_by_another_de
     let prefix = unique("claim");
     let mut r = redis().await;
     let vp = virtual_printer().await;
-    let api = fake_admin().await;
+    let api = quiet_api().await;
     // Device A's printer does not exist: it reads the entries and cannot print them.
     let dead_port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
@@ -249,7 +249,7 @@ async fn undecodable_entries_go_to_the_dead_letter_stream_with_an_alert_and_late
     let prefix = unique("dead");
     let mut r = redis().await;
     let vp = virtual_printer().await;
-    let api = fake_admin().await;
+    let api = quiet_api().await;
     let printer = format!("tcp://{}", vp.printer_addr);
     let mut dev = start(
         config(&prefix, "kds-1", &printer, &temp_dir(), &api.url),
@@ -325,7 +325,7 @@ async fn an_entry_delivered_more_than_max_deliveries_is_dead_lettered_not_printe
     let prefix = unique("maxdel");
     let mut r = redis().await;
     let vp = virtual_printer().await;
-    let api = fake_admin().await;
+    let api = quiet_api().await;
     let key = stream_key(&prefix);
     let _: () = redis::cmd("XGROUP")
         .arg("CREATE")
@@ -387,7 +387,7 @@ async fn entries_for_other_stations_are_acked_without_printing_or_showing() {
     let prefix = unique("station");
     let mut r = redis().await;
     let vp = virtual_printer().await;
-    let api = fake_admin().await;
+    let api = quiet_api().await;
     let printer = format!("tcp://{}", vp.printer_addr);
     let mut dev = start(
         config(&prefix, "kds-1", &printer, &temp_dir(), &api.url),
@@ -430,7 +430,7 @@ async fn two_hundred_orders_are_each_shown_and_printed_once_and_nothing_stays_pe
     let prefix = unique("load");
     let mut r = redis().await;
     let vp = virtual_printer().await;
-    let api = fake_admin().await;
+    let api = quiet_api().await;
     let printer = format!("tcp://{}", vp.printer_addr);
     let mut dev = start(
         config(&prefix, "kds-1", &printer, &temp_dir(), &api.url),
@@ -537,7 +537,7 @@ async fn losing_redis_raises_the_banner_within_three_seconds_and_the_device_resu
 
     let prefix = unique("down");
     let vp = virtual_printer().await;
-    let api = fake_admin().await;
+    let api = quiet_api().await;
     let printer = format!("tcp://{}", vp.printer_addr);
     let mut cfg = config(&prefix, "kds-1", &printer, &temp_dir(), &api.url);
     cfg.redis_url = own.url();

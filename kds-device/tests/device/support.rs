@@ -1,28 +1,24 @@
 //! Shared test plumbing: a unique Redis key prefix per test (real Redis at
-//! 127.0.0.1:6379), a virtual printer over TCP on port 0, a stand-in for
-//! the admin API, and waiting for events with timeouts.
+//! 127.0.0.1:6379), a virtual printer over TCP on port 0, a quiet stand-in
+//! API for the stream tests, and waiting for events with timeouts.
 
 #![allow(clippy::unwrap_used, dead_code)]
 
-use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU32, Ordering};
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use axum::extract::{Path as UrlPath, State};
-use axum::http::{HeaderMap, StatusCode};
-use axum::routing::{get, patch};
+use axum::extract::WebSocketUpgrade;
+use axum::routing::get;
 use axum::{Json, Router};
 use kds::event::Event;
 use kds::gpio::RecordingGpio;
 use kds::print_worker::TestHooks;
 use kds::{Config, Device, Options};
 use printer::emulator::server::{Config as VpConfig, VirtualPrinter};
-use qrorder_shared::order::{Order, OrderLine, OrderStatus, StatusChange};
 use qrorder_shared::stream::{ORDER_PAYLOAD_SCHEMA, OrderPayload, OrderPayloadItem};
-use qrorder_shared::{Currency, LocalizedText, MenuItemId, Money, RestaurantId, TableId};
+use qrorder_shared::{LocalizedText, MenuItemId, RestaurantId};
 use redis::aio::MultiplexedConnection;
 use tokio::sync::mpsc;
 
@@ -97,8 +93,13 @@ pub async fn xadd(conn: &mut MultiplexedConnection, prefix: &str, p: &OrderPaylo
 }
 
 pub async fn pending(conn: &mut MultiplexedConnection, prefix: &str, group: &str) -> u64 {
+    pending_on(conn, &stream_key(prefix), group).await
+}
+
+/// XPENDING's count of `group` on `stream`.
+pub async fn pending_on(conn: &mut MultiplexedConnection, stream: &str, group: &str) -> u64 {
     let v: redis::Value = redis::cmd("XPENDING")
-        .arg(stream_key(prefix))
+        .arg(stream)
         .arg(group)
         .query_async(conn)
         .await
@@ -131,7 +132,7 @@ pub fn config(prefix: &str, device: &str, printer: &str, data_dir: &Path, api: &
         claim_idle_ms: 1_500,
         claim_interval_ms: 300,
         block_ms: 500,
-        api_poll_ms: 300,
+        api_health_ms: 300,
         api_timeout_ms: 500,
         ..Config::default()
     }
@@ -205,144 +206,40 @@ pub fn temp_dir() -> PathBuf {
 }
 
 // ---------------------------------------------------------------------------
-// A STAND-IN for the admin API (the real endpoints are being built in
-// `server/`): the two endpoints the device uses, per the contract —
-// `GET /api/v1/admin/orders?status=placed,accepted,preparing` and
-// `PATCH /api/v1/admin/orders/{id}` with a bearer device token; errors are
-// `{"code","message"}`, an illegal transition is 409 `illegal_transition`.
+// A quiet API for the stream tests, which are about Redis and the printer:
+// healthy, no open orders, a `/ws/kitchen` that never says anything. Status
+// sync itself is tested against the real server (`admin.rs`).
 
-#[derive(Clone, Default)]
-pub struct FakeAdmin {
-    pub orders: Arc<Mutex<BTreeMap<i64, Order>>>,
-    pub patches: Arc<Mutex<Vec<(i64, OrderStatus)>>>,
-}
-
-pub struct FakeAdminServer {
+pub struct QuietApi {
     pub url: String,
-    pub state: FakeAdmin,
     task: tokio::task::JoinHandle<()>,
 }
 
-impl Drop for FakeAdminServer {
+impl Drop for QuietApi {
     fn drop(&mut self) {
         self.task.abort();
     }
 }
 
-pub fn order(id: i64, items: &[(&str, u32, &str)]) -> Order {
-    let krw: Currency = "KRW".parse().unwrap();
-    let zero = Money::new(0, krw);
-    Order {
-        id,
-        number: u32::try_from(id).unwrap(),
-        table_id: TableId(1),
-        table_name: format!("T{id}"),
-        visit_id: 1,
-        status: OrderStatus::Placed,
-        items: items
-            .iter()
-            .map(|(name, qty, station)| OrderLine {
-                menu_item_id: MenuItemId(1),
-                name: LocalizedText::new(&[("en", name)]),
-                qty: *qty,
-                unit_price: zero,
-                options: vec![],
-                note: None,
-                station: (*station).into(),
-                line_total: zero,
-            })
-            .collect(),
-        subtotal: zero,
-        tax: zero,
-        total: zero,
-        created_at: kds::status_sync::now_ms(),
-        accepted_at: None,
-        preparing_at: None,
-        ready_at: None,
-        served_at: None,
-        cancelled_at: None,
-    }
-}
-
-fn error(status: StatusCode, code: &str, message: &str) -> (StatusCode, Json<serde_json::Value>) {
-    (
-        status,
-        Json(serde_json::json!({"code": code, "message": message})),
-    )
-}
-
-fn authorized(headers: &HeaderMap) -> bool {
-    headers
-        .get("authorization")
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v == "Bearer device-token")
-}
-
-pub async fn fake_admin() -> FakeAdminServer {
-    let state = FakeAdmin::default();
+pub async fn quiet_api() -> QuietApi {
     let app = Router::new()
+        .route("/healthz", get(|| async { "ok" }))
         .route(
             "/api/v1/admin/orders",
-            get(
-                |State(s): State<FakeAdmin>, headers: HeaderMap| async move {
-                    if !authorized(&headers) {
-                        return Err(error(StatusCode::UNAUTHORIZED, "unauthorized", "bad token"));
-                    }
-                    let open: Vec<Order> = s
-                        .orders
-                        .lock()
-                        .unwrap()
-                        .values()
-                        .filter(|o| {
-                            matches!(
-                                o.status,
-                                OrderStatus::Placed
-                                    | OrderStatus::Accepted
-                                    | OrderStatus::Preparing
-                            )
-                        })
-                        .cloned()
-                        .collect();
-                    Ok(Json(open))
-                },
-            ),
+            get(|| async { Json(Vec::<qrorder_shared::order::Order>::new()) }),
         )
         .route(
-            "/api/v1/admin/orders/{id}",
-            patch(
-                |State(s): State<FakeAdmin>,
-                 UrlPath(id): UrlPath<i64>,
-                 headers: HeaderMap,
-                 Json(change): Json<StatusChange>| async move {
-                    if !authorized(&headers) {
-                        return Err(error(StatusCode::UNAUTHORIZED, "unauthorized", "bad token"));
-                    }
-                    let mut orders = s.orders.lock().unwrap();
-                    let Some(o) = orders.get_mut(&id) else {
-                        return Err(error(StatusCode::NOT_FOUND, "not_found", "no such order"));
-                    };
-                    if !o.status.can_become(change.status) {
-                        return Err(error(
-                            StatusCode::CONFLICT,
-                            "illegal_transition",
-                            &format!(
-                                "{} cannot become {}",
-                                o.status.as_str(),
-                                change.status.as_str()
-                            ),
-                        ));
-                    }
-                    o.status = change.status;
-                    s.patches.lock().unwrap().push((id, change.status));
-                    Ok(Json(o.clone()))
-                },
-            ),
-        )
-        .with_state(state.clone());
+            "/ws/kitchen",
+            get(|ws: WebSocketUpgrade| async move {
+                ws.on_upgrade(
+                    |mut socket| async move { while let Some(Ok(_)) = socket.recv().await {} },
+                )
+            }),
+        );
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
     let task = tokio::spawn(async move {
         let _ = axum::serve(listener, app).await;
     });
-    FakeAdminServer { url, state, task }
+    QuietApi { url, task }
 }
