@@ -350,6 +350,10 @@ impl Board {
                         reprint: c.reprint,
                         not_printed: matches!(c.print, PrintMark::NotPrinted(_)),
                         print_text: match &c.print {
+                            // A screen-only device (`printer = none`) prints nothing.
+                            PrintMark::Pending if self.printer == PrinterState::NotConfigured => {
+                                String::new()
+                            }
                             PrintMark::Pending => "printing…".into(),
                             PrintMark::Printed | PrintMark::FromApi => String::new(),
                             PrintMark::NotPrinted(_) => "NOT PRINTED".into(),
@@ -502,6 +506,18 @@ mod tests {
         assert_eq!(ids, vec![2, 3, 4]);
         assert!(b.view().cards[0].not_printed);
         assert!(b.view().printer_alert.contains("not printed"));
+    }
+
+    #[test]
+    fn a_screen_only_device_does_not_say_printing() {
+        let mut b = Board::new(&Config::default(), 0);
+        b.apply(Event::TicketArrived {
+            ticket: ticket(1, 0, "Soup", 1),
+            reprint: false,
+        });
+        assert_eq!(b.view().cards[0].print_text, "printing…");
+        b.apply(Event::Printer(PrinterState::NotConfigured));
+        assert_eq!(b.view().cards[0].print_text, "");
     }
 
     #[test]

@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# tests/deploy/kds-prints.sh [--aarch64] — the kitchen display as the Pi image
+# tests/deploy/kds-prints.sh [--aarch64|--window] — the kitchen display as the Pi image
 # runs it: `kds --headless --config images/kds-pi/kds.toml` (the example
 # config of the image, so this also proves kds accepts it), with only the
 # site-specific values overridden by KDS__ variables, joins the stream of a
 # test Redis and prints an order XADDed there on the (native) virtual printer;
 # the stream entry is acknowledged after the print.
 # --aarch64: the cross-built binary (scripts/build-pi) under qemu-user.
+# --window: with its window (no --headless) on an Xvfb display: the window is
+# mapped under its title and the device prints as it does headless.
 # Environment: TEST_REDIS_URL (default redis://127.0.0.1:6379).
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
@@ -13,6 +15,8 @@ cd "$ROOT"
 
 ARCH=native
 [ "${1:-}" = --aarch64 ] && ARCH=aarch64
+MODE=(--headless)
+[ "${1:-}" = --window ] && MODE=()
 apt_install curl file python3
 if [ "$ARCH" = aarch64 ]; then
     # All three binaries, as the image and the acceptance need them (and
@@ -42,6 +46,14 @@ else
     build_native
     KDS=("$BIN/kds")
 fi
+if [ ${#MODE[@]} -eq 0 ]; then
+    apt_install xvfb x11-utils
+    DISPLAY_NUMBER=$(( 90 + $$ % 100 ))
+    Xvfb ":$DISPLAY_NUMBER" -screen 0 1280x800x24 -nolisten tcp > "$WORK/xvfb.log" 2>&1 &
+    STARTED+=($!)
+    export DISPLAY=":$DISPLAY_NUMBER"
+    wait_until 20 xwininfo -root >/dev/null 2>&1 || fail "Xvfb did not start (see xvfb.log)"
+fi
 REDIS=$(ensure_redis "${TEST_REDIS_URL:-redis://127.0.0.1:6379}" "$ROOT/target/test-services")
 PREFIX="deploy-kds-$ARCH-$$"
 RESTAURANT=7
@@ -49,13 +61,13 @@ STREAM="$PREFIX:orders:{$RESTAURANT}"
 ON_EXIT+=('redis-cli -u "$REDIS" del "$STREAM" "$STREAM:dead" >/dev/null 2>&1')
 
 start_printer printer
-log "kds ($ARCH) --headless --config images/kds-pi/kds.toml, printer 127.0.0.1:$PRINTER_PORT, Redis $REDIS prefix $PREFIX"
+log "kds ($ARCH) ${MODE[*]:-(window)} --config images/kds-pi/kds.toml, printer 127.0.0.1:$PRINTER_PORT, Redis $REDIS prefix $PREFIX"
 # The API points at a port nothing listens on: the device still prints.
 KDS__REDIS_URL="$REDIS" KDS__REDIS_PREFIX="$PREFIX" KDS__RESTAURANT_ID="$RESTAURANT" \
 KDS__API_URL="http://127.0.0.1:$(free_port)" KDS__API_TOKEN=none \
 KDS__PRINTER="tcp://127.0.0.1:$PRINTER_PORT" KDS__DATA_DIR="$WORK/kds-data" \
 KDS__DEVICE_ID="deploy-test-$ARCH" RUST_LOG=info \
-    "${KDS[@]}" --headless --config images/kds-pi/kds.toml > "$WORK/kds.log" 2>&1 &
+    "${KDS[@]}" "${MODE[@]}" --config images/kds-pi/kds.toml > "$WORK/kds.log" 2>&1 &
 KDS_PID=$!
 STARTED+=("$KDS_PID")
 
@@ -64,6 +76,11 @@ group_exists() { redis-cli -u "$REDIS" xinfo groups "$STREAM" 2>/dev/null | grep
 wait_until 120 group_exists || { kill -0 "$KDS_PID" 2>/dev/null || fail "kds exited (see kds.log)"; false; } || fail "kds did not join the consumer group (see kds.log)"
 kill -0 "$KDS_PID" 2>/dev/null || fail "kds exited"
 pass "kds ($ARCH) accepted images/kds-pi/kds.toml and joined group kitchen of $STREAM"
+if [ ${#MODE[@]} -eq 0 ]; then
+    window_shown() { xwininfo -root -tree | grep -q '"QR Order — kitchen"'; }
+    wait_until 30 window_shown || fail "no window titled 'QR Order — kitchen' on $DISPLAY"
+    pass "the kitchen window is on display $DISPLAY ($(xwininfo -root -tree | grep '"QR Order — kitchen"' | grep -o '[0-9]*x[0-9]*+[0-9-]*+[0-9-]*' | head -n 1))"
+fi
 
 ORDER_ID=$((900000 + RANDOM))
 NUMBER=$((ORDER_ID % 1000))

@@ -3,6 +3,7 @@
 # scripts/cluster), as scripts/test runs them:
 #   static.sh            the Pi image recipe and the server image files
 #   kds-prints.sh        the Pi's kds.toml accepted; kds prints an order (native)
+#   kds-prints.sh --window    the same with kds's window on an Xvfb display
 #   cluster.sh           scripts/cluster + the diners' flow across it
 #   kds-prints.sh --aarch64   the cross-built kds under qemu-user (QRORDER_TEST_PI=1)
 # Environment: QRORDER_TEST_PI=1 to cross-build and run the aarch64 smoke
@@ -19,6 +20,7 @@ t0=$(date +%s)
 step() { log "deploy: $1"; local s; s=$(date +%s); "${@:2}"; log "deploy: $1 done in $(( $(date +%s) - s )) s"; }
 step "static checks" tests/deploy/static.sh
 step "kds with the Pi's kds.toml prints (native)" tests/deploy/kds-prints.sh
+step "kds with its window under Xvfb prints (native)" tests/deploy/kds-prints.sh --window
 step "multi-instance cluster, diners on two ws instances" tests/deploy/cluster.sh
 if [ "${QRORDER_TEST_PI:-0}" = 1 ]; then
     step "aarch64 kds under qemu-user prints" tests/deploy/kds-prints.sh --aarch64
