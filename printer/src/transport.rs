@@ -240,26 +240,39 @@ impl Transport for TcpTransport {
 /// A printer device file such as `/dev/usb/lp0`. Files have no timeouts, so
 /// reads and writes happen on helper threads and we wait for them with one;
 /// a stuck device costs a parked thread, never a stuck caller.
+///
+/// A reopened file gets new threads, but a reader thread of the old one may
+/// still be parked in `read()` on the same device, and the kernel hands the
+/// next reply to whichever thread asks first. So every reader thread sends
+/// into one channel owned by the transport, tagged with its generation:
+/// bytes from any generation reach the current one (in the order read),
+/// while an old generation's end or error is not taken for the current
+/// file's.
 pub struct DeviceFileTransport {
     path: PathBuf,
     timeouts: Timeouts,
     io: Option<ThreadedIo>,
+    generation: u64,
+    read_tx: mpsc::Sender<(u64, io::Result<Vec<u8>>)>,
+    read_rx: mpsc::Receiver<(u64, io::Result<Vec<u8>>)>,
+    pending: VecDeque<u8>,
 }
 
 struct ThreadedIo {
     write_tx: mpsc::Sender<Vec<u8>>,
     written_rx: mpsc::Receiver<io::Result<()>>,
-    read_rx: mpsc::Receiver<io::Result<Vec<u8>>>,
-    pending: VecDeque<u8>,
 }
 
 impl ThreadedIo {
-    fn spawn(file: File) -> io::Result<Self> {
+    fn spawn(
+        file: File,
+        generation: u64,
+        read_tx: mpsc::Sender<(u64, io::Result<Vec<u8>>)>,
+    ) -> io::Result<Self> {
         let mut reader = file.try_clone()?;
         let mut writer = file;
         let (write_tx, write_rx) = mpsc::channel::<Vec<u8>>();
         let (written_tx, written_rx) = mpsc::channel();
-        let (read_tx, read_rx) = mpsc::channel();
         std::thread::Builder::new()
             .name("printer-write".into())
             .spawn(move || {
@@ -277,7 +290,7 @@ impl ThreadedIo {
                 loop {
                     let r = reader.read(&mut buf).map(|n| buf[..n].to_vec());
                     let stop = matches!(&r, Ok(v) if v.is_empty()) || r.is_err();
-                    if read_tx.send(r).is_err() || stop {
+                    if read_tx.send((generation, r)).is_err() || stop {
                         break;
                     }
                 }
@@ -285,18 +298,21 @@ impl ThreadedIo {
         Ok(Self {
             write_tx,
             written_rx,
-            read_rx,
-            pending: VecDeque::new(),
         })
     }
 }
 
 impl DeviceFileTransport {
     pub fn new(path: impl Into<PathBuf>, timeouts: Timeouts) -> Self {
+        let (read_tx, read_rx) = mpsc::channel();
         Self {
             path: path.into(),
             timeouts,
             io: None,
+            generation: 0,
+            read_tx,
+            read_rx,
+            pending: VecDeque::new(),
         }
     }
 
@@ -310,9 +326,35 @@ impl DeviceFileTransport {
                     target: self.path.display().to_string(),
                     source,
                 })?;
-            self.io = Some(ThreadedIo::spawn(file)?);
+            self.generation += 1;
+            self.io = Some(ThreadedIo::spawn(
+                file,
+                self.generation,
+                self.read_tx.clone(),
+            )?);
         }
         self.io.as_mut().ok_or(TransportError::Closed)
+    }
+
+    /// Take one message of the reader threads: bytes of any generation are
+    /// kept; the end or an error counts only for the current file.
+    fn take(&mut self, message: (u64, io::Result<Vec<u8>>)) -> Result<(), TransportError> {
+        let (generation, result) = message;
+        match result {
+            Ok(bytes) if !bytes.is_empty() => {
+                self.pending.extend(bytes);
+                Ok(())
+            }
+            _ if generation != self.generation => Ok(()),
+            Ok(_) => {
+                self.io = None;
+                Err(TransportError::Closed)
+            }
+            Err(e) => {
+                self.io = None;
+                Err(TransportError::Io(e))
+            }
+        }
     }
 }
 
@@ -340,26 +382,19 @@ impl Transport for DeviceFileTransport {
     }
 
     fn read_some(&mut self, buf: &mut [u8], timeout: Duration) -> Result<usize, TransportError> {
-        let io = self.io()?;
-        if io.pending.is_empty() {
-            match io.read_rx.recv_timeout(timeout) {
-                Ok(Ok(bytes)) if !bytes.is_empty() => io.pending.extend(bytes),
-                Ok(Ok(_)) | Err(mpsc::RecvTimeoutError::Disconnected) => {
-                    self.io = None;
-                    return Err(TransportError::Closed);
-                }
-                Ok(Err(e)) => {
-                    self.io = None;
-                    return Err(TransportError::Io(e));
-                }
-                Err(mpsc::RecvTimeoutError::Timeout) => {
-                    return Err(TransportError::Timeout(timeout));
-                }
+        self.io()?;
+        let deadline = std::time::Instant::now() + timeout;
+        while self.pending.is_empty() {
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            match self.read_rx.recv_timeout(left) {
+                Ok(message) => self.take(message)?,
+                // The transport holds a sender itself: never disconnected.
+                Err(_) => return Err(TransportError::Timeout(timeout)),
             }
         }
         let mut n = 0;
         while n < buf.len() {
-            let Some(b) = io.pending.pop_front() else {
+            let Some(b) = self.pending.pop_front() else {
                 break;
             };
             buf[n] = b;
@@ -369,20 +404,19 @@ impl Transport for DeviceFileTransport {
     }
 
     fn discard_input(&mut self) -> Result<(), TransportError> {
-        if let Some(io) = self.io.as_mut() {
-            io.pending.clear();
-            while let Ok(r) = io.read_rx.try_recv() {
-                if !matches!(r, Ok(ref v) if !v.is_empty()) {
-                    self.io = None;
-                    break;
-                }
+        self.pending.clear();
+        while let Ok(message) = self.read_rx.try_recv() {
+            if self.take(message).is_err() {
+                break;
             }
+            self.pending.clear();
         }
         Ok(())
     }
 
     fn reset(&mut self) {
         self.io = None;
+        self.pending.clear();
     }
 }
 

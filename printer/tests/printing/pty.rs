@@ -149,3 +149,31 @@ async fn serial_transport_sets_up_the_line_and_prints_through_a_pty() {
     // make the line carry binary ESC/POS, as on a real serial port.
     prints_and_answers_status_over_a_pty(false, |path| format!("serial:{path}?baud=9600")).await;
 }
+
+#[tokio::test]
+async fn usb_device_file_transport_loses_no_reply_across_reopens() {
+    // After a reset the file is opened again, while the old file's reader
+    // thread may still be parked in read(2) on the same device: whichever
+    // thread the kernel gives the next reply to, the transport gets it.
+    let vp = virtual_printer(Model::default()).await;
+    let pty = pty(true).expect("a pseudo-terminal");
+    let address = format!("usb:{}", pty.path);
+    let _served = vp.serve(pty.master);
+    let mut transport = printer::transport::open(&address, timeouts()).expect("address parses");
+    tokio::task::spawn_blocking(move || {
+        for round in 0..8 {
+            // DLE EOT 1: the printer's status, one byte.
+            transport
+                .write_all(&[0x10, 0x04, 0x01])
+                .unwrap_or_else(|e| panic!("round {round}: write: {e}"));
+            let mut reply = [0u8; 8];
+            let n = transport
+                .read_some(&mut reply, std::time::Duration::from_secs(2))
+                .unwrap_or_else(|e| panic!("round {round}: the status reply was lost: {e}"));
+            assert_eq!(n, 1, "round {round}: one status byte");
+            transport.reset();
+        }
+    })
+    .await
+    .expect("the rounds finish");
+}
