@@ -106,7 +106,17 @@ async fn paper_out_keeps_tickets_on_screen_unacked_until_paper_is_back_then_each
         async move { pending(&mut r, &p, "kitchen").await == 3 }
     })
     .await;
-    assert!(vp.tickets().is_empty());
+    // The fault lasts 30 s: all that time nothing is acknowledged or printed.
+    let fault_ends = std::time::Instant::now() + Duration::from_secs(30);
+    while std::time::Instant::now() < fault_ends {
+        assert_eq!(
+            pending(&mut r, &prefix, "kitchen").await,
+            3,
+            "no XACK during the fault"
+        );
+        assert!(vp.tickets().is_empty());
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
 
     vp.set_faults(FaultsPatch {
         paper_out: Some(false),
