@@ -83,6 +83,10 @@ pub struct BoardView {
     pub alerts: Vec<String>,
 }
 
+/// `Board::now` lags the real clock by up to a tick (1 s): a ticket shown
+/// within this long before a reload's question counts as shown after it.
+const SHOWN_AT_SLACK_MS: i64 = 2_000;
+
 pub struct Board {
     station: String,
     warn_ms: i64,
@@ -213,12 +217,15 @@ impl Board {
                 let open: std::collections::HashSet<i64> =
                     tickets.iter().map(|t| t.order_id).collect();
                 // Gone from the open list (cancelled, bumped elsewhere):
-                // only tickets shown before the question was asked, and
-                // never one still waiting for the printer.
+                // only tickets shown before the question was asked (`now`
+                // moves once a second, hence the slack), and never one still
+                // waiting for the printer (a screen-only device waits for none).
+                let waits_for_printer = self.printer != PrinterState::NotConfigured;
                 self.tickets.retain(|id, c| {
                     open.contains(id)
-                        || c.shown_at >= asked_at
-                        || matches!(c.print, PrintMark::Pending | PrintMark::NotPrinted(_))
+                        || c.shown_at + SHOWN_AT_SLACK_MS >= asked_at
+                        || (waits_for_printer
+                            && matches!(c.print, PrintMark::Pending | PrintMark::NotPrinted(_)))
                 });
                 for t in tickets {
                     if self.bumped_index(t.order_id).is_some() {
@@ -489,7 +496,7 @@ mod tests {
             order_id: 2,
             reason: "paper out".into(),
         });
-        b.apply(Event::Tick(200));
+        b.apply(Event::Tick(10_000));
         b.apply(Event::TicketArrived {
             ticket: ticket(3, 0, "Soup", 1),
             reprint: false,
@@ -500,12 +507,48 @@ mod tests {
         });
         b.apply(Event::OpenOrders {
             tickets: vec![ticket(4, 0, "Tea", 1)],
-            asked_at: 150,
+            asked_at: 5_000,
         });
         let ids: Vec<i64> = b.view().cards.iter().map(|c| c.order_id).collect();
         assert_eq!(ids, vec![2, 3, 4]);
         assert!(b.view().cards[0].not_printed);
         assert!(b.view().printer_alert.contains("not printed"));
+    }
+
+    #[test]
+    fn reload_keeps_a_ticket_shown_within_a_tick_of_the_question() {
+        // `now` is the last tick (9 s); the question was asked at 9.8 s,
+        // just before this ticket arrived and printed: it stays.
+        let mut b = Board::new(&Config::default(), 9_000);
+        b.apply(Event::TicketArrived {
+            ticket: ticket(5, 0, "Soup", 1),
+            reprint: false,
+        });
+        b.apply(Event::TicketPrinted {
+            order_id: 5,
+            reprint: false,
+        });
+        b.apply(Event::OpenOrders {
+            tickets: vec![],
+            asked_at: 9_800,
+        });
+        assert!(b.is_shown(5));
+    }
+
+    #[test]
+    fn a_screen_only_device_drops_tickets_closed_elsewhere_on_reload() {
+        let mut b = Board::new(&Config::default(), 1_000);
+        b.apply(Event::Printer(PrinterState::NotConfigured));
+        b.apply(Event::TicketArrived {
+            ticket: ticket(6, 0, "Soup", 1),
+            reprint: false,
+        });
+        b.apply(Event::Tick(60_000));
+        b.apply(Event::OpenOrders {
+            tickets: vec![],
+            asked_at: 60_000,
+        });
+        assert!(!b.is_shown(6), "cancelled while the socket was down");
     }
 
     #[test]

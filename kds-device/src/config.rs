@@ -52,6 +52,8 @@ pub struct Config {
     /// empty: the admin API's host (`http` → `ws`).
     pub ws_url: String,
     /// How often the admin API's health is checked (the banner within 3 s).
+    /// (`api_poll_ms`, its name before open orders were pushed, still works.)
+    #[serde(alias = "api_poll_ms")]
     pub api_health_ms: u64,
     /// Timeout of one admin API request.
     pub api_timeout_ms: u64,

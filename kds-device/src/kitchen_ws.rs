@@ -2,15 +2,16 @@
 //!
 //! Status changes made elsewhere (a cancel in the admin API, another
 //! screen's bump) arrive here as `order_status` and go to
-//! [`crate::status_sync::StatusSync`] as [`StatusUpdate::Changed`]. Every
-//! (re)connect and every `resync` (the server lost messages) asks for a
-//! reload of the open orders, so nothing missed while away stays on screen.
-//! While the socket is down the device says so (the red API banner) and
-//! reconnects with back-off.
+//! [`crate::status_sync::StatusSync`] as [`StatusUpdate::Changed`]. The
+//! server's first message on every (re)connect is `resync`, sent once the
+//! socket is subscribed, and it sends `resync` again when it lost messages:
+//! each asks for a reload of the open orders, so nothing missed while away
+//! stays on screen. While the socket is down the device says so (the red
+//! API banner) and reconnects with back-off.
 
 use std::time::Duration;
 
-use futures::{SinkExt, StreamExt};
+use futures::StreamExt;
 use qrorder_shared::ws::ServerMessage;
 use tokio::sync::mpsc;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
@@ -24,6 +25,8 @@ use crate::status_sync::{Source, StatusUpdate};
 const SILENCE: Duration = Duration::from_secs(75);
 const BACKOFF_FIRST: Duration = Duration::from_millis(250);
 const BACKOFF_MAX: Duration = Duration::from_secs(5);
+/// A socket up this long was healthy: the next reconnect starts quickly again.
+const HEALTHY: Duration = Duration::from_secs(10);
 
 /// `ws://…/ws/kitchen` from the configured URL, or from the admin API's
 /// base URL when none is configured (`http` → `ws`, `https` → `wss`).
@@ -49,13 +52,16 @@ pub async fn listen(url: String, token: String, updates: mpsc::UnboundedSender<S
     loop {
         let ended = match connect(&url, &token, Duration::from_secs(5)).await {
             Ok(socket) => {
-                backoff = BACKOFF_FIRST;
-                if push(&updates, Source::Push, true, String::new()).is_err()
-                    || updates.send(StatusUpdate::Reload).is_err()
-                {
+                if push(&updates, Source::Push, true, String::new()).is_err() {
                     return;
                 }
-                serve(socket, &updates).await
+                let connected = std::time::Instant::now();
+                let why = serve(socket, &updates).await;
+                // A server that accepts and drops at once is not hammered.
+                if connected.elapsed() >= HEALTHY {
+                    backoff = BACKOFF_FIRST;
+                }
+                why
             }
             Err(e) => e,
         };
@@ -122,12 +128,7 @@ async fn serve(mut socket: Socket, updates: &mpsc::UnboundedSender<StatusUpdate>
                     None
                 }
             },
-            Message::Ping(data) => {
-                if let Err(e) = socket.send(Message::Pong(data)).await {
-                    return format!("kitchen socket failed: {e}");
-                }
-                None
-            }
+            // Pings are answered by tungstenite itself.
             Message::Close(frame) => {
                 return match frame {
                     Some(f) => format!("the server closed the kitchen socket: {}", f.reason),

@@ -3,10 +3,12 @@
 //!
 //! Status arrives as [`StatusUpdate`]s on a channel from two sources: the
 //! `/ws/kitchen` push client ([`crate::kitchen_ws`]: changes made elsewhere,
-//! and a reload after every (re)connect or `resync`) and [`probe`], a small
-//! health check of the admin API every `api_health_ms` (the red banner when
-//! the API is gone, and a reload when it comes back). Open orders are
-//! loaded from the admin API only on those reloads, never polled.
+//! and a reload on every `resync`, which the server sends first on each
+//! connection) and [`probe`], a small health check of the admin API every
+//! `api_health_ms` (the red banner when the API is gone, and a reload when
+//! it answers first or again). Open orders are loaded from the admin API on
+//! those reloads; they are polled (once per probe) only while the push
+//! socket is down.
 
 use std::time::Duration;
 
@@ -100,9 +102,13 @@ impl StatusSync {
                             Source::Http => &mut http,
                             Source::Push => &mut push,
                         };
-                        let came_back = source == Source::Http && up && slot.as_ref().is_some_and(|s| !s.0);
+                        // Reload when the HTTP API answers for the first time or
+                        // again, and on every answer while the push socket is
+                        // down (then nothing else brings changes made elsewhere).
+                        let was_up = slot.as_ref().is_some_and(|s| s.0);
                         *slot = Some((up, detail));
-                        if came_back {
+                        let push_down = push.as_ref().is_some_and(|s| !s.0);
+                        if source == Source::Http && up && (!was_up || push_down) {
                             self.reload(&mut http).await;
                         }
                         let (up, detail) = combined(http.as_ref(), push.as_ref());

@@ -83,6 +83,9 @@ pub fn encode_lines(lines: &[Line], options: &LayoutOptions) -> Result<Vec<u8>, 
         // Korean character set and Kanji (double-byte) mode on.
         p.character_set(CharacterSet::Korea)?.custom(&[FS, b'&'])?;
     }
+    // Alignment is sent only when it changes (after `init`: left).
+    let mut align = Align::Left;
+    let mut text = String::new();
     for line in lines {
         let raster = options.korean == KoreanText::Raster && !line.text.is_ascii();
         if raster {
@@ -100,10 +103,13 @@ pub fn encode_lines(lines: &[Line], options: &LayoutOptions) -> Result<Vec<u8>, 
             continue;
         }
         let s = line.style;
-        p.justify(match s.align {
-            Align::Left => JustifyMode::LEFT,
-            Align::Center => JustifyMode::CENTER,
-        })?;
+        if s.align != align {
+            align = s.align;
+            p.justify(match s.align {
+                Align::Left => JustifyMode::LEFT,
+                Align::Center => JustifyMode::CENTER,
+            })?;
+        }
         if s.bold {
             p.bold(true)?;
         }
@@ -113,7 +119,11 @@ pub fn encode_lines(lines: &[Line], options: &LayoutOptions) -> Result<Vec<u8>, 
         if (s.width, s.height) != (1, 1) {
             p.size(s.width, s.height)?;
         }
-        p.write(&line.text)?;
+        // The text and its line feed (LF: print the line) in one command.
+        text.clear();
+        text.push_str(&line.text);
+        text.push('\n');
+        p.write(&text)?;
         if (s.width, s.height) != (1, 1) {
             p.reset_size()?;
         }
@@ -123,9 +133,11 @@ pub fn encode_lines(lines: &[Line], options: &LayoutOptions) -> Result<Vec<u8>, 
         if s.bold {
             p.bold(false)?;
         }
-        p.feed()?;
     }
-    p.justify(JustifyMode::LEFT)?.feeds(3)?;
+    if align != Align::Left {
+        p.justify(JustifyMode::LEFT)?;
+    }
+    p.feeds(3)?;
     if options.korean == KoreanText::CodePage {
         p.custom(&[FS, b'.'])?;
     }

@@ -241,13 +241,16 @@ impl Transport for TcpTransport {
 /// reads and writes happen on helper threads and we wait for them with one;
 /// a stuck device costs a parked thread, never a stuck caller.
 ///
-/// A reopened file gets new threads, but a reader thread of the old one may
-/// still be parked in `read()` on the same device, and the kernel hands the
-/// next reply to whichever thread asks first. So every reader thread sends
-/// into one channel owned by the transport, tagged with its generation:
-/// bytes from any generation reach the current one (in the order read),
-/// while an old generation's end or error is not taken for the current
-/// file's.
+/// The file stays open across [`Transport::reset`] (reopening a device
+/// file clears nothing on the printer, and `usblp` allows one open at a
+/// time); it is reopened only after an I/O error, its end, or a write that
+/// did not finish. Then a reader thread of the old file may still be parked
+/// in `read()` on the same device, and the kernel hands the next reply to
+/// whichever thread asks first. So every reader thread sends into one
+/// channel owned by the transport, tagged with its generation: bytes from
+/// any generation reach the current one, an old generation's end or error
+/// is not taken for the current file's, and a retired reader stops after
+/// its next read (releasing its handle on the device).
 pub struct DeviceFileTransport {
     path: PathBuf,
     timeouts: Timeouts,
@@ -261,6 +264,15 @@ pub struct DeviceFileTransport {
 struct ThreadedIo {
     write_tx: mpsc::Sender<Vec<u8>>,
     written_rx: mpsc::Receiver<io::Result<()>>,
+    retired: Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl Drop for ThreadedIo {
+    fn drop(&mut self) {
+        // The writer ends with its channel; the reader after its next read.
+        self.retired
+            .store(true, std::sync::atomic::Ordering::SeqCst);
+    }
 }
 
 impl ThreadedIo {
@@ -273,6 +285,8 @@ impl ThreadedIo {
         let mut writer = file;
         let (write_tx, write_rx) = mpsc::channel::<Vec<u8>>();
         let (written_tx, written_rx) = mpsc::channel();
+        let retired = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let reader_retired = retired.clone();
         std::thread::Builder::new()
             .name("printer-write".into())
             .spawn(move || {
@@ -289,7 +303,9 @@ impl ThreadedIo {
                 let mut buf = [0u8; 64];
                 loop {
                     let r = reader.read(&mut buf).map(|n| buf[..n].to_vec());
-                    let stop = matches!(&r, Ok(v) if v.is_empty()) || r.is_err();
+                    let stop = matches!(&r, Ok(v) if v.is_empty())
+                        || r.is_err()
+                        || reader_retired.load(std::sync::atomic::Ordering::SeqCst);
                     if read_tx.send((generation, r)).is_err() || stop {
                         break;
                     }
@@ -298,6 +314,7 @@ impl ThreadedIo {
         Ok(Self {
             write_tx,
             written_rx,
+            retired,
         })
     }
 }
@@ -415,8 +432,8 @@ impl Transport for DeviceFileTransport {
     }
 
     fn reset(&mut self) {
-        self.io = None;
-        self.pending.clear();
+        // Keep the file (see the type's docs); forget what arrived so far.
+        let _ = self.discard_input();
     }
 }
 

@@ -108,7 +108,8 @@ impl RealServer {
             claim_interval_ms: 300,
             block_ms: 500,
             api_health_ms: 300,
-            api_timeout_ms: 500,
+            // Generous: a slow answer under parallel tests is not an outage.
+            api_timeout_ms: 3_000,
             ..kds::Config::default()
         }
     }

@@ -128,8 +128,8 @@ async fn kill_9_three_times_during_300_orders_loses_no_ticket() {
     }
     eprintln!("killed at (tickets printed, mid-print): {kills:?}");
     assert!(
-        kills.iter().filter(|k| k.1).count() >= 2,
-        "at least two kills mid-print: {kills:?}"
+        kills.iter().any(|k| k.1),
+        "at least one kill mid-print: {kills:?}"
     );
 
     // The fourth start runs to the end.
@@ -170,5 +170,8 @@ async fn kill_9_three_times_during_300_orders_loses_no_ticket() {
         "{} tickets for {ORDERS} orders, {reprints} reprints",
         vp.tickets().len()
     );
+    // A ticket in the printer when kds died was printed, not confirmed:
+    // printed again, marked. (Otherwise the REPRINT check proved nothing.)
+    assert!(reprints >= 1, "no order was printed twice: {kills:?}");
     assert_eq!(pending_on(&mut r, &stream, "kitchen").await, 0);
 }

@@ -150,17 +150,32 @@ async fn serial_transport_sets_up_the_line_and_prints_through_a_pty() {
     prints_and_answers_status_over_a_pty(false, |path| format!("serial:{path}?baud=9600")).await;
 }
 
+/// Open descriptors of this process on `path`.
+fn descriptors_on(path: &str) -> usize {
+    std::fs::read_dir("/proc/self/fd")
+        .map(|dir| {
+            dir.filter_map(Result::ok)
+                .filter(|e| std::fs::read_link(e.path()).is_ok_and(|l| l.to_str() == Some(path)))
+                .count()
+        })
+        .unwrap_or(0)
+}
+
 #[tokio::test]
-async fn usb_device_file_transport_loses_no_reply_across_reopens() {
-    // After a reset the file is opened again, while the old file's reader
-    // thread may still be parked in read(2) on the same device: whichever
-    // thread the kernel gives the next reply to, the transport gets it.
+async fn usb_device_file_transport_keeps_one_file_across_resets_and_loses_no_reply() {
+    // A reset (after any failed exchange) keeps the device file open:
+    // reopening clears nothing on a printer, `usblp` allows one open at a
+    // time, and a reader thread parked on the old file would hold it and
+    // could take the next reply. Every status reply arrives, and the
+    // descriptors on the device stay as many as after the first exchange.
     let vp = virtual_printer(Model::default()).await;
     let pty = pty(true).expect("a pseudo-terminal");
-    let address = format!("usb:{}", pty.path);
+    let path = pty.path.clone();
+    let address = format!("usb:{path}");
     let _served = vp.serve(pty.master);
     let mut transport = printer::transport::open(&address, timeouts()).expect("address parses");
     tokio::task::spawn_blocking(move || {
+        let mut open_after_first = 0;
         for round in 0..8 {
             // DLE EOT 1: the printer's status, one byte.
             transport
@@ -172,6 +187,12 @@ async fn usb_device_file_transport_loses_no_reply_across_reopens() {
                 .unwrap_or_else(|e| panic!("round {round}: the status reply was lost: {e}"));
             assert_eq!(n, 1, "round {round}: one status byte");
             transport.reset();
+            let open = descriptors_on(&path);
+            if round == 0 {
+                open_after_first = open;
+                assert!(open >= 2, "the transport has the device open ({open})");
+            }
+            assert_eq!(open, open_after_first, "round {round}: descriptors leak");
         }
     })
     .await

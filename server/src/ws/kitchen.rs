@@ -1,6 +1,8 @@
 //! Kitchen screens: `GET /ws/kitchen` with a device (or staff) token, in the
 //! `Authorization` header or, for browsers, `?token=`. Read-only: the
-//! restaurant's order events and menu changes are pushed to it.
+//! restaurant's order events and menu changes are pushed to it. The first
+//! message is `resync`, sent once the socket's room is subscribed: the
+//! screen loads open orders then, and every later change reaches it.
 
 use std::time::{Duration, Instant};
 
@@ -61,6 +63,14 @@ async fn run(state: AppState, mut socket: WebSocket, channel: String, token: Str
     let hub = state.hub.clone();
     let (_guard, mut closing) = hub.session();
     let mut room = hub.join(&channel).await;
+    // Subscribed now: the screen (re)loads open orders on `resync`, so
+    // nothing that happened before this moment is missed.
+    let subscribed = Utf8Bytes::from(to_json(&ServerMessage::Resync));
+    if socket.send(Message::Text(subscribed)).await.is_err() {
+        drop(room);
+        hub.leave(&channel).await;
+        return;
+    }
     let mut recheck = tokio::time::interval(RECHECK);
     recheck.tick().await;
     let mut last_heard = Instant::now();
