@@ -10,7 +10,7 @@ use escpos::printer_options::PrinterOptions;
 use escpos::utils::{CharacterSet, Encoder, JustifyMode, Protocol};
 
 use crate::glyphs::{Bitmap, CELL_HEIGHT, CELL_WIDTH};
-use crate::ticket::{Align, KoreanText, LayoutOptions, Line, Ticket, layout};
+use crate::ticket::{Align, KoreanText, LayoutOptions, Line, Style, Ticket, layout};
 
 pub const FS: u8 = 0x1C;
 pub const GS: u8 = 0x1D;
@@ -83,8 +83,15 @@ pub fn encode_lines(lines: &[Line], options: &LayoutOptions) -> Result<Vec<u8>, 
         // Korean character set and Kanji (double-byte) mode on.
         p.character_set(CharacterSet::Korea)?.custom(&[FS, b'&'])?;
     }
-    // Alignment is sent only when it changes (after `init`: left).
-    let mut align = Align::Left;
+    // Styles are sent only when they change: `init` leaves left alignment,
+    // normal size, bold and reverse off.
+    let mut cur = Style {
+        width: 1,
+        height: 1,
+        bold: false,
+        reverse: false,
+        align: Align::Left,
+    };
     let mut text = String::new();
     for line in lines {
         let raster = options.korean == KoreanText::Raster && !line.text.is_ascii();
@@ -102,41 +109,24 @@ pub fn encode_lines(lines: &[Line], options: &LayoutOptions) -> Result<Vec<u8>, 
             out.extend_from_slice(&data);
             continue;
         }
-        let s = line.style;
-        if s.align != align {
-            align = s.align;
-            p.justify(match s.align {
-                Align::Left => JustifyMode::LEFT,
-                Align::Center => JustifyMode::CENTER,
-            })?;
-        }
-        if s.bold {
-            p.bold(true)?;
-        }
-        if s.reverse {
-            p.reverse(true)?;
-        }
-        if (s.width, s.height) != (1, 1) {
-            p.size(s.width, s.height)?;
-        }
+        set_style(&mut p, &mut cur, line.style)?;
         // The text and its line feed (LF: print the line) in one command.
         text.clear();
         text.push_str(&line.text);
         text.push('\n');
         p.write(&text)?;
-        if (s.width, s.height) != (1, 1) {
-            p.reset_size()?;
-        }
-        if s.reverse {
-            p.reverse(false)?;
-        }
-        if s.bold {
-            p.bold(false)?;
-        }
     }
-    if align != Align::Left {
-        p.justify(JustifyMode::LEFT)?;
-    }
+    set_style(
+        &mut p,
+        &mut cur,
+        Style {
+            width: 1,
+            height: 1,
+            bold: false,
+            reverse: false,
+            align: Align::Left,
+        },
+    )?;
     p.feeds(3)?;
     if options.korean == KoreanText::CodePage {
         p.custom(&[FS, b'.'])?;
@@ -145,6 +135,31 @@ pub fn encode_lines(lines: &[Line], options: &LayoutOptions) -> Result<Vec<u8>, 
     drop(p);
     let bytes = std::mem::take(&mut *sink.lock()?);
     Ok(bytes)
+}
+
+/// Send what differs between the printer's text style `cur` and `want`.
+fn set_style(p: &mut EscPos<Collect>, cur: &mut Style, want: Style) -> Result<(), EncodeError> {
+    if want.align != cur.align {
+        p.justify(match want.align {
+            Align::Left => JustifyMode::LEFT,
+            Align::Center => JustifyMode::CENTER,
+        })?;
+    }
+    if want.bold != cur.bold {
+        p.bold(want.bold)?;
+    }
+    if want.reverse != cur.reverse {
+        p.reverse(want.reverse)?;
+    }
+    if (want.width, want.height) != (cur.width, cur.height) {
+        if (want.width, want.height) == (1, 1) {
+            p.reset_size()?;
+        } else {
+            p.size(want.width, want.height)?;
+        }
+    }
+    *cur = want;
+    Ok(())
 }
 
 /// Dots of white under a rasterised line: text lines are 30 dots apart

@@ -1,7 +1,7 @@
 //! The real `kds` binary killed with SIGKILL three times while it works
 //! through 300 orders, restarted each time with the same device id and
-//! journal: every order printed at least once, every print after an
-//! order's first marked REPRINT, none missing, nothing pending at the end.
+//! journal: every order printed at least once, never twice without the
+//! REPRINT mark, none missing, nothing pending at the end.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -160,9 +160,12 @@ async fn kill_9_three_times_during_300_orders_loses_no_ticket() {
     assert!(missing.is_empty(), "never printed: {missing:?}");
     let mut reprints = 0;
     for (number, marks) in &by_order {
+        // At most one print of an order without REPRINT. (Not "the first":
+        // a ticket sent just before the kill can finish in the printer
+        // after the restarted device's REPRINT of it has arrived.)
         assert!(
-            marks[1..].iter().all(|reprint| *reprint),
-            "order {number}: a second print without REPRINT: {marks:?}"
+            marks.iter().filter(|reprint| !**reprint).count() <= 1,
+            "order {number}: printed twice without REPRINT: {marks:?}"
         );
         reprints += marks.len() - 1;
     }

@@ -183,18 +183,18 @@ fn fnv1a(bytes: &[u8]) -> u64 {
 fn encoded_raster_tickets_are_byte_for_byte_as_pinned() {
     // Whole raster tickets, command stream included: (paper, ticket index,
     // length, FNV-1a of the bytes). First captured before the raster
-    // drawing was optimised (the drawing left them unchanged); updated once
-    // since, on purpose, when alignment began to be sent only when it
-    // changes and each text line became text + LF instead of text +
-    // `ESC d 1` (42–46 bytes fewer). The pictures themselves are checked
+    // drawing was optimised (the drawing left them unchanged); updated since,
+    // on purpose, when styles (alignment, bold, reverse, size) began to be
+    // sent only when they change and each text line became text + LF
+    // instead of text + `ESC d 1`. The pictures themselves are checked
     // against the reference drawing above.
     let pinned: [(Paper, usize, usize, u64); 6] = [
-        (Paper::Mm58, 0, 8350, 17_768_677_634_357_100_239),
-        (Paper::Mm58, 1, 9860, 14_699_217_959_368_761_959),
-        (Paper::Mm80Cols42, 0, 10910, 17_787_201_346_077_770_260),
-        (Paper::Mm80Cols42, 1, 12870, 369_346_931_820_756_743),
-        (Paper::Mm80, 0, 12446, 10_826_948_631_464_836_175),
-        (Paper::Mm80, 1, 14676, 5_417_962_383_910_622_615),
+        (Paper::Mm58, 0, 8350, 2_936_905_463_994_469_357),
+        (Paper::Mm58, 1, 9848, 1_911_065_549_382_394_685),
+        (Paper::Mm80Cols42, 0, 10910, 10_690_036_724_643_545_402),
+        (Paper::Mm80Cols42, 1, 12858, 2_788_693_034_948_180_779),
+        (Paper::Mm80, 0, 12446, 6_132_754_094_443_967_693),
+        (Paper::Mm80, 1, 14664, 107_194_899_921_948_749),
     ];
     let all = tickets();
     let mut got = Vec::new();
