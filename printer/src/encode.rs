@@ -85,13 +85,7 @@ pub fn encode_lines(lines: &[Line], options: &LayoutOptions) -> Result<Vec<u8>, 
     }
     // Styles are sent only when they change: `init` leaves left alignment,
     // normal size, bold and reverse off.
-    let mut cur = Style {
-        width: 1,
-        height: 1,
-        bold: false,
-        reverse: false,
-        align: Align::Left,
-    };
+    let mut cur = Style::NORMAL;
     let mut text = String::new();
     for line in lines {
         let raster = options.korean == KoreanText::Raster && !line.text.is_ascii();
@@ -116,17 +110,7 @@ pub fn encode_lines(lines: &[Line], options: &LayoutOptions) -> Result<Vec<u8>, 
         text.push('\n');
         p.write(&text)?;
     }
-    set_style(
-        &mut p,
-        &mut cur,
-        Style {
-            width: 1,
-            height: 1,
-            bold: false,
-            reverse: false,
-            align: Align::Left,
-        },
-    )?;
+    set_style(&mut p, &mut cur, Style::NORMAL)?;
     p.feeds(3)?;
     if options.korean == KoreanText::CodePage {
         p.custom(&[FS, b'.'])?;

@@ -137,7 +137,8 @@ pub struct Style {
 }
 
 impl Style {
-    const NORMAL: Style = Style {
+    /// Normal size, left, no bold or reverse: what `ESC @` (init) leaves.
+    pub const NORMAL: Style = Style {
         width: 1,
         height: 1,
         bold: false,
