@@ -8,36 +8,26 @@
 
 #![allow(clippy::unwrap_used)]
 
+#[path = "../tests/common/orders.rs"]
+mod orders;
+
 use std::time::{Duration, Instant};
 
 use kds::board::BoardView;
 use kds::gpio::RecordingGpio;
 use kds::{Device, Options};
-use qrorder_shared::stream::{ORDER_PAYLOAD_SCHEMA, OrderPayload, OrderPayloadItem};
-use qrorder_shared::{LocalizedText, MenuItemId, RestaurantId};
 use redis::aio::MultiplexedConnection;
 use tokio::sync::mpsc;
 
 const RESTAURANT: i64 = 1;
 
 fn payload(order_id: i64) -> String {
-    serde_json::to_string(&OrderPayload {
-        schema: ORDER_PAYLOAD_SCHEMA,
-        restaurant_id: RestaurantId(RESTAURANT),
+    let p = orders::payload_of(
+        RESTAURANT,
         order_id,
-        number: u32::try_from(order_id % 1000).unwrap(),
-        table_name: format!("T{}", order_id % 20),
-        placed_at: kds::status_sync::now_ms(),
-        items: vec![OrderPayloadItem {
-            menu_item_id: MenuItemId(1),
-            name: LocalizedText::new(&[("en", "Bibimbap")]),
-            qty: 1,
-            options: vec![],
-            note: None,
-            station: "kitchen".into(),
-        }],
-    })
-    .unwrap()
+        vec![orders::item("Bibimbap", 1, "kitchen")],
+    );
+    serde_json::to_string(&p).unwrap()
 }
 
 async fn xadd(conn: &mut MultiplexedConnection, stream: &str, order_id: i64) {

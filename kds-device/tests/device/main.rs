@@ -6,6 +6,8 @@
 
 mod admin;
 mod crash;
+#[path = "../common/orders.rs"]
+mod orders;
 #[path = "../common/server.rs"]
 mod server;
 mod stream;

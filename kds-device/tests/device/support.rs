@@ -17,8 +17,7 @@ use kds::gpio::RecordingGpio;
 use kds::print_worker::TestHooks;
 use kds::{Config, Device, Options};
 use printer::emulator::server::{Config as VpConfig, VirtualPrinter};
-use qrorder_shared::stream::{ORDER_PAYLOAD_SCHEMA, OrderPayload, OrderPayloadItem};
-use qrorder_shared::{LocalizedText, MenuItemId, RestaurantId};
+use qrorder_shared::stream::{OrderPayload, OrderPayloadItem};
 use redis::aio::MultiplexedConnection;
 use tokio::sync::mpsc;
 
@@ -46,27 +45,11 @@ pub async fn redis() -> MultiplexedConnection {
         .expect("Redis at 127.0.0.1:6379")
 }
 
-pub fn item(name: &str, qty: u32, station: &str) -> OrderPayloadItem {
-    OrderPayloadItem {
-        menu_item_id: MenuItemId(1),
-        name: LocalizedText::new(&[("en", name)]),
-        qty,
-        options: vec![],
-        note: None,
-        station: station.into(),
-    }
-}
+pub use crate::orders::item;
 
+/// Order `order_id` of the tests' restaurant, placed now.
 pub fn payload(order_id: i64, items: Vec<OrderPayloadItem>) -> OrderPayload {
-    OrderPayload {
-        schema: ORDER_PAYLOAD_SCHEMA,
-        restaurant_id: RestaurantId(RESTAURANT),
-        order_id,
-        number: u32::try_from(order_id % 1000).unwrap(),
-        table_name: format!("T{}", order_id % 20),
-        placed_at: kds::status_sync::now_ms(),
-        items,
-    }
+    crate::orders::payload_of(RESTAURANT, order_id, items)
 }
 
 pub async fn xadd_raw(
