@@ -13,7 +13,7 @@ use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use criterion::Criterion;
-use printer::ticket::local_time;
+use printer::ticket::{layout, local_time};
 use printer::{KoreanText, LayoutOptions, Paper, Ticket};
 use qrorder_shared::stream::{
     ORDER_PAYLOAD_SCHEMA, OrderPayload, OrderPayloadItem, OrderPayloadOption,
@@ -119,6 +119,10 @@ fn main() {
     for (name, opts) in [("codepage", &codepage), ("raster", &raster)] {
         group.bench_function(format!("encode ({name})"), |b| {
             b.iter(|| t.encode(black_box(opts)))
+        });
+        // Where the time goes: the layout alone (fitting, wrapping).
+        group.bench_function(format!("layout only ({name})"), |b| {
+            b.iter(|| layout(black_box(&t), black_box(opts)))
         });
     }
     group.finish();

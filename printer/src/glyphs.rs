@@ -208,74 +208,70 @@ const fn widen_table() -> [[u128; 256]; MAX_MAGNIFICATION as usize] {
     table
 }
 
-/// ORs dots into a packed row, left to right from a starting dot; dots at
-/// or past `width` are dropped.
-struct DotWriter<'a> {
+/// ORs dots into a packed row, left to right: dots are gathered in a
+/// register and written to the row four bytes at a time, each byte once,
+/// so no write waits on the one before it. Bytes past the row are dropped.
+struct RowWriter<'a> {
     row: &'a mut [u8],
-    width: u32,
-    /// The byte the pending dots begin in.
-    byte: usize,
-    /// Pending dots, the first in bit 127.
+    /// The byte of the row that bit 127 of `acc` stands for.
+    base: usize,
     acc: u128,
-    pending: u32,
 }
 
-impl<'a> DotWriter<'a> {
-    fn new(row: &'a mut [u8], width: u32, x: u32) -> Self {
+impl<'a> RowWriter<'a> {
+    fn new(row: &'a mut [u8], x: u32) -> Self {
         Self {
             row,
-            width,
-            byte: (x / 8) as usize,
+            base: (x / 8) as usize,
             acc: 0,
-            pending: x % 8,
         }
     }
 
-    /// Append `len` dots (at most 97), the first in bit 127 of `dots`.
-    fn push(&mut self, dots: u128, len: u32) {
-        // At most 31 pending, so the 97 fit.
-        self.acc |= dots >> self.pending;
-        self.pending += len;
-        while self.pending >= 32 {
-            let word = ((self.acc >> 96) as u32).to_be_bytes();
-            match self.row.get_mut(self.byte..self.byte + 4) {
-                Some(out) => {
-                    for (o, w) in out.iter_mut().zip(word) {
-                        *o |= w;
+    /// OR up to 97 `dots` (the first in bit 127) from dot `at`, which is
+    /// never left of the bytes already written.
+    fn put(&mut self, at: u32, dots: u128) {
+        let mut off = (at as usize).saturating_sub(self.base * 8);
+        // Keep `off` ≤ 31 so that the 97 dots fit after it.
+        while off >= 32 {
+            self.flush_word();
+            off -= 32;
+        }
+        self.acc |= dots >> off;
+    }
+
+    /// Write the first 32 bits of `acc` and move on by four bytes.
+    fn flush_word(&mut self) {
+        let word = (self.acc >> 96) as u32;
+        if word != 0 {
+            let end = self.base.saturating_add(4);
+            match self
+                .row
+                .get_mut(self.base..end)
+                .and_then(|c| <&mut [u8; 4]>::try_from(c).ok())
+            {
+                Some(out) => *out = (u32::from_be_bytes(*out) | word).to_be_bytes(),
+                None => {
+                    let tail = self.row.iter_mut().skip(self.base);
+                    for (b, w) in tail.zip(word.to_be_bytes()) {
+                        *b |= w;
                     }
-                    self.byte += 4;
                 }
-                None => word.into_iter().for_each(|b| self.emit(b)),
             }
-            self.acc <<= 32;
-            self.pending -= 32;
         }
+        self.acc <<= 32;
+        self.base = self.base.saturating_add(4);
     }
 
-    fn emit(&mut self, byte: u8) {
-        if let Some(b) = self.row.get_mut(self.byte) {
-            *b |= byte;
-        }
-        self.byte += 1;
-    }
-
+    /// Write what is left.
     fn finish(mut self) {
-        while self.pending > 0 {
-            self.emit((self.acc >> 120) as u8);
-            self.acc <<= 8;
-            self.pending = self.pending.saturating_sub(8);
-        }
-        // Keep the dots past the width white.
-        if !self.width.is_multiple_of(8)
-            && let Some(last) = self.row.last_mut()
-        {
-            *last &= 0xFF << (8 - self.width % 8);
+        while self.acc != 0 {
+            self.flush_word();
         }
     }
 }
 
 /// Draw source row `sy` of `glyphs`, their cells side by side from dot
-/// `x`, widened `wmul` times (1–8), into a packed row.
+/// `x`, widened `wmul` times (1–8), into a packed row of `width` dots.
 fn draw_row(
     row: &mut [u8],
     width: u32,
@@ -287,33 +283,35 @@ fn draw_row(
 ) {
     let widen = &WIDEN[(wmul - 1) as usize];
     let part = 12 * wmul;
-    let mut out = DotWriter::new(row, width, x);
-    // A bold dot also blackens the dot to its right, even past its cell.
-    let mut spill = 0u128;
-    let mut put = |byte: u8| {
-        let dots = widen[usize::from(byte)];
-        if bold {
-            out.push(dots | dots >> 1 | spill, part);
-            spill = (dots << (part - 1)) & (1 << 127);
-        } else {
-            out.push(dots, part);
+    let mut out = RowWriter::new(row, x);
+    let mut put = |at: u32, byte: u8| {
+        if byte != 0 {
+            let dots = widen[usize::from(byte)];
+            // A bold dot also blackens the dot to its right, even past its
+            // cell (at most 96 + 1 dots).
+            out.put(at, if bold { dots | dots >> 1 } else { dots });
         }
     };
-    for glyph in glyphs {
+    let mut at = x;
+    for &glyph in glyphs {
         match glyph {
-            Some(Glyph::Halfwidth(rows)) => put(rows[sy as usize]),
+            Some(Glyph::Halfwidth(rows)) => put(at, rows[sy as usize]),
             Some(Glyph::Fullwidth(rows)) => {
                 let [hi, lo] = rows[sy as usize].to_be_bytes();
-                put(hi);
-                put(lo);
+                put(at, hi);
+                put(at.saturating_add(part), lo);
             }
-            None => put(0),
+            None => {}
         }
-    }
-    if bold {
-        out.push(spill, 1);
+        at = at.saturating_add(advance(glyph, wmul));
     }
     out.finish();
+    // Keep the dots past the width white.
+    if !width.is_multiple_of(8)
+        && let Some(last) = row.last_mut()
+    {
+        *last &= 0xFF << (8 - width % 8);
+    }
 }
 
 /// Draw `c` with its top-left corner at `(x, y)`, magnified `wmul`×`hmul`
@@ -377,10 +375,13 @@ mod tests {
     #[test]
     fn a_text_line_is_the_same_dots_as_its_characters_drawn_one_by_one() {
         for (wmul, hmul, bold) in [(1, 1, false), (2, 2, true), (1, 2, true), (3, 5, false)] {
-            let (line, end) = Bitmap::text_line(200, 130, 6, "가A é한", wmul, hmul, bold);
-            let mut chars = Bitmap::new(200, 130);
+            // Spaces at both ends, and (magnified) text cut at a width
+            // that ends mid-byte.
+            let text = "  가A é한  ";
+            let (line, end) = Bitmap::text_line(236, 130, 6, text, wmul, hmul, bold);
+            let mut chars = Bitmap::new(236, 130);
             let mut x = 6;
-            for c in "가A é한".chars() {
+            for c in text.chars() {
                 x += draw_char(&mut chars, x, 0, c, wmul, hmul, bold);
             }
             assert_eq!(end, x);

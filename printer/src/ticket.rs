@@ -196,10 +196,13 @@ pub fn fit_char(c: char, korean: KoreanText) -> char {
 }
 
 fn euc_kr_double_byte(c: char) -> bool {
-    let mut buf = [0u8; 4];
-    let s = c.encode_utf8(&mut buf);
-    let (bytes, _, unmappable) = encoding_rs::EUC_KR.encode(s);
-    !unmappable && bytes.len() == 2
+    let (mut utf8, mut euc_kr) = ([0u8; 4], [0u8; 8]);
+    let src = c.encode_utf8(&mut utf8);
+    // A fresh encoder on the stack: no allocation per character.
+    let (result, _, written) = encoding_rs::EUC_KR
+        .new_encoder()
+        .encode_from_utf8_without_replacement(src, &mut euc_kr, true);
+    result == encoding_rs::EncoderResult::InputEmpty && written == 2
 }
 
 /// Lay the ticket out for the paper: every line fits its width.

@@ -205,6 +205,32 @@ fn encoded_raster_tickets_are_byte_for_byte_as_pinned() {
     assert_eq!(got, pinned);
 }
 
+#[test]
+fn encoded_code_page_tickets_are_byte_for_byte_as_pinned() {
+    // Captured from the encoder that called `escpos` per command, before it
+    // began to build each command once and write lines into one buffer:
+    // that change had to leave every byte as it was.
+    let pinned: [(Paper, usize, usize, u64); 6] = [
+        (Paper::Mm58, 0, 336, 14_185_657_136_760_632_209),
+        (Paper::Mm58, 1, 437, 6_269_496_335_382_118_253),
+        (Paper::Mm80Cols42, 0, 376, 9_499_134_505_030_248_209),
+        (Paper::Mm80Cols42, 1, 477, 3_559_567_133_537_368_945),
+        (Paper::Mm80, 0, 400, 14_521_448_767_838_846_065),
+        (Paper::Mm80, 1, 501, 11_463_868_764_939_348_357),
+    ];
+    let all = tickets();
+    let mut got = Vec::new();
+    for &(paper, i, _, _) in &pinned {
+        let opts = LayoutOptions {
+            korean: KoreanText::CodePage,
+            ..options(paper)
+        };
+        let bytes = all[i].encode(&opts).expect("encodes");
+        got.push((paper, i, bytes.len(), fnv1a(&bytes)));
+    }
+    assert_eq!(got, pinned);
+}
+
 /// Characters the emulator may have to draw: ASCII, Hangul, Latin-1, CJK,
 /// box drawing, and code points without a glyph.
 fn any_char() -> impl Strategy<Value = char> {
