@@ -45,6 +45,8 @@ const S = {
   participants: [],
   nickname: '',
   conn: 'connecting',
+  /** Why the last join was refused (`details.reason`), shown while 'refused'. */
+  joinRefusal: null,
   everOpen: false,
   snapshot: false,
   step: 'cart',
@@ -228,6 +230,13 @@ function onMessage(m) {
       loadMenu().catch(() => {});
       break;
     case 'error': {
+      if (m.code === 'outside_restaurant') {
+        // The join itself was refused; the socket closes next (state
+        // 'refused'), and the bar says why.
+        S.joinRefusal = m.details?.reason;
+        renderConn();
+        break;
+      }
       if (m.code === 'cart_unavailable' || m.code === 'rate_limited') {
         // Not a refusal: the server could not do it now. Try again shortly.
         if (S.snapshot) cart.later();
@@ -464,20 +473,25 @@ function itemName(id) {
   return item ? pick(S.lang, item.name) : `#${id}`;
 }
 
+/** Why the restaurant refused this phone, in words (`details.reason`). */
+function locationError(reason) {
+  const key = {
+    not_on_restaurant_network: 'err_not_on_network',
+    too_far: 'err_too_far',
+    location_required: 'err_location_required',
+    location_inaccurate: 'err_location_inaccurate',
+  }[reason] || 'err_not_on_network';
+  return tr(key);
+}
+
 /** Puts a refusal into words, and brings the page up to date with its cause. */
 async function refused(e) {
   switch (e.code) {
     case 'outside_restaurant': {
       const reason = e.details?.reason;
-      const key = {
-        not_on_restaurant_network: 'err_not_on_network',
-        too_far: 'err_too_far',
-        location_required: 'err_location_required',
-        location_inaccurate: 'err_location_inaccurate',
-      }[reason] || 'err_not_on_network';
       if (reason === 'location_required' && !needsGps() && S.table.location.gps_accepted) S.needGps = true;
       if (reason === 'location_inaccurate' || reason === 'too_far') S.fix = null;
-      S.error = tr(key);
+      S.error = locationError(reason);
       break;
     }
     case 'menu_changed': {
@@ -589,6 +603,14 @@ function renderHeader() {
 }
 
 function renderConn() {
+  if (S.conn === 'refused') {
+    // Not a connection problem: nothing to wait for until the phone moves.
+    el.conn.hidden = false;
+    el.conn.dataset.refused = 'true';
+    fill(el.conn, icon('wifi', 18), locationError(S.joinRefusal));
+    return;
+  }
+  delete el.conn.dataset.refused;
   const show = S.conn !== 'open' && (S.everOpen || Date.now() - S.startedAt > 2000);
   el.conn.hidden = !show;
   if (show) fill(el.conn, h('span', { class: 'spinner', 'aria-hidden': 'true' }), tr(S.everOpen ? 'conn_reconnecting' : 'conn_connecting'));

@@ -1,9 +1,16 @@
 // One WebSocket to the table, kept open: reconnects with exponential
 // back-off and jitter, at once when the phone comes back online or the page
 // becomes visible again. Tells its state so the page can show it.
+// A join refused because the phone is outside the restaurant (close code
+// 4403, after an `error` saying why) is state 'refused': tried again only
+// slowly, or at once when the network or the page's visibility changes.
 
 const MIN_DELAY_MS = 500;
 const MAX_DELAY_MS = 10_000;
+/** Close code of a refused join (`shared::ws::CLOSE_REFUSED`). */
+const CLOSE_REFUSED = 4403;
+/** A refused phone may join the restaurant's Wi-Fi without any event. */
+const REFUSED_RETRY_MS = 30_000;
 
 export class TableSocket {
   /**
@@ -53,9 +60,14 @@ export class TableSocket {
       this.failures = 0;
       this.on.message(m);
     };
-    ws.onclose = () => {
+    ws.onclose = (e) => {
       if (this.ws !== ws) return;
       this.ws = null;
+      if (e.code === CLOSE_REFUSED) {
+        this.set('refused');
+        this.timer = setTimeout(() => this.connect(), REFUSED_RETRY_MS);
+        return;
+      }
       this.retry();
     };
   }

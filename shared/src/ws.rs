@@ -54,6 +54,12 @@ pub enum ClientMessage {
     },
 }
 
+/// Close code of a diner's socket whose join was refused because the diner
+/// is outside the restaurant: an `error` message with the reason comes
+/// first. Clients should not reconnect on their own until their network
+/// changes. (4000–4999 are for applications.)
+pub const CLOSE_REFUSED: u16 = 4403;
+
 /// From the server to pages and kitchen screens.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
@@ -85,9 +91,14 @@ pub enum ServerMessage {
     MenuChanged {
         item_ids: Vec<MenuItemId>,
     },
+    /// A message refused (the socket stays open), or the join refused:
+    /// then the socket is closed at once with [`CLOSE_REFUSED`].
     Error {
         code: String,
         message: String,
+        /// Machine-readable particulars, as in `ErrorBody::details`.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        details: Option<serde_json::Value>,
     },
     /// Messages may have been lost (Redis was away): reload what you show.
     /// Diners get a `cart` snapshot instead; kitchen screens get this.
@@ -153,6 +164,7 @@ mod tests {
         let out = serde_json::to_value(ServerMessage::Error {
             code: "x".into(),
             message: "y".into(),
+            details: None,
         })
         .expect("json");
         assert_eq!(out["type"], "error");

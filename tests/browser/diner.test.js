@@ -180,6 +180,28 @@ test('a diner outside the restaurant network is told to use its Wi-Fi, and nothi
   await context.close();
 });
 
+test('a phone outside the restaurant network is told so at once, not left “connecting”, and joins once on the Wi-Fi', async () => {
+  const t = await newTable('Terrace 9');
+  await admin('PATCH', '/restaurant', { location_policy: 'network', network_cidrs: ['192.0.2.0/24'] });
+  let p;
+  try {
+    p = await open(t);
+    const bar = p.page.getByRole('status');
+    await bar.getByText('You are not on the restaurant’s Wi-Fi').waitFor();
+    assert.equal(await p.page.locator('#conn .spinner').count(), 0, 'no spinner: nothing to wait for');
+    assert.equal(await p.page.evaluate(() => document.body.dataset.live), 'false');
+    await screenshot(p.page, 'join-refused-390');
+  } finally {
+    await admin('PATCH', '/restaurant', { location_policy: 'network', network_cidrs: ['127.0.0.0/8', '::1/128'] });
+  }
+  // Joining the Wi-Fi changes the network; the page tries again at once.
+  await p.page.evaluate(() => dispatchEvent(new Event('online')));
+  await p.page.waitForFunction(() => document.body.dataset.live === 'true', null, { timeout: 5000 });
+  await p.page.locator('#conn').waitFor({ state: 'hidden' });
+  assert.deepEqual(p.page.errors, []);
+  await p.context.close();
+});
+
 test('a dish sold out by staff while in the cart is flagged, and ordering it is refused in words', async () => {
   const t = table(3);
   const { context, page } = await open(t);

@@ -13,7 +13,7 @@ use axum::extract::{ConnectInfo, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
 use qrorder_shared::admin::LocationPolicy;
-use qrorder_shared::ws::{ClientMessage, ServerMessage};
+use qrorder_shared::ws::{CLOSE_REFUSED, ClientMessage, ServerMessage};
 use qrorder_shared::{MenuItemId, RestaurantId};
 use rand::RngCore;
 use tokio::sync::broadcast::error::RecvError;
@@ -41,12 +41,14 @@ const RATE_PER_SEC: f64 = 10.0;
 /// Messages refused for rate or size before the socket is closed as abusive.
 const STRIKES_BEFORE_CLOSE: u32 = 50;
 
-/// Join a table's shared cart. 404 for an unknown token; 403
-/// `outside_restaurant` when the restaurant's policy needs its network.
+/// Join a table's shared cart. 404 for an unknown token. When the
+/// restaurant's policy needs its network and the diner is not on it, the
+/// socket opens, says `error` `outside_restaurant` (with `details.reason`)
+/// and closes with code 4403 (`shared::ws::CLOSE_REFUSED`).
 #[utoipa::path(get, path = "/ws/tables/{token}", tag = "ws",
     params(("token" = String, Path, description = "the table's token")),
     responses((status = 101, description = "WebSocket; messages in `shared::ws`"),
-              (status = 403, body = qrorder_shared::ErrorBody), (status = 404, body = qrorder_shared::ErrorBody)))]
+              (status = 404, body = qrorder_shared::ErrorBody)))]
 pub async fn diner_socket(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
@@ -63,7 +65,22 @@ pub async fn diner_socket(
         LocationPolicy::Network | LocationPolicy::NetworkAndGps
     ) {
         let client = location::client_of(&r, peer, &headers)?;
-        location::check_network(&r, client).map_err(ApiError::from)?;
+        if let Err(refusal) = location::check_network(&r, client) {
+            // Refused over the socket, not with an HTTP 403: a browser's
+            // WebSocket cannot read an HTTP answer, so the page could only
+            // retry for ever. It gets the reason and a close code that
+            // tells it to stop.
+            let e = ApiError::from(refusal);
+            let message = ServerMessage::Error {
+                code: e.code.to_owned(),
+                message: e.message,
+                details: e.details,
+            };
+            return Ok(limits(upgrade).on_upgrade(move |mut socket| async move {
+                send(&mut socket, message).await;
+                close(&mut socket, CLOSE_REFUSED, "outside_restaurant").await;
+            }));
+        }
     }
     let visit = current_visit(&state.db, r.id, table.id).await?;
     let session = Session {
@@ -79,12 +96,15 @@ pub async fn diner_socket(
         client_id: String::new(),
         nickname: String::new(),
     };
-    Ok(upgrade
+    Ok(limits(upgrade).on_upgrade(move |socket| session.run(socket)))
+}
+
+fn limits(upgrade: WebSocketUpgrade) -> WebSocketUpgrade {
+    upgrade
         .max_message_size(FRAME_LIMIT)
         .max_frame_size(FRAME_LIMIT)
         .read_buffer_size(4096)
         .write_buffer_size(4096)
-        .on_upgrade(move |socket| session.run(socket)))
 }
 
 struct Session {
@@ -115,6 +135,7 @@ impl From<Refusal> for ServerMessage {
         ServerMessage::Error {
             code: r.code.to_owned(),
             message: r.message,
+            details: None,
         }
     }
 }

@@ -231,10 +231,33 @@ on_both_backends! {
     async fn joining_from_outside_the_restaurant_network_is_refused(app: TestApp) {
         app.patch_restaurant(json!({ "location_policy": "network", "network_cidrs": ["192.0.2.0/24"] })).await;
         let url = format!("{}/ws/tables/{}", app.base.replacen("http", "ws", 1), app.table_token(0));
-        match tokio_tungstenite::connect_async(url).await {
-            Err(tokio_tungstenite::tungstenite::Error::Http(res)) => assert_eq!(res.status(), 403),
-            other => panic!("expected a 403, got {other:?}"),
+        // The refusal comes over the socket (a browser cannot read an HTTP
+        // 403 there): the reason, then a close with CLOSE_REFUSED.
+        let (mut ws, _) = tokio_tungstenite::connect_async(url).await.expect("the socket opens");
+        let first = tokio::time::timeout(Duration::from_secs(10), ws.next()).await.expect("a message in time");
+        let text = match first {
+            Some(Ok(Message::Text(t))) => t,
+            other => panic!("expected the refusal as text, got {other:?}"),
+        };
+        match serde_json::from_str::<ServerMessage>(&text).expect("a server message") {
+            ServerMessage::Error { code, message, details } => {
+                assert_eq!(code, "outside_restaurant");
+                assert!(message.contains("Wi-Fi"), "{message}");
+                assert_eq!(details.expect("details")["reason"], "not_on_restaurant_network");
+            }
+            other => panic!("expected an error, got {other:?}"),
         }
+        match tokio::time::timeout(Duration::from_secs(10), ws.next()).await.expect("closed in time") {
+            Some(Ok(Message::Close(Some(frame)))) => {
+                assert_eq!(u16::from(frame.code), qrorder_shared::ws::CLOSE_REFUSED);
+                assert_eq!(frame.reason.as_str(), "outside_restaurant");
+            }
+            other => panic!("expected a close frame, got {other:?}"),
+        }
+        // On the restaurant's network the same phone joins as usual (the
+        // join waits for the cart snapshot).
+        app.patch_restaurant(json!({ "network_cidrs": ["127.0.0.0/8", "::1/128"] })).await;
+        Diner::connect(&app.base, &app.table_token(0), "fay", "Fay").await;
         let url = format!("{}/ws/tables/{}", app.base.replacen("http", "ws", 1), "0".repeat(32));
         match tokio_tungstenite::connect_async(url).await {
             Err(tokio_tungstenite::tungstenite::Error::Http(res)) => assert_eq!(res.status(), 404),
