@@ -6,6 +6,7 @@ use slint::ComponentHandle;
 
 use crate::config::Config;
 use crate::device::{Device, Options};
+use crate::systemd;
 use crate::ui::{self, AppWindow};
 
 fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
@@ -21,7 +22,14 @@ pub fn run_headless(config: Config) -> anyhow::Result<()> {
         let gpio = crate::gpio::open(&config);
         tracing::info!(station = %config.station, device = %config.device_id, "kitchen display running headless");
         let device = Device::start(config, Options::new(gpio)).await?;
+        systemd::notify("READY=1");
+        let watchdog = systemd::watchdog_interval()
+            .map(|every| tokio::spawn(systemd::watchdog(device.heartbeat(), every)));
         wait_for_shutdown().await;
+        systemd::notify("STOPPING=1");
+        if let Some(w) = watchdog {
+            w.abort();
+        }
         device.stop().await;
         Ok(())
     })
@@ -56,8 +64,13 @@ pub fn run_window(config: Config) -> anyhow::Result<()> {
                 options.view = Some(sink);
                 match Device::start(config, options).await {
                     Ok(device) => {
-                        let _ = ready_tx.send(Ok((device.commands(), device.ui_actions())));
+                        let _ = ready_tx.send(Ok((
+                            device.commands(),
+                            device.ui_actions(),
+                            device.heartbeat(),
+                        )));
                         wait_for_shutdown().await;
+                        systemd::notify("STOPPING=1");
                         device.stop().await;
                     }
                     Err(e) => {
@@ -71,10 +84,21 @@ pub fn run_window(config: Config) -> anyhow::Result<()> {
             })
         })
         .context("cannot start the tokio thread")?;
-    let (commands, ui_actions) = ready_rx
+    let (commands, ui_actions, heartbeat) = ready_rx
         .recv()
         .context("the device thread ended before starting")??;
     ui::connect(&window, commands, ui_actions);
+    // READY once the event loop runs; the watchdog pings from this (UI)
+    // thread, so a frozen window stops them as a hung board does.
+    slint::Timer::single_shot(std::time::Duration::ZERO, || {
+        systemd::notify("READY=1");
+    });
+    let watchdog = slint::Timer::default();
+    if let Some(every) = systemd::watchdog_interval() {
+        watchdog.start(slint::TimerMode::Repeated, every, move || {
+            systemd::ping(&heartbeat, crate::status_sync::now_ms());
+        });
+    }
     window.run().context("the UI event loop failed")?;
     // Window closed: the process ends; the tokio thread is not waited for.
     drop(tokio_thread);

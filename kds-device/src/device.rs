@@ -21,6 +21,7 @@ use crate::journal::Journal;
 use crate::kitchen_ws;
 use crate::print_worker::{Output, PrintWorker, TestHooks};
 use crate::status_sync::{self, StatusSync, now_ms};
+use crate::systemd::Heartbeat;
 
 /// Receives every new view of the board (the UI adapter, or nothing headless).
 pub type ViewSink = Box<dyn FnMut(BoardView) + Send>;
@@ -50,6 +51,7 @@ pub struct Device {
     tasks: Vec<JoinHandle<()>>,
     commands: mpsc::UnboundedSender<Command>,
     ui_actions: mpsc::UnboundedSender<UiAction>,
+    heartbeat: Heartbeat,
 }
 
 /// What the screen asks of the board task itself.
@@ -138,19 +140,24 @@ impl Device {
             .run(),
         ));
         tasks.push(tokio::spawn(clock(events_tx)));
+        let heartbeat = Heartbeat::default();
         tasks.push(tokio::spawn(board_task(
             Board::new(&config, now_ms()),
             events_rx,
             ui_rx,
             commands_tx.clone(),
             gpio,
-            options.view,
-            options.tap,
+            Watchers {
+                view: options.view,
+                tap: options.tap,
+                heartbeat: heartbeat.clone(),
+            },
         )));
         Ok(Device {
             tasks,
             commands: commands_tx,
             ui_actions: ui_tx,
+            heartbeat,
         })
     }
 
@@ -161,6 +168,11 @@ impl Device {
 
     pub fn ui_actions(&self) -> mpsc::UnboundedSender<UiAction> {
         self.ui_actions.clone()
+    }
+
+    /// Beats each time the board handles its clock tick (for the watchdog).
+    pub fn heartbeat(&self) -> Heartbeat {
+        self.heartbeat.clone()
     }
 
     /// Stop every task now, like a crash.
@@ -194,20 +206,33 @@ async fn clock(events: mpsc::UnboundedSender<Event>) {
     }
 }
 
+/// Who follows the board task: the screen, a test's tap on its events,
+/// the watchdog's heartbeat.
+struct Watchers {
+    view: Option<ViewSink>,
+    tap: Option<mpsc::UnboundedSender<Event>>,
+    heartbeat: Heartbeat,
+}
+
 async fn board_task(
     mut board: Board,
     mut events: mpsc::UnboundedReceiver<Event>,
     mut ui: mpsc::UnboundedReceiver<UiAction>,
     commands: mpsc::UnboundedSender<Command>,
     mut gpio: Box<dyn Gpio>,
-    mut view: Option<ViewSink>,
-    tap: Option<mpsc::UnboundedSender<Event>>,
+    watchers: Watchers,
 ) {
+    let Watchers {
+        mut view,
+        tap,
+        heartbeat,
+    } = watchers;
     let mut handle = |board: &mut Board, e: Event| {
         if let Some(tap) = &tap {
             let _ = tap.send(e.clone());
         }
         match &e {
+            Event::Tick(now) => heartbeat.beat(*now),
             Event::TicketArrived { .. } => gpio.pulse(),
             Event::BumpButton => {
                 if let Some(id) = board.oldest() {

@@ -7,7 +7,8 @@
 //! - [`status_sync`] and [`kitchen_ws`]: status changes pushed over `/ws/kitchen`,
 //!   open orders reloaded on (re)connect, admin API health; bumps and recalls;
 //! - [`gpio`]: buzzer, LED and bump button behind a trait;
-//! - [`device`]: spawns them all, plus the clock and the board task.
+//! - [`device`]: spawns them all, plus the clock and the board task;
+//! - [`systemd`]: READY / WATCHDOG / STOPPING notifications.
 //!
 //! [`board`] folds events into what the screen shows (plain data); [`ui`]
 //! is the one Slint adapter; [`render`] draws the UI without a display.
@@ -27,6 +28,7 @@ pub mod print_worker;
 pub mod redis_io;
 pub mod render;
 pub mod status_sync;
+pub mod systemd;
 pub mod ui;
 
 pub use config::Config;

@@ -4,13 +4,10 @@
 //! REPRINT mark, none missing, nothing pending at the end.
 
 use std::collections::BTreeMap;
-use std::path::Path;
-use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use printer::emulator::FaultsPatch;
 use printer::emulator::server::VirtualPrinter;
-use tokio::process::{Child, Command};
 
 use crate::support::*;
 
@@ -41,28 +38,6 @@ impl Rng {
         self.0 ^= self.0 << 17;
         self.0 % n
     }
-}
-
-fn spawn_kds(prefix: &str, printer: &str, data: &Path, api: &str, run: usize) -> Child {
-    let log = std::fs::File::create(data.join(format!("kds-{run}.log"))).unwrap();
-    Command::new(env!("CARGO_BIN_EXE_kds"))
-        .arg("--headless")
-        .env("KDS__REDIS_PREFIX", prefix)
-        .env("KDS__RESTAURANT_ID", RESTAURANT.to_string())
-        .env("KDS__DEVICE_ID", "kds-crash")
-        .env("KDS__PRINTER", printer)
-        .env("KDS__DATA_DIR", data)
-        .env("KDS__API_URL", api)
-        .env("KDS__API_TOKEN", "device-token")
-        .env("KDS__LANGUAGE", "en")
-        .env("KDS__BLOCK_MS", "500")
-        .env("RUST_LOG", "info")
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(log)
-        .kill_on_drop(true)
-        .spawn()
-        .expect("kds starts")
 }
 
 /// Order number → how each of its prints was marked (true = REPRINT), in order.
@@ -103,7 +78,14 @@ async fn kill_9_three_times_during_300_orders_loses_no_ticket() {
     let mut rng = Rng::new();
     let mut kills = Vec::new();
     for run in 0..3 {
-        let mut kds = spawn_kds(&prefix, &printer, &data, &api.url, run);
+        let mut kds = spawn_kds(
+            &prefix,
+            &printer,
+            &data,
+            &api.url,
+            &format!("kds-{run}.log"),
+            &[],
+        );
         // Kill once this run has printed a random 10–59 more tickets: for
         // the first two kills at a moment a ticket is in the printer
         // (mid-print), for the third at a random instant up to 300 ms on.
@@ -134,7 +116,7 @@ async fn kill_9_three_times_during_300_orders_loses_no_ticket() {
 
     // The fourth start runs to the end.
     let started = Instant::now();
-    let mut kds = spawn_kds(&prefix, &printer, &data, &api.url, 3);
+    let mut kds = spawn_kds(&prefix, &printer, &data, &api.url, "kds-3.log", &[]);
     let stream = stream_key(&prefix);
     let deadline = Duration::from_secs(120);
     loop {

@@ -12,3 +12,4 @@ mod orders;
 mod server;
 mod stream;
 mod support;
+mod systemd;

@@ -226,3 +226,35 @@ pub async fn quiet_api() -> QuietApi {
     });
     QuietApi { url, task }
 }
+
+/// The real `kds` binary, headless, as device `kds-crash` of restaurant
+/// [`RESTAURANT`], its log in `data/log`; `env` adds or overrides variables.
+pub fn spawn_kds(
+    prefix: &str,
+    printer: &str,
+    data: &Path,
+    api: &str,
+    log: &str,
+    env: &[(&str, &str)],
+) -> tokio::process::Child {
+    let log = std::fs::File::create(data.join(log)).unwrap();
+    tokio::process::Command::new(env!("CARGO_BIN_EXE_kds"))
+        .arg("--headless")
+        .env("KDS__REDIS_PREFIX", prefix)
+        .env("KDS__RESTAURANT_ID", RESTAURANT.to_string())
+        .env("KDS__DEVICE_ID", "kds-crash")
+        .env("KDS__PRINTER", printer)
+        .env("KDS__DATA_DIR", data)
+        .env("KDS__API_URL", api)
+        .env("KDS__API_TOKEN", "device-token")
+        .env("KDS__LANGUAGE", "en")
+        .env("KDS__BLOCK_MS", "500")
+        .env("RUST_LOG", "info")
+        .envs(env.iter().copied())
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(log)
+        .kill_on_drop(true)
+        .spawn()
+        .expect("kds starts")
+}
