@@ -96,7 +96,7 @@ pub fn run_window(config: Config) -> anyhow::Result<()> {
     let watchdog = slint::Timer::default();
     if let Some(every) = systemd::watchdog_interval() {
         watchdog.start(slint::TimerMode::Repeated, every, move || {
-            systemd::ping(&heartbeat, crate::status_sync::now_ms());
+            systemd::ping(&heartbeat);
         });
     }
     window.run().context("the UI event loop failed")?;

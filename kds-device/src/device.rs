@@ -232,7 +232,7 @@ async fn board_task(
             let _ = tap.send(e.clone());
         }
         match &e {
-            Event::Tick(now) => heartbeat.beat(*now),
+            Event::Tick(_) => heartbeat.beat(),
             Event::TicketArrived { .. } => gpio.pulse(),
             Event::BumpButton => {
                 if let Some(id) = board.oldest() {

@@ -10,11 +10,11 @@
 
 use std::os::unix::net::UnixDatagram;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicI64, Ordering};
-use std::time::Duration;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
 
 /// The board is taken for hung when its last tick is older than this.
-pub const STALE_MS: i64 = 5_000;
+pub const STALE_MS: u64 = 5_000;
 
 /// Send one notification. `false` when there is no `$NOTIFY_SOCKET` or it
 /// could not be sent (systemd away): never an error for the device.
@@ -49,29 +49,55 @@ pub fn watchdog_interval() -> Option<Duration> {
     (usec > 0).then(|| Duration::from_micros(usec / 2))
 }
 
-/// When the board last handled a clock tick, in ms since the Unix epoch.
-#[derive(Debug, Clone, Default)]
-pub struct Heartbeat(Arc<AtomicI64>);
+/// When the board last handled a clock tick, on a monotonic clock (the
+/// Pi has no RTC: the wall clock jumps when NTP sets it).
+#[derive(Debug, Clone)]
+pub struct Heartbeat(Arc<Beats>);
+
+#[derive(Debug)]
+struct Beats {
+    start: Instant,
+    /// Milliseconds from `start` to the last beat.
+    last_ms: AtomicU64,
+}
+
+impl Default for Heartbeat {
+    fn default() -> Self {
+        Self(Arc::new(Beats {
+            start: Instant::now(),
+            last_ms: AtomicU64::new(0),
+        }))
+    }
+}
 
 impl Heartbeat {
-    pub fn beat(&self, now_ms: i64) {
-        self.0.store(now_ms, Ordering::Relaxed);
+    pub fn beat(&self) {
+        self.0.last_ms.store(self.since_start(), Ordering::Relaxed);
     }
 
-    pub fn alive(&self, now_ms: i64) -> bool {
-        now_ms - self.0.load(Ordering::Relaxed) <= STALE_MS
+    pub fn alive(&self) -> bool {
+        self.alive_at(self.since_start())
+    }
+
+    /// Whether the board counts as alive `now_ms` after the heartbeat was made.
+    fn alive_at(&self, now_ms: u64) -> bool {
+        now_ms.saturating_sub(self.0.last_ms.load(Ordering::Relaxed)) <= STALE_MS
+    }
+
+    fn since_start(&self) -> u64 {
+        u64::try_from(self.0.start.elapsed().as_millis()).unwrap_or(u64::MAX)
     }
 }
 
 /// One watchdog round: `WATCHDOG=1` only while the board is alive.
-pub fn ping(heartbeat: &Heartbeat, now_ms: i64) -> bool {
-    heartbeat.alive(now_ms) && notify("WATCHDOG=1")
+pub fn ping(heartbeat: &Heartbeat) -> bool {
+    heartbeat.alive() && notify("WATCHDOG=1")
 }
 
 /// The watchdog of the headless device: a ping every `every`.
 pub async fn watchdog(heartbeat: Heartbeat, every: Duration) {
     loop {
-        ping(&heartbeat, crate::status_sync::now_ms());
+        ping(&heartbeat);
         tokio::time::sleep(every).await;
     }
 }
@@ -83,9 +109,10 @@ mod tests {
     #[test]
     fn a_board_without_a_recent_tick_is_not_alive() {
         let h = Heartbeat::default();
-        assert!(!h.alive(1_000_000), "never ticked");
-        h.beat(1_000_000);
-        assert!(h.alive(1_000_000 + STALE_MS));
-        assert!(!h.alive(1_000_000 + STALE_MS + 1));
+        h.beat();
+        let last = h.0.last_ms.load(Ordering::Relaxed);
+        assert!(h.alive());
+        assert!(h.alive_at(last + STALE_MS));
+        assert!(!h.alive_at(last + STALE_MS + 1));
     }
 }

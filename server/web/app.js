@@ -47,7 +47,9 @@ const S = {
   conn: 'connecting',
   /** Why the last join was refused (`details.reason`), shown while 'refused'. */
   joinRefusal: null,
+  /** Whether any connection was ever accepted (joined), and this one. */
   everOpen: false,
+  joined: false,
   snapshot: false,
   step: 'cart',
   busy: false,
@@ -164,8 +166,15 @@ function showFatal(key) {
 
 function onOpen() {
   S.snapshot = false;
+  S.joined = false;
   cart.markSync();
   socket.send({ type: 'hello', client_id: clientId, nickname: S.nickname, last_version: cart.version });
+}
+
+/** The first snapshot of a connection: the join was accepted (it may not be). */
+function joined() {
+  if (S.joined) return;
+  S.joined = true;
   if (S.everOpen) {
     // Events may have been missed while away.
     loadMenu().catch(() => {});
@@ -192,6 +201,7 @@ function markSynced() {
 function onMessage(m) {
   switch (m.type) {
     case 'cart':
+      joined();
       cart.snapshot(m.version, m.lines || []);
       if (m.participants) S.participants = uniquePeople(m.participants);
       S.snapshot = true;

@@ -250,6 +250,10 @@ pub fn spawn_kds(
         .env("KDS__LANGUAGE", "en")
         .env("KDS__BLOCK_MS", "500")
         .env("RUST_LOG", "info")
+        // Not systemd's notifications of whatever runs the tests.
+        .env_remove("NOTIFY_SOCKET")
+        .env_remove("WATCHDOG_USEC")
+        .env_remove("WATCHDOG_PID")
         .envs(env.iter().copied())
         .stdin(std::process::Stdio::null())
         .stdout(std::process::Stdio::null())

@@ -79,6 +79,17 @@ pub async fn diner_socket(
             return Ok(limits(upgrade).on_upgrade(move |mut socket| async move {
                 send(&mut socket, message).await;
                 close(&mut socket, CLOSE_REFUSED, "outside_restaurant").await;
+                // Read what the page sent meanwhile (its `hello`) until its
+                // close answer: dropping unread data would reset the
+                // connection, and the page might see 1006 instead of 4403.
+                let _ = tokio::time::timeout(Duration::from_secs(2), async {
+                    while let Some(Ok(m)) = socket.recv().await {
+                        if matches!(m, Message::Close(_)) {
+                            break;
+                        }
+                    }
+                })
+                .await;
             }));
         }
     }
