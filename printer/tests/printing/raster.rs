@@ -196,13 +196,7 @@ fn encoded_raster_tickets_are_byte_for_byte_as_pinned() {
         (Paper::Mm80, 0, 12446, 6_132_754_094_443_967_693),
         (Paper::Mm80, 1, 14664, 107_194_899_921_948_749),
     ];
-    let all = tickets();
-    let mut got = Vec::new();
-    for &(paper, i, _, _) in &pinned {
-        let bytes = all[i].encode(&options(paper)).expect("encodes");
-        got.push((paper, i, bytes.len(), fnv1a(&bytes)));
-    }
-    assert_eq!(got, pinned);
+    assert_eq!(encoded(&pinned, KoreanText::Raster), pinned);
 }
 
 #[test]
@@ -218,17 +212,26 @@ fn encoded_code_page_tickets_are_byte_for_byte_as_pinned() {
         (Paper::Mm80, 0, 400, 14_521_448_767_838_846_065),
         (Paper::Mm80, 1, 501, 11_463_868_764_939_348_357),
     ];
+    assert_eq!(encoded(&pinned, KoreanText::CodePage), pinned);
+}
+
+/// (paper, ticket index, length, FNV-1a) of each ticket `pins` names,
+/// encoded now.
+fn encoded(
+    pins: &[(Paper, usize, usize, u64)],
+    korean: KoreanText,
+) -> Vec<(Paper, usize, usize, u64)> {
     let all = tickets();
-    let mut got = Vec::new();
-    for &(paper, i, _, _) in &pinned {
-        let opts = LayoutOptions {
-            korean: KoreanText::CodePage,
-            ..options(paper)
-        };
-        let bytes = all[i].encode(&opts).expect("encodes");
-        got.push((paper, i, bytes.len(), fnv1a(&bytes)));
-    }
-    assert_eq!(got, pinned);
+    pins.iter()
+        .map(|&(paper, i, _, _)| {
+            let opts = LayoutOptions {
+                korean,
+                ..options(paper)
+            };
+            let bytes = all[i].encode(&opts).expect("encodes");
+            (paper, i, bytes.len(), fnv1a(&bytes))
+        })
+        .collect()
 }
 
 /// Characters the emulator may have to draw: ASCII, Hangul, Latin-1, CJK,
