@@ -16,7 +16,7 @@ use escpos::driver::Driver;
 use escpos::printer::Printer as EscPos;
 use escpos::utils::{CharacterSet, JustifyMode, Protocol};
 
-use crate::glyphs::{Bitmap, CELL_HEIGHT, CELL_WIDTH};
+use crate::glyphs::{Bitmap, CELL_HEIGHT, CELL_WIDTH, MAX_MAGNIFICATION};
 use crate::ticket::{Align, KoreanText, LayoutOptions, Line, Style, Ticket, layout};
 
 pub const FS: u8 = 0x1C;
@@ -74,8 +74,9 @@ fn escpos_bytes(
     Ok(bytes)
 }
 
-/// Character magnifications ESC/POS accepts (`GS !`): 1 to 8 each way.
-const MAX_SIZE: u8 = 8;
+/// Character magnifications ESC/POS accepts (`GS !`), each way: the same
+/// bound the glyph drawing uses.
+const MAX_SIZE: u8 = MAX_MAGNIFICATION as u8;
 
 /// The command bytes a ticket is made of, built once through `escpos`.
 struct Commands {
