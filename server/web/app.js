@@ -239,6 +239,12 @@ function onMessage(m) {
     case 'menu_changed':
       loadMenu().catch(() => {});
       break;
+    case 'resync':
+      // Events may have been lost (the server's Redis link was redone); the
+      // cart snapshot follows, the rest is fetched again.
+      loadMenu().catch(() => {});
+      loadOrders().catch(() => {});
+      break;
     case 'error': {
       if (m.code === 'outside_restaurant') {
         // The join itself was refused; the socket closes next (state
@@ -651,11 +657,25 @@ function renderMenu() {
       for (const a of el.cats.querySelectorAll('.cat')) {
         const on = a.dataset.cat === id;
         a.toggleAttribute('aria-current', on);
-        if (on) a.scrollIntoView({ block: 'nearest', inline: 'nearest' });
+        if (on) revealCategoryLink(a);
       }
     }
   }, { rootMargin: '-120px 0px -65% 0px' });
   for (const s of el.menu.querySelectorAll('.category')) observer.observe(s);
+}
+
+/**
+ * Scrolls the category bar sideways so that its link `a` is in sight. Only
+ * the bar: `scrollIntoView` would also scroll the page (the link sits inside
+ * the html's scroll-padding-top), moving the menu under a diner's finger
+ * right after they scrolled — and a tap landing mid-jump is lost.
+ */
+function revealCategoryLink(a) {
+  const link = a.getBoundingClientRect();
+  const bar = el.cats.getBoundingClientRect();
+  const margin = 14;
+  if (link.left < bar.left + margin) el.cats.scrollLeft -= bar.left + margin - link.left;
+  else if (link.right > bar.right - margin) el.cats.scrollLeft += link.right - (bar.right - margin);
 }
 
 function inCartCounts() {

@@ -100,8 +100,10 @@ pub enum ServerMessage {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         details: Option<serde_json::Value>,
     },
-    /// Messages may have been lost (Redis was away): reload what you show.
-    /// Diners get a `cart` snapshot instead; kitchen screens get this.
+    /// Messages may have been lost (Redis was away, a subscription was
+    /// redone, the socket fell behind): reload what you show. Kitchen
+    /// screens get it as their first message too; diners get a `cart`
+    /// snapshot right after it.
     Resync,
 }
 

@@ -97,3 +97,44 @@ test('a change the server could not take now is sent again', () => {
   assert.equal(c.view()[0].qty, 3, 'still shown');
   assert.deepEqual(c.outgoing(), [{ type: 'set_qty', line_id: 'a', qty: 3 }]);
 });
+
+// The page calls outgoing() only once the socket is open and the first
+// snapshot arrived (app.js flush); these follow its calls in order.
+
+test('an "Add" made before the socket opened is shown at once and sent after the first snapshot', () => {
+  const c = new SharedCart('me');
+  c.add({ item_id: 2, qty: 1, options: {}, note: null, added_by_name: 'Me' });
+  assert.deepEqual(c.view().map((l) => [l.item_id, l.pending]), [[2, true]], 'shown before anything is confirmed');
+  c.markSync(); // the socket opened: hello sent
+  // Another diner's op arriving before our snapshot is already in it.
+  assert.equal(c.serverOp(4, { kind: 'add', line: line('x', 7, 1) }), 'stale');
+  c.snapshot(4, [line('x', 7, 1)]);
+  assert.deepEqual(c.view().map((l) => [l.item_id, l.pending]), [[7, false], [2, true]], 'kept through the snapshot');
+  assert.deepEqual(c.outgoing(), [{ type: 'add', item_id: 2, options: {}, qty: 1, note: null }]);
+  assert.equal(c.serverOp(5, { kind: 'add', line: line('y', 2, 1, 'me') }), 'ok');
+  assert.equal(c.busy, false);
+  assert.deepEqual(c.view().map((l) => [l.line_id, l.pending]), [['x', false], ['y', false]]);
+});
+
+test('an "Add" made while the join is under way (hello sent, no snapshot yet) survives the snapshot', () => {
+  const c = new SharedCart('me');
+  c.markSync();
+  const temp = c.add({ item_id: 3, qty: 1, options: {}, note: null, added_by_name: 'Me' });
+  c.setQty(temp, 2);
+  c.snapshot(0, []);
+  assert.deepEqual(c.outgoing(), [{ type: 'add', item_id: 3, options: {}, qty: 2, note: null }]);
+  assert.equal(c.view()[0].qty, 2);
+});
+
+test('an "Add" made during a reconnect, after one was sent and lost, is sent once and the lost one settled by the snapshot', () => {
+  const c = connected();
+  c.add({ item_id: 2, qty: 1, options: {}, note: null, added_by_name: 'Me' });
+  c.outgoing(); // sent; the socket dropped before its echo
+  c.disconnected();
+  c.add({ item_id: 4, qty: 1, options: {}, note: null, added_by_name: 'Me' });
+  c.markSync(); // reconnected: hello
+  // The server had applied the first add: the snapshot holds it.
+  c.snapshot(6, [line('a', 1, 1), line('b', 2, 1, 'me')]);
+  assert.deepEqual(c.view().map((l) => [l.item_id, l.pending]), [[1, false], [2, false], [4, true]]);
+  assert.deepEqual(c.outgoing(), [{ type: 'add', item_id: 4, options: {}, qty: 1, note: null }]);
+});

@@ -208,6 +208,7 @@ test('a dish sold out by staff while in the cart is flagged, and ordering it is 
   const bingsu = await menuItem('Patbingsu');
   await page.getByRole('button', { name: 'Add Patbingsu' }).click();
   await page.getByRole('button', { name: 'Add Cola' }).click();
+  await cartBar(page).getByText('₩12,500').waitFor();
   await settled(page);
   await admin('PATCH', `/menu-items/${bingsu.id}`, { version: bingsu.version, stock: 0 });
   try {
@@ -236,9 +237,10 @@ test('a dish sold out by staff while in the cart is flagged, and ordering it is 
 test('a dish sold out by staff is marked on an open page without a reload', async () => {
   const t = table(5);
   const { context, page } = await open(t);
-  await page.locator('#conn').waitFor({ state: 'hidden' });
   const hotteok = await menuItem('Hotteok');
   await page.getByRole('button', { name: 'Add Hotteok' }).click();
+  await cartBar(page).waitFor();
+  // Joined, and the line confirmed: the event below must reach a live page.
   await settled(page);
   await admin('PATCH', `/menu-items/${hotteok.id}`, { version: hotteok.version, available: false });
   try {

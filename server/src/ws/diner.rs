@@ -337,8 +337,12 @@ impl Session {
                 .send(Message::Text(Utf8Bytes::from(text.as_ref())))
                 .await
                 .is_ok(),
-            // Fell behind, or Pub/Sub was interrupted: start again from a snapshot.
-            Ok(RoomEvent::Resync) | Err(RecvError::Lagged(_)) => self.send_snapshot(socket).await,
+            // Fell behind, or Pub/Sub was interrupted: events without a
+            // version (menu, order status) may be lost too, so say so, then
+            // start again from a snapshot.
+            Ok(RoomEvent::Resync) | Err(RecvError::Lagged(_)) => {
+                send(socket, ServerMessage::Resync).await && self.send_snapshot(socket).await
+            }
             Err(RecvError::Closed) => false,
         }
     }

@@ -3,6 +3,10 @@
 //! that connection alive. A channel is subscribed when its first local
 //! socket joins and unsubscribed when its last one leaves. After Redis comes
 //! back, every room is told to resync (each socket sends a fresh snapshot).
+//! A (un)subscribe that fails or times out (a busy Redis or machine) is
+//! never left as it is: the connection is dropped and made again, which
+//! subscribes every room afresh and resyncs them — otherwise a room could
+//! stay deaf while its sockets think they are live.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -36,6 +40,8 @@ pub struct Hub {
     client: redis::Client,
     rooms: Mutex<HashMap<String, Room>>,
     sink: Mutex<Option<PubSubSink>>,
+    /// Woken when an (un)subscribe failed: reconnect and subscribe again.
+    resubscribe: Notify,
     /// Turns true when the server shuts down: sockets close with a reason.
     closing: watch::Sender<bool>,
     sessions: AtomicUsize,
@@ -59,6 +65,7 @@ impl Hub {
             client,
             rooms: Mutex::new(HashMap::new()),
             sink: Mutex::new(None),
+            resubscribe: Notify::new(),
             closing: watch::channel(false).0,
             sessions: AtomicUsize::new(0),
             sessions_done: Notify::new(),
@@ -129,12 +136,15 @@ impl Hub {
         let sink = self.sink.lock().await.clone();
         let Some(sink) = sink else { return }; // the loop subscribes on reconnect
         match tokio::time::timeout(SUBSCRIBE_TIMEOUT, f(sink)).await {
-            Ok(Ok(())) => {}
+            Ok(Ok(())) => return,
             Ok(Err(e)) => {
-                tracing::warn!(error = %e, "pub/sub (un)subscribe failed; will redo on reconnect")
+                tracing::warn!(error = %e, "pub/sub (un)subscribe failed; reconnecting to redo it")
             }
-            Err(_) => tracing::warn!("pub/sub (un)subscribe timed out; will redo on reconnect"),
+            Err(_) => tracing::warn!("pub/sub (un)subscribe timed out; reconnecting to redo it"),
         }
+        // The run loop drops this connection and subscribes every room on a
+        // new one, then tells them to resync.
+        self.resubscribe.notify_one();
     }
 
     async fn deliver(&self, channel: &str, event: RoomEvent) {
@@ -161,18 +171,21 @@ impl Hub {
             };
             match connected {
                 Ok(Ok(pubsub)) => {
-                    backoff = Duration::from_millis(100);
                     let (mut sink, mut stream) = pubsub.split();
                     *self.sink.lock().await = Some(sink.clone());
+                    // Every room is subscribed below: a failure noted before
+                    // this connection needs no second reconnect.
+                    let _ = futures::FutureExt::now_or_never(self.resubscribe.notified());
                     let channels: Vec<String> = self.rooms.lock().await.keys().cloned().collect();
                     let subscribed = if channels.is_empty() {
-                        Ok(())
+                        Ok(Ok(()))
                     } else {
-                        sink.subscribe(&channels).await
+                        tokio::time::timeout(SUBSCRIBE_TIMEOUT, sink.subscribe(&channels)).await
                     };
-                    if let Err(e) = subscribed {
-                        tracing::warn!(error = %e, "pub/sub resubscribe failed");
+                    if !matches!(subscribed, Ok(Ok(()))) {
+                        tracing::warn!(result = ?subscribed, "pub/sub resubscribe failed");
                     } else {
+                        backoff = Duration::from_millis(100);
                         tracing::info!(channels = channels.len(), "pub/sub connected");
                         // Whatever was published while we were away is lost.
                         self.resync_all().await;
@@ -188,6 +201,7 @@ impl Hub {
                                     }
                                     None => break,
                                 },
+                                _ = self.resubscribe.notified() => break,
                                 _ = shutdown.changed() => {
                                     *self.sink.lock().await = None;
                                     return;
