@@ -95,7 +95,32 @@ async function getJson(path) {
   return res.json();
 }
 
-async function loadMenu() {
+/**
+ * Fetches the menu again. Calls while one is under way wait for it and one
+ * more fetch after it (one event may follow another), so that two reloads
+ * never compare against the same old menu (a notice told twice).
+ */
+let menuLoad = null;
+let menuAgain = false;
+function loadMenu() {
+  if (menuLoad) {
+    menuAgain = true;
+    return menuLoad;
+  }
+  menuLoad = (async () => {
+    try {
+      do {
+        menuAgain = false;
+        await fetchMenu();
+      } while (menuAgain);
+    } finally {
+      menuLoad = null;
+    }
+  })();
+  return menuLoad;
+}
+
+async function fetchMenu() {
   const before = S.items;
   setMenu(await getJson('/menu'));
   // Tell the diner what changed about what is in the cart.
@@ -240,8 +265,12 @@ function onMessage(m) {
       loadMenu().catch(() => {});
       break;
     case 'resync':
-      // Events may have been lost (the server's Redis link was redone); the
-      // cart snapshot follows, the rest is fetched again.
+      // Events may have been lost (the server's Redis link was redone): the
+      // cart snapshot that follows settles what was sent (or, if the cart is
+      // unavailable, one is asked for shortly); the rest is fetched again.
+      S.snapshot = false;
+      cart.markSync();
+      markSynced();
       loadMenu().catch(() => {});
       loadOrders().catch(() => {});
       break;
@@ -633,9 +662,37 @@ function renderConn() {
 }
 
 let observer = null;
+/** What the menu on screen was drawn from: its layout, and each item. */
+let drawnLayout = null;
+const drawnItems = new Map();
 
+/**
+ * Draws the menu. When only items changed (sold out, a price), only their
+ * cards are replaced: a menu redrawn whole would replace the "Add" button
+ * a diner is tapping (every order of a limited dish changes the menu of
+ * every table).
+ */
 function renderMenu() {
   const cats = S.menu.categories;
+  const layout = JSON.stringify([S.lang, cats.map((c) => [c.id, c.name, c.items.map((i) => i.id)])]);
+  if (layout === drawnLayout) {
+    const counts = inCartCounts();
+    for (const item of S.items.values()) {
+      const drawn = JSON.stringify(item);
+      if (drawnItems.get(item.id) === drawn) continue;
+      drawnItems.set(item.id, drawn);
+      const card = el.menu.querySelector(`.card[data-item="${item.id}"]`);
+      if (!card) continue;
+      const focused = card.contains(document.activeElement) ? document.activeElement.dataset.key : null;
+      const fresh = menuCard(item, counts.get(item.id) || 0);
+      card.replaceWith(fresh);
+      if (focused) fresh.querySelector(`[data-key="${CSS.escape(focused)}"]`)?.focus({ preventScroll: true });
+    }
+    return;
+  }
+  drawnLayout = layout;
+  drawnItems.clear();
+  for (const item of S.items.values()) drawnItems.set(item.id, JSON.stringify(item));
   fill(el.cats, ...cats.map((c, i) => h('a', {
     href: `#cat-${c.id}`, class: 'cat', 'data-cat': c.id, 'aria-current': i === 0 ? 'true' : null,
     onclick: (e) => {

@@ -38,6 +38,26 @@ test('a category coming into view never scrolls the page under the diner’s fin
   await context.close();
 });
 
+test('a dish changed by staff redraws its own card only, not the button a diner is about to tap', async () => {
+  const t = await newTable('Redraw check');
+  const { context, page } = await phone(browser);
+  await page.goto(t.url);
+  await live(page);
+  const cola = await page.getByRole('button', { name: 'Add Cola' }).elementHandle();
+  const hotteok = await menuItem('Hotteok');
+  await admin('PATCH', `/menu-items/${hotteok.id}`, { version: hotteok.version, available: false });
+  try {
+    await page.locator('article', { hasText: 'Hotteok' }).getByText('Sold out').waitFor({ timeout: 5000 });
+    assert.equal(await cola.evaluate((b) => b.isConnected), true, 'the Cola button was replaced');
+  } finally {
+    const now = await menuItem('Hotteok');
+    await admin('PATCH', `/menu-items/${hotteok.id}`, { version: now.version, available: true });
+  }
+  await page.locator('article', { hasText: 'Hotteok' }).getByRole('button', { name: 'Add Hotteok' }).waitFor({ timeout: 5000 });
+  assert.deepEqual(page.errors, []);
+  await context.close();
+});
+
 test(`an “Add” tapped the moment the page opens reaches the table’s cart (${ROUNDS} fresh pages)`, async () => {
   for (let round = 0; round < ROUNDS; round++) {
     const t = await newTable(`Early tap ${round}`);

@@ -16,7 +16,8 @@ use qrorder_shared::admin::LocationPolicy;
 use qrorder_shared::ws::{CLOSE_REFUSED, ClientMessage, ServerMessage};
 use qrorder_shared::{MenuItemId, RestaurantId};
 use rand::RngCore;
-use tokio::sync::broadcast::error::RecvError;
+use tokio::sync::broadcast;
+use tokio::sync::broadcast::error::{RecvError, TryRecvError};
 
 use crate::app::AppState;
 use crate::cart::{CartRef, NewLine};
@@ -297,8 +298,12 @@ impl Session {
                     Some(Ok(_)) => {} // ping/pong: answered by the transport
                     }
                 }
-                event = table_room.recv() => open = self.forward(&mut socket, event).await,
-                event = restaurant_room.recv() => open = self.forward(&mut socket, event).await,
+                event = table_room.recv() => {
+                    open = self.forward(&mut socket, event, [&mut table_room, &mut restaurant_room]).await;
+                }
+                event = restaurant_room.recv() => {
+                    open = self.forward(&mut socket, event, [&mut table_room, &mut restaurant_room]).await;
+                }
                 _ = refresh.tick() => {
                     // A phone gone from the Wi-Fi leaves a half-open socket:
                     // ping it, and let it go when nothing came back.
@@ -331,16 +336,34 @@ impl Session {
         }
     }
 
-    async fn forward(&self, socket: &mut WebSocket, event: Result<RoomEvent, RecvError>) -> bool {
+    /// Forwards what a room said; `rooms` are all of this socket's rooms.
+    async fn forward(
+        &self,
+        socket: &mut WebSocket,
+        event: Result<RoomEvent, RecvError>,
+        rooms: [&mut broadcast::Receiver<RoomEvent>; 2],
+    ) -> bool {
         match event {
-            Ok(RoomEvent::Message(text)) => socket
-                .send(Message::Text(Utf8Bytes::from(text.as_ref())))
-                .await
-                .is_ok(),
+            Ok(RoomEvent::Message(text)) => forward_text(socket, &text).await,
             // Fell behind, or Pub/Sub was interrupted: events without a
             // version (menu, order status) may be lost too, so say so, then
-            // start again from a snapshot.
+            // start again from a snapshot. A resync reaches every room at
+            // once: take what the rooms hold now, so that the page gets one
+            // resync and one snapshot, not one per room.
             Ok(RoomEvent::Resync) | Err(RecvError::Lagged(_)) => {
+                for room in rooms {
+                    loop {
+                        match room.try_recv() {
+                            Ok(RoomEvent::Message(text)) => {
+                                if !forward_text(socket, &text).await {
+                                    return false;
+                                }
+                            }
+                            Ok(RoomEvent::Resync) | Err(TryRecvError::Lagged(_)) => {}
+                            Err(TryRecvError::Empty | TryRecvError::Closed) => break,
+                        }
+                    }
+                }
                 send(socket, ServerMessage::Resync).await && self.send_snapshot(socket).await
             }
             Err(RecvError::Closed) => false,
@@ -348,7 +371,7 @@ impl Session {
     }
 
     async fn send_snapshot(&self, socket: &mut WebSocket) -> bool {
-        let snapshot = async {
+        let load = || async {
             let mut conn = self.state.redis.conn().await?;
             let cart = self.cart.load(&mut conn).await.map_err(|e| match e {
                 crate::cart::CartError::Redis(e) => e,
@@ -358,8 +381,14 @@ impl Session {
             })?;
             let participants = self.presence.list(&mut conn).await?;
             Ok::<_, redis::RedisError>(cart.snapshot(participants))
-        }
-        .await;
+        };
+        // Once more on failure: right after Redis came back (when resyncs
+        // are sent) the first command may meet the connection it broke,
+        // and the connection manager reconnects for the second.
+        let snapshot = match load().await {
+            Ok(message) => Ok(message),
+            Err(_) => load().await,
+        };
         match snapshot {
             Ok(message) => send(socket, message).await,
             Err(e) => {
@@ -523,6 +552,13 @@ impl Session {
         choose_options(&item, options).map_err(|e| error("invalid_options", e))?;
         Ok(note)
     }
+}
+
+async fn forward_text(socket: &mut WebSocket, text: &str) -> bool {
+    socket
+        .send(Message::Text(Utf8Bytes::from(text)))
+        .await
+        .is_ok()
 }
 
 fn check_note(note: Option<String>) -> Result<Option<String>, Refusal> {

@@ -39,8 +39,9 @@ const SUBSCRIBE_TIMEOUT: Duration = Duration::from_secs(2);
 pub struct Hub {
     client: redis::Client,
     rooms: Mutex<HashMap<String, Room>>,
-    sink: Mutex<Option<PubSubSink>>,
-    /// Woken when an (un)subscribe failed: reconnect and subscribe again.
+    /// The live connection's sink, tagged with the connection's number.
+    sink: Mutex<Option<(u64, PubSubSink)>>,
+    /// Woken when a subscribe failed: reconnect and subscribe again.
     resubscribe: Notify,
     /// Turns true when the server shuts down: sockets close with a reason.
     closing: watch::Sender<bool>,
@@ -104,8 +105,11 @@ impl Hub {
         let (tx, rx) = broadcast::channel(ROOM_BUFFER);
         rooms.insert(channel.to_owned(), Room { tx, members: 1 });
         // Under the rooms lock, so a leave cannot unsubscribe in between.
-        self.send_to_sink(|mut sink| async move { sink.subscribe(channel).await })
-            .await;
+        self.send_to_sink(
+            true,
+            |mut sink| async move { sink.subscribe(channel).await },
+        )
+        .await;
         rx
     }
 
@@ -118,8 +122,12 @@ impl Hub {
         room.members = room.members.saturating_sub(1);
         if room.members == 0 {
             rooms.remove(channel);
-            self.send_to_sink(|mut sink| async move { sink.unsubscribe(channel).await })
-                .await;
+            // A failed unsubscribe only leaves messages nobody receives.
+            self.send_to_sink(
+                false,
+                |mut sink| async move { sink.unsubscribe(channel).await },
+            )
+            .await;
         }
     }
 
@@ -128,20 +136,34 @@ impl Hub {
         self.rooms.lock().await.len()
     }
 
-    async fn send_to_sink<F, Fut>(&self, f: F)
+    /// Runs an (un)subscribe on the live connection, if there is one (else
+    /// the run loop subscribes every room when it connects). Called under
+    /// the rooms lock.
+    async fn send_to_sink<F, Fut>(&self, reconnect_on_failure: bool, f: F)
     where
         F: FnOnce(PubSubSink) -> Fut,
         Fut: Future<Output = redis::RedisResult<()>>,
     {
         let sink = self.sink.lock().await.clone();
-        let Some(sink) = sink else { return }; // the loop subscribes on reconnect
+        let Some((connection, sink)) = sink else {
+            return;
+        };
         match tokio::time::timeout(SUBSCRIBE_TIMEOUT, f(sink)).await {
             Ok(Ok(())) => return,
-            Ok(Err(e)) => {
-                tracing::warn!(error = %e, "pub/sub (un)subscribe failed; reconnecting to redo it")
-            }
-            Err(_) => tracing::warn!("pub/sub (un)subscribe timed out; reconnecting to redo it"),
+            Ok(Err(e)) => tracing::warn!(error = %e, "pub/sub (un)subscribe failed"),
+            Err(_) => tracing::warn!("pub/sub (un)subscribe timed out"),
         }
+        if !reconnect_on_failure {
+            return;
+        }
+        // Joins after this one need not wait on the same stalled connection
+        // (the reconnect subscribes their rooms); a newer connection stays.
+        let mut current = self.sink.lock().await;
+        if current.as_ref().is_some_and(|(n, _)| *n == connection) {
+            *current = None;
+        }
+        drop(current);
+        tracing::warn!("reconnecting pub/sub to subscribe every room again");
         // The run loop drops this connection and subscribes every room on a
         // new one, then tells them to resync.
         self.resubscribe.notify_one();
@@ -161,9 +183,12 @@ impl Hub {
     }
 
     /// Keeps the Pub/Sub connection up (reconnecting with back-off, from
-    /// 100 ms to 5 s) and delivers its messages, until shutdown.
+    /// 100 ms to 5 s, back to 100 ms once a connection lasted
+    /// `STEADY_AFTER`) and delivers its messages, until shutdown.
     pub async fn run(self: Arc<Self>, mut shutdown: watch::Receiver<bool>) {
+        const STEADY_AFTER: Duration = Duration::from_secs(10);
         let mut backoff = Duration::from_millis(100);
+        let mut connection = 0u64;
         loop {
             let connected = tokio::select! {
                 c = tokio::time::timeout(Duration::from_secs(3), self.client.get_async_pubsub()) => c,
@@ -171,12 +196,18 @@ impl Hub {
             };
             match connected {
                 Ok(Ok(pubsub)) => {
+                    let up_since = std::time::Instant::now();
+                    connection += 1;
                     let (mut sink, mut stream) = pubsub.split();
-                    *self.sink.lock().await = Some(sink.clone());
-                    // Every room is subscribed below: a failure noted before
-                    // this connection needs no second reconnect.
-                    let _ = futures::FutureExt::now_or_never(self.resubscribe.notified());
-                    let channels: Vec<String> = self.rooms.lock().await.keys().cloned().collect();
+                    *self.sink.lock().await = Some((connection, sink.clone()));
+                    let channels: Vec<String> = {
+                        let rooms = self.rooms.lock().await;
+                        // Joins notify under the rooms lock, and every room
+                        // is subscribed below: a failure noted before now
+                        // needs no second reconnect.
+                        let _ = futures::FutureExt::now_or_never(self.resubscribe.notified());
+                        rooms.keys().cloned().collect()
+                    };
                     let subscribed = if channels.is_empty() {
                         Ok(Ok(()))
                     } else {
@@ -185,7 +216,6 @@ impl Hub {
                     if !matches!(subscribed, Ok(Ok(()))) {
                         tracing::warn!(result = ?subscribed, "pub/sub resubscribe failed");
                     } else {
-                        backoff = Duration::from_millis(100);
                         tracing::info!(channels = channels.len(), "pub/sub connected");
                         // Whatever was published while we were away is lost.
                         self.resync_all().await;
@@ -211,6 +241,9 @@ impl Hub {
                     }
                     *self.sink.lock().await = None;
                     tracing::warn!("pub/sub connection lost; reconnecting");
+                    if up_since.elapsed() > STEADY_AFTER {
+                        backoff = Duration::from_millis(100);
+                    }
                 }
                 Ok(Err(e)) => tracing::warn!(error = %e, ?backoff, "pub/sub connect failed"),
                 Err(_) => tracing::warn!(?backoff, "pub/sub connect timed out"),

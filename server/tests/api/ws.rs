@@ -457,9 +457,25 @@ async fn clients_recover_by_themselves_after_redis_restarts() {
     let (sa, sb) = (snapshots(&a), snapshots(&b));
     redis.stop();
     redis.restart();
-    // Redis came back empty: each socket is sent the (now empty) cart again.
+    // Redis came back empty: each socket is told to resync (events may be
+    // lost), once, then sent the (now empty) cart again.
     a.until(|d| snapshots(d) > sa).await;
     b.until(|d| snapshots(d) > sb).await;
+    for d in [&a, &b] {
+        let since_restart: Vec<&ServerMessage> = d
+            .events
+            .iter()
+            .skip_while(|e| !matches!(e, ServerMessage::Resync))
+            .filter(|e| matches!(e, ServerMessage::Resync | ServerMessage::Cart { .. }))
+            .collect();
+        assert!(
+            matches!(
+                since_restart[..],
+                [ServerMessage::Resync, ServerMessage::Cart { .. }]
+            ),
+            "one resync, then the snapshot: {since_restart:?}"
+        );
+    }
     assert_eq!((a.version, a.lines.len()), (0, 0));
     a.send(&add(9, 2)).await;
     b.until(|d| d.lines.len() == 1 && d.lines[0].qty == 2).await;
