@@ -158,7 +158,8 @@ async fn main() {
         let _ = views_tx.send((Instant::now(), v));
     }));
     let device = Device::start(config, options).await.unwrap();
-    let stream = kds::keys::orders_stream(&prefix, RESTAURANT);
+    let stream = qrorder_shared::keys::Keys::new(&prefix)
+        .orders_stream(qrorder_shared::RestaurantId(RESTAURANT));
     // Ready once the group exists (the consumer creates it first thing).
     let started = Instant::now();
     loop {

@@ -6,13 +6,15 @@ use std::time::Duration;
 
 use figment::Figment;
 use figment::providers::{Env, Format, Serialized, Toml};
+use qrorder_shared::RestaurantId;
+use qrorder_shared::keys::Keys;
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Config {
     pub redis_url: String,
-    /// Prefix of every Redis key (`{prefix}:orders:{{restaurant}}`).
+    /// Prefix of every Redis key (see `qrorder_shared::keys`).
     pub redis_prefix: String,
     /// Base URL of the admin API, e.g. `http://10.0.0.2:8080`.
     pub api_url: String,
@@ -99,6 +101,16 @@ impl Default for Config {
 }
 
 impl Config {
+    /// The restaurant's kitchen stream (the key format is `shared`'s).
+    pub fn orders_stream(&self) -> String {
+        Keys::new(&self.redis_prefix).orders_stream(RestaurantId(self.restaurant_id))
+    }
+
+    /// Where entries no device could handle go.
+    pub fn dead_letters(&self) -> String {
+        Keys::new(&self.redis_prefix).orders_dead_letter(RestaurantId(self.restaurant_id))
+    }
+
     /// Defaults, then `file` (when given; it must exist), then `KDS__…`.
     pub fn load(file: Option<&Path>) -> Result<Self, Box<figment::Error>> {
         let mut figment = Figment::from(Serialized::defaults(Config::default()));

@@ -22,7 +22,6 @@ use tokio::sync::mpsc;
 use crate::config::Config;
 use crate::event::{AlertKind, Event, TicketInfo};
 use crate::journal::Journal;
-use crate::keys;
 use crate::redis_io::{self, Entry, Lazy};
 
 /// Entries read and not yet acknowledged, shared by consumer and printer worker.
@@ -106,7 +105,7 @@ fn decode(entry: &Entry) -> Result<OrderPayload, String> {
 
 impl Consumer {
     fn stream(&self) -> String {
-        keys::orders_stream(&self.config.redis_prefix, self.config.restaurant_id)
+        self.config.orders_stream()
     }
 
     fn send(&self, e: Event) {
@@ -366,7 +365,7 @@ impl Consumer {
         entry: &Entry,
         reason: &str,
     ) -> redis::RedisResult<()> {
-        let dead = keys::dead_letters(&self.config.redis_prefix, self.config.restaurant_id);
+        let dead = self.config.dead_letters();
         let mut xadd = redis::cmd("XADD");
         xadd.arg(&dead)
             .arg("*")

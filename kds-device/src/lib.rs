@@ -22,7 +22,6 @@ pub mod device;
 pub mod event;
 pub mod gpio;
 pub mod journal;
-pub mod keys;
 pub mod kitchen_ws;
 pub mod print_worker;
 pub mod redis_io;

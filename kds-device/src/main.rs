@@ -33,6 +33,7 @@ fn main() -> anyhow::Result<()> {
             shown.api_token = "(set)".into();
         }
         println!("{shown:#?}");
+        println!("kitchen stream: {}", config.orders_stream());
         return Ok(());
     }
     if args.headless {

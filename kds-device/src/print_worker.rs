@@ -15,7 +15,6 @@ use crate::config::Config;
 use crate::consumer::{InFlight, PrintJob};
 use crate::event::{Event, PrinterState};
 use crate::journal::Journal;
-use crate::keys;
 use crate::redis_io::Lazy;
 
 /// Where tickets go.
@@ -180,7 +179,7 @@ impl PrintWorker {
 
         // Acknowledge; Redis may be down: keep trying (the journal already
         // says printed, so a redelivery meanwhile would print as REPRINT).
-        let stream = keys::orders_stream(&self.config.redis_prefix, self.config.restaurant_id);
+        let stream = self.config.orders_stream();
         let mut backoff = Duration::from_millis(100);
         loop {
             let r = redis

@@ -12,6 +12,7 @@
 
 use std::time::Duration;
 
+use qrorder_shared::error::codes;
 use qrorder_shared::order::OrderStatus;
 use tokio::sync::mpsc;
 
@@ -164,7 +165,7 @@ impl StatusSync {
     async fn change(&self, order_id: i64, status: OrderStatus) {
         match self.api.set_status(order_id, status).await {
             Ok(()) => self.send(Event::OrderStatus { order_id, status }),
-            Err(ApiError::Refused { code, message, .. }) if code == "illegal_transition" => {
+            Err(ApiError::Refused { code, message, .. }) if code == codes::ILLEGAL_TRANSITION => {
                 // Changed elsewhere meanwhile (cancelled, served, bumped on
                 // another screen): the next reload shows where it stands.
                 self.send(Event::Alert {

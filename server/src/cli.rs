@@ -141,7 +141,13 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             db.migrate().await?;
             let seeded = seed::seed_demo(&db, &config.public_base_url()).await?;
             if json {
-                println!("{}", serde_json::to_string_pretty(&seeded)?);
+                let mut out = serde_json::to_value(&seeded)?;
+                // The stream its kitchen displays read (scripts and tests
+                // need not know the key format).
+                out["kitchen_stream"] = crate::keys::Keys::new(&config.redis_prefix)
+                    .orders_stream(seeded.restaurant_id)
+                    .into();
+                println!("{}", serde_json::to_string_pretty(&out)?);
             } else {
                 println!("Demo restaurant {} created.", seeded.restaurant_id);
                 println!(

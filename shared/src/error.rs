@@ -15,3 +15,13 @@ pub struct ErrorBody {
     #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
     pub details: Option<serde_json::Value>,
 }
+
+/// Error codes that another part of QR Order branches on, spelled once. Every
+/// `code` the server sends is stable; these are the ones our own clients
+/// match (the kitchen display), so a typo is a compile error, not a silent
+/// mismatch.
+pub mod codes {
+    /// An order status change not allowed from where the order stands (it
+    /// was cancelled, served or moved on elsewhere meanwhile). 409.
+    pub const ILLEGAL_TRANSITION: &str = "illegal_transition";
+}

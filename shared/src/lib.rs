@@ -5,6 +5,7 @@
 pub mod admin;
 pub mod error;
 pub mod ids;
+pub mod keys;
 pub mod menu;
 pub mod money;
 pub mod order;

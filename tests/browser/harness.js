@@ -16,7 +16,6 @@ function required(name) {
 export const BASE = required('QRORDER_TEST_BASE_URL');
 export const SEED = JSON.parse(readFileSync(required('QRORDER_TEST_SEED'), 'utf8'));
 const REDIS_URL = required('QRORDER_TEST_REDIS_URL');
-const REDIS_PREFIX = required('QRORDER_TEST_REDIS_PREFIX');
 export const SHOTS = process.env.QRORDER_TEST_SCREENSHOTS || '/tmp/qrorder-screenshots';
 
 /** Each test gets a table of its own, so carts never meet. */
@@ -99,7 +98,7 @@ export async function menuItem(nameEn) {
 
 /** The order ids on the restaurant's kitchen stream. */
 export function kitchenStreamOrderIds() {
-  const key = `${REDIS_PREFIX}:orders:{${SEED.restaurant_id}}`;
+  const key = SEED.kitchen_stream;
   const out = execFileSync('redis-cli', ['-u', REDIS_URL, '--raw', 'XRANGE', key, '-', '+'], { encoding: 'utf8' });
   const lines = out.split('\n');
   const ids = [];

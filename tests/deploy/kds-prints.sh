@@ -57,7 +57,10 @@ fi
 REDIS=$(ensure_redis "${TEST_REDIS_URL:-redis://127.0.0.1:6379}" "$ROOT/target/test-services")
 PREFIX="deploy-kds-$ARCH-$$"
 RESTAURANT=7
-STREAM="$PREFIX:orders:{$RESTAURANT}"
+# The key format is the shared crate's: ask the device which stream it reads.
+STREAM=$(KDS__REDIS_PREFIX="$PREFIX" KDS__RESTAURANT_ID="$RESTAURANT" \
+    "${KDS[@]}" --check-config --config images/kds-pi/kds.toml | sed -n 's/^kitchen stream: //p')
+[ -n "$STREAM" ] || fail "kds --check-config did not name its kitchen stream"
 ON_EXIT+=('redis-cli -u "$REDIS" del "$STREAM" "$STREAM:dead" >/dev/null 2>&1')
 
 start_printer printer

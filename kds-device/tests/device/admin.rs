@@ -4,6 +4,7 @@
 
 use kds::event::{AlertKind, Command, Event};
 use kds::print_worker::TestHooks;
+use qrorder_shared::keys::Keys;
 use qrorder_shared::order::OrderStatus;
 use qrorder_shared::ws::ServerMessage;
 
@@ -121,10 +122,7 @@ async fn open_orders_are_reloaded_when_the_socket_connects() {
     // replaced): only the admin API still knows the order is open.
     let mut r = redis().await;
     let _: () = redis::cmd("DEL")
-        .arg(kds::keys::orders_stream(
-            &server.prefix,
-            server.restaurant_id(),
-        ))
+        .arg(Keys::new(&server.prefix).orders_stream(server.seed.restaurant_id))
         .query_async(&mut r)
         .await
         .unwrap();
@@ -209,7 +207,7 @@ async fn screen_only_devices_ack_once_the_ticket_is_shown() {
         |e| matches!(e, Event::TicketArrived { ticket, .. } if ticket.order_id == order.id),
     )
     .await;
-    let stream = kds::keys::orders_stream(&server.prefix, server.restaurant_id());
+    let stream = Keys::new(&server.prefix).orders_stream(server.seed.restaurant_id);
     until("XPENDING 0", || {
         let mut r = r.clone();
         let stream = stream.clone();

@@ -321,7 +321,10 @@ async fn undecodable_entries_go_to_the_dead_letter_stream_with_an_alert_and_late
     })
     .await;
     let dead: u64 = redis::cmd("XLEN")
-        .arg(kds::keys::dead_letters(&prefix, RESTAURANT))
+        .arg(
+            qrorder_shared::keys::Keys::new(&prefix)
+                .orders_dead_letter(qrorder_shared::RestaurantId(RESTAURANT)),
+        )
         .query_async(&mut r)
         .await
         .unwrap();

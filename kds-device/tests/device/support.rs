@@ -34,7 +34,7 @@ pub fn unique(name: &str) -> String {
 }
 
 pub fn stream_key(prefix: &str) -> String {
-    kds::keys::orders_stream(prefix, RESTAURANT)
+    qrorder_shared::keys::Keys::new(prefix).orders_stream(qrorder_shared::RestaurantId(RESTAURANT))
 }
 
 pub async fn redis() -> MultiplexedConnection {

@@ -171,7 +171,7 @@ pub(super) async fn change_status(
 
 fn illegal(from: OrderStatus, to: OrderStatus) -> ApiError {
     ApiError::conflict(
-        "illegal_transition",
+        qrorder_shared::error::codes::ILLEGAL_TRANSITION,
         format!(
             "an order that is {} cannot become {}",
             from.as_str(),

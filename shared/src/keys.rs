@@ -1,0 +1,97 @@
+//! Every Redis key and Pub/Sub channel name of QR Order, built here and
+//! only here: the server and the kitchen display both call these (a key is
+//! a contract between them). All carry the configured prefix, so
+//! deployments and tests can share one Redis; keys of one restaurant carry
+//! a `{restaurant}` hash tag so that they land on one Redis Cluster slot.
+//! Strings only: no I/O.
+
+use crate::RestaurantId;
+
+#[derive(Debug, Clone)]
+pub struct Keys {
+    prefix: String,
+}
+
+impl Keys {
+    pub fn new(prefix: &str) -> Self {
+        Self {
+            prefix: prefix.to_owned(),
+        }
+    }
+
+    /// The kitchen stream of a restaurant: one entry per order, read by a
+    /// consumer group per station.
+    pub fn orders_stream(&self, restaurant: RestaurantId) -> String {
+        format!("{}:orders:{{{}}}", self.prefix, restaurant.0)
+    }
+
+    /// Where kitchen devices move entries that failed too often.
+    pub fn orders_dead_letter(&self, restaurant: RestaurantId) -> String {
+        format!("{}:orders:{{{}}}:dead", self.prefix, restaurant.0)
+    }
+
+    /// Marks an order as on the stream, so that it is added exactly once
+    /// however many times the outbox publishes it. Same hash tag as the stream.
+    pub fn order_published(&self, restaurant: RestaurantId, order_id: i64) -> String {
+        format!(
+            "{}:orders:{{{}}}:published:{order_id}",
+            self.prefix, restaurant.0
+        )
+    }
+
+    /// The shared cart of one table visit.
+    pub fn cart(&self, restaurant: RestaurantId, visit_id: i64) -> String {
+        format!("{}:cart:{{{}}}:{visit_id}", self.prefix, restaurant.0)
+    }
+
+    /// Who is at a table during one visit: one field per connected socket.
+    pub fn presence(&self, restaurant: RestaurantId, visit_id: i64) -> String {
+        format!("{}:presence:{{{}}}:{visit_id}", self.prefix, restaurant.0)
+    }
+
+    /// Pub/Sub channel of one table visit: cart ops, presence, its orders'
+    /// events. Per visit, so that phones of an earlier party hear nothing of
+    /// the next one.
+    pub fn visit_channel(&self, restaurant: RestaurantId, visit_id: i64) -> String {
+        format!("{}:visit:{{{}}}:{visit_id}", self.prefix, restaurant.0)
+    }
+
+    /// Pub/Sub channel every diner of a restaurant hears (menu changes).
+    pub fn restaurant_channel(&self, restaurant: RestaurantId) -> String {
+        format!("{}:restaurant:{{{}}}", self.prefix, restaurant.0)
+    }
+
+    /// Pub/Sub channel of the restaurant's kitchen screens.
+    pub fn kitchen_channel(&self, restaurant: RestaurantId) -> String {
+        format!("{}:kitchen:{{{}}}", self.prefix, restaurant.0)
+    }
+
+    /// Counter of login attempts for one email from one client address.
+    pub fn login_attempts(&self, email: &str, client: &str) -> String {
+        format!("{}:login:{}:{}", self.prefix, email.to_lowercase(), client)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kitchen_stream_keys_carry_the_prefix_and_the_restaurant_hash_tag() {
+        let k = Keys::new("qrorder");
+        assert_eq!(k.orders_stream(RestaurantId(7)), "qrorder:orders:{7}");
+        assert_eq!(
+            k.orders_dead_letter(RestaurantId(7)),
+            "qrorder:orders:{7}:dead"
+        );
+    }
+
+    #[test]
+    fn login_key_ignores_email_case_and_carries_the_prefix() {
+        let k = Keys::new("t1");
+        assert_eq!(
+            k.login_attempts("A@B.c", "127.0.0.1"),
+            "t1:login:a@b.c:127.0.0.1"
+        );
+    }
+}
