@@ -18,6 +18,12 @@ const settled = (page) => page.waitForFunction(
   () => document.body.dataset.live === 'true' && document.body.dataset.pending === '0', null, WAIT,
 );
 const cartBar = (page) => page.locator('#cart-bar .cart-btn');
+const pageState = (page) => page.evaluate(() => JSON.stringify({
+  body: { ...document.body.dataset },
+  cart: document.getElementById('cart-bar').innerText,
+  toasts: document.getElementById('toasts').innerText,
+  hotteok: document.querySelector('article[aria-label="Hotteok"]')?.innerText,
+}));
 
 test('a category coming into view never scrolls the page under the diner’s finger', async () => {
   const t = await newTable('Scroll check');
@@ -47,13 +53,13 @@ test('a dish changed by staff redraws its own card only, not the button a diner 
   const hotteok = await menuItem('Hotteok');
   await admin('PATCH', `/menu-items/${hotteok.id}`, { version: hotteok.version, available: false });
   try {
-    await page.locator('article', { hasText: 'Hotteok' }).getByText('Sold out').waitFor({ timeout: 5000 });
+    await page.locator('article', { hasText: 'Hotteok' }).getByText('Sold out').waitFor(WAIT);
     assert.equal(await cola.evaluate((b) => b.isConnected), true, 'the Cola button was replaced');
   } finally {
     const now = await menuItem('Hotteok');
     await admin('PATCH', `/menu-items/${hotteok.id}`, { version: now.version, available: true });
   }
-  await page.locator('article', { hasText: 'Hotteok' }).getByRole('button', { name: 'Add Hotteok' }).waitFor({ timeout: 5000 });
+  await page.locator('article', { hasText: 'Hotteok' }).getByRole('button', { name: 'Add Hotteok' }).waitFor(WAIT);
   assert.deepEqual(page.errors, []);
   await context.close();
 });
@@ -74,7 +80,7 @@ test(`an “Add” tapped the moment the page opens reaches the table’s cart (
     const b = await phone(browser);
     await b.page.goto(t.url);
     await settled(b.page);
-    await cartBar(b.page).getByText('₩2,500').waitFor({ timeout: 5000 });
+    await cartBar(b.page).getByText('₩2,500').waitFor(WAIT);
     assert.deepEqual(a.page.errors, [], `round ${round}: page errors`);
     await a.context.close();
     await b.context.close();
@@ -94,8 +100,12 @@ test(`a dish sold out right after the page joined is marked and told (${ROUNDS} 
       // Published the moment the page holds the live cart.
       const now = await menuItem('Hotteok');
       await admin('PATCH', `/menu-items/${hotteok.id}`, { version: now.version, available: false });
-      await page.getByText('Hotteok just sold out.').waitFor({ timeout: 5000 });
-      await page.locator('article', { hasText: 'Hotteok' }).getByText('Sold out').waitFor({ timeout: 5000 });
+      // Within WAIT: on a machine busy with builds an event may be slow; a
+      // lost one never comes. On failure, say what the page showed.
+      await page.getByText('Hotteok just sold out.').waitFor(WAIT).catch(async (e) => {
+        throw new Error(`round ${round}: no sold-out notice; the page: ${await pageState(page)}`, { cause: e });
+      });
+      await page.locator('article', { hasText: 'Hotteok' }).getByText('Sold out').waitFor(WAIT);
       const back = await menuItem('Hotteok');
       await admin('PATCH', `/menu-items/${hotteok.id}`, { version: back.version, available: true });
       assert.deepEqual(page.errors, [], `round ${round}: page errors`);
