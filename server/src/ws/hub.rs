@@ -3,10 +3,11 @@
 //! that connection alive. A channel is subscribed when its first local
 //! socket joins and unsubscribed when its last one leaves. After Redis comes
 //! back, every room is told to resync (each socket sends a fresh snapshot).
-//! A (un)subscribe that fails or times out (a busy Redis or machine) is
-//! never left as it is: the connection is dropped and made again, which
+//! A subscribe that fails or times out (a busy Redis or machine) is never
+//! left as it is: the connection is dropped and made again, which
 //! subscribes every room afresh and resyncs them — otherwise a room could
-//! stay deaf while its sockets think they are live.
+//! stay deaf while its sockets think they are live. (A failed unsubscribe
+//! only leaves messages that no room receives.)
 
 use std::collections::HashMap;
 use std::sync::Arc;
