@@ -34,6 +34,7 @@ fn main() -> anyhow::Result<()> {
         }
         println!("{shown:#?}");
         println!("kitchen stream: {}", config.orders_stream());
+        println!("dead letters: {}", config.dead_letters());
         return Ok(());
     }
     if args.headless {

@@ -102,6 +102,7 @@ test(`a dish sold out right after the page joined is marked and told (${ROUNDS} 
       // is nothing in the cart to tell about. That race, not a lost event,
       // once failed this test beside a cold build.)
       await settled(page);
+      assert.equal(await page.locator('#cart-bar .count').textContent(), '1', `round ${round}: the Add was taken`);
       const now = await menuItem('Hotteok');
       await admin('PATCH', `/menu-items/${hotteok.id}`, { version: now.version, available: false });
       // Within WAIT: on a machine busy with builds an event may be slow; a

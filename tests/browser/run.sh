@@ -54,7 +54,6 @@ wait_until 60 curl -sf "http://127.0.0.1:$port/healthz" || { tail -50 "$WORK/ser
 export QRORDER_TEST_BASE_URL="http://127.0.0.1:$port"
 export QRORDER_TEST_SEED="$WORK/seed.json"
 export QRORDER_TEST_REDIS_URL="$TEST_REDIS_URL"
-export QRORDER_TEST_REDIS_PREFIX="$QRORDER__REDIS_PREFIX"
 log "browser tests against $QRORDER_TEST_BASE_URL (screenshots in ${QRORDER_TEST_SCREENSHOTS:-/tmp/qrorder-screenshots})"
 cd "$HERE"
 status=0

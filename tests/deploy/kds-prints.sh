@@ -58,10 +58,12 @@ REDIS=$(ensure_redis "${TEST_REDIS_URL:-redis://127.0.0.1:6379}" "$ROOT/target/t
 PREFIX="deploy-kds-$ARCH-$$"
 RESTAURANT=7
 # The key format is the shared crate's: ask the device which stream it reads.
-STREAM=$(KDS__REDIS_PREFIX="$PREFIX" KDS__RESTAURANT_ID="$RESTAURANT" \
-    "${KDS[@]}" --check-config --config images/kds-pi/kds.toml | sed -n 's/^kitchen stream: //p')
-[ -n "$STREAM" ] || fail "kds --check-config did not name its kitchen stream"
-ON_EXIT+=('redis-cli -u "$REDIS" del "$STREAM" "$STREAM:dead" >/dev/null 2>&1')
+CHECKED=$(KDS__REDIS_PREFIX="$PREFIX" KDS__RESTAURANT_ID="$RESTAURANT" \
+    "${KDS[@]}" --check-config --config images/kds-pi/kds.toml) || fail "kds --check-config refused the Pi's kds.toml"
+STREAM=$(sed -n 's/^kitchen stream: //p' <<< "$CHECKED")
+DEAD=$(sed -n 's/^dead letters: //p' <<< "$CHECKED")
+if [ -z "$STREAM" ] || [ -z "$DEAD" ]; then fail "kds --check-config did not name its kitchen stream and dead letters"; fi
+ON_EXIT+=('redis-cli -u "$REDIS" del "$STREAM" "$DEAD" >/dev/null 2>&1')
 
 start_printer printer
 log "kds ($ARCH) ${MODE[*]:-(window)} --config images/kds-pi/kds.toml, printer 127.0.0.1:$PRINTER_PORT, Redis $REDIS prefix $PREFIX"

@@ -22,6 +22,7 @@ fn seed_demo_json_prints_the_owner_and_table_urls() {
             format!("sqlite:{}", dir.path().join("nested/demo.db").display()),
         )
         .env("QRORDER__PUBLIC_BASE_URL", "http://10.0.0.5:8080")
+        .env("QRORDER__REDIS_PREFIX", "cli-seed")
         .output()
         .expect("runs");
     assert!(
@@ -31,6 +32,11 @@ fn seed_demo_json_prints_the_owner_and_table_urls() {
     );
     let seed: serde_json::Value = serde_json::from_slice(&out.stdout).expect("stdout is JSON");
     assert!(seed["restaurant_id"].is_i64());
+    // The stream its kitchen displays read, under the configured prefix.
+    assert_eq!(
+        seed["kitchen_stream"],
+        format!("cli-seed:orders:{{{}}}", seed["restaurant_id"])
+    );
     assert!(seed["owner"]["email"].is_string() && seed["owner"]["password"].is_string());
     let tables = seed["tables"].as_array().expect("tables");
     assert!(tables.len() >= 6);
