@@ -26,6 +26,15 @@ async fn next_message(rx: &mut broadcast::Receiver<RoomEvent>, within: Duration)
     .flatten()
 }
 
+async fn publish(conn: &mut redis::aio::MultiplexedConnection, channel: &str, text: &str) -> i64 {
+    redis::cmd("PUBLISH")
+        .arg(channel)
+        .arg(text)
+        .query_async(conn)
+        .await
+        .expect("publish")
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_room_whose_subscribe_timed_out_is_subscribed_again_and_resynced() {
     let redis = OwnRedis::start();
@@ -42,12 +51,7 @@ async fn a_room_whose_subscribe_timed_out_is_subscribed_again_and_resynced() {
     let mut warm = hub.join("warm").await;
     let mut heard = false;
     for _ in 0..100 {
-        let _: i64 = redis::cmd("PUBLISH")
-            .arg("warm")
-            .arg("ping")
-            .query_async(&mut conn)
-            .await
-            .expect("publish");
+        let _ = publish(&mut conn, "warm", "ping").await;
         if next_message(&mut warm, Duration::from_millis(100))
             .await
             .is_some()
@@ -82,12 +86,7 @@ async fn a_room_whose_subscribe_timed_out_is_subscribed_again_and_resynced() {
     })
     .await;
     assert_eq!(resync, Ok(true), "the room was never told to resync");
-    let receivers: i64 = redis::cmd("PUBLISH")
-        .arg("late")
-        .arg("hello")
-        .query_async(&mut conn)
-        .await
-        .expect("publish");
+    let receivers: i64 = publish(&mut conn, "late", "hello").await;
     // (The old connection may still be closing: it counts, but no longer
     // delivers.)
     assert!(
@@ -101,12 +100,7 @@ async fn a_room_whose_subscribe_timed_out_is_subscribed_again_and_resynced() {
         Some("hello")
     );
     // The first room came along to the new connection.
-    let _: i64 = redis::cmd("PUBLISH")
-        .arg("warm")
-        .arg("still here")
-        .query_async(&mut conn)
-        .await
-        .expect("publish");
+    let _ = publish(&mut conn, "warm", "still here").await;
     assert_eq!(
         next_message(&mut warm, Duration::from_secs(5))
             .await
