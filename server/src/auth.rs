@@ -17,10 +17,10 @@ use sqlx::Row;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::app::AppState;
-use crate::db::now_ms;
-use crate::error::{ApiError, ApiResult};
-use crate::extract::Json;
+use crate::http::error::{ApiError, ApiResult};
+use crate::http::extract::Json;
+use crate::infra::db::now_ms;
+use crate::state::AppState;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()

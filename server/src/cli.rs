@@ -8,7 +8,7 @@ use qrorder_shared::Currency;
 
 use crate::app::{Application, shutdown_signal};
 use crate::config::{Config, Roles};
-use crate::db::Db;
+use crate::infra::db::Db;
 use crate::seed;
 
 #[derive(Debug, Parser)]
@@ -41,12 +41,6 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Load generator: keeps diners ordering against a running server and
-    /// prints a JSON report (orders/s, latency percentiles).
-    Bench {
-        #[command(subcommand)]
-        what: BenchTarget,
-    },
     /// Create a restaurant and its first owner. Its location policy starts as
     /// `network` over loopback and private LAN ranges; change it with
     /// `PATCH /api/v1/admin/restaurant`.
@@ -65,40 +59,6 @@ enum Command {
     },
 }
 
-#[derive(Debug, Subcommand)]
-enum BenchTarget {
-    /// Order submission: `--seed` is the JSON `seed-demo --json` printed.
-    Orders {
-        #[arg(long)]
-        base_url: String,
-        #[arg(long)]
-        seed: PathBuf,
-        #[arg(long, default_value_t = 32)]
-        concurrency: usize,
-        #[arg(long, default_value_t = 10)]
-        seconds: u64,
-    },
-    /// WebSocket fan-out: `--tables` × `--diners` sockets on one ws instance.
-    Ws {
-        #[arg(long)]
-        base_url: String,
-        #[arg(long)]
-        seed: PathBuf,
-        #[arg(long, default_value_t = 2500)]
-        tables: usize,
-        #[arg(long, default_value_t = 4)]
-        diners: usize,
-        /// Cart ops per second over all tables.
-        #[arg(long, default_value_t = 1000.0)]
-        ops_per_second: f64,
-        #[arg(long, default_value_t = 10)]
-        seconds: u64,
-        /// The server's process id, to measure its memory per socket.
-        #[arg(long)]
-        server_pid: Option<u32>,
-    },
-}
-
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let config = match Config::load(cli.config.as_deref()) {
@@ -108,7 +68,7 @@ pub fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    crate::telemetry::init_logs(config.log_format);
+    crate::infra::telemetry::init_logs(config.log_format);
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(r) => r,
         Err(e) => {
@@ -144,7 +104,7 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
                 let mut out = serde_json::to_value(&seeded)?;
                 // The stream its kitchen displays read (scripts and tests
                 // need not know the key format).
-                out["kitchen_stream"] = crate::keys::Keys::new(&config.redis_prefix)
+                out["kitchen_stream"] = crate::infra::keys::Keys::new(&config.redis_prefix)
                     .orders_stream(seeded.restaurant_id)
                     .into();
                 println!("{}", serde_json::to_string_pretty(&out)?);
@@ -158,54 +118,6 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
                     println!("  {:<10} {}", t.name, t.url);
                 }
             }
-            Ok(())
-        }
-        Command::Bench {
-            what:
-                BenchTarget::Orders {
-                    base_url,
-                    seed,
-                    concurrency,
-                    seconds,
-                },
-        } => {
-            let seed: serde_json::Value = serde_json::from_slice(&std::fs::read(&seed)?)?;
-            let tokens = crate::bench::seed_tokens(&seed);
-            let report = crate::bench::orders(
-                &base_url,
-                &tokens,
-                concurrency.max(1),
-                std::time::Duration::from_secs(seconds.max(1)),
-            )
-            .await?;
-            println!("{}", serde_json::to_string_pretty(&report)?);
-            Ok(())
-        }
-        Command::Bench {
-            what:
-                BenchTarget::Ws {
-                    base_url,
-                    seed,
-                    tables,
-                    diners,
-                    ops_per_second,
-                    seconds,
-                    server_pid,
-                },
-        } => {
-            let seed: serde_json::Value = serde_json::from_slice(&std::fs::read(&seed)?)?;
-            let tokens = crate::bench::table_tokens(&base_url, &seed, tables).await?;
-            let report = crate::bench::ws(
-                &base_url,
-                &tokens,
-                tables,
-                diners,
-                ops_per_second,
-                std::time::Duration::from_secs(seconds.max(1)),
-                server_pid,
-            )
-            .await?;
-            println!("{}", serde_json::to_string_pretty(&report)?);
             Ok(())
         }
         Command::CreateOwner {

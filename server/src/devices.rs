@@ -10,11 +10,11 @@ use sqlx::any::AnyRow;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::app::AppState;
 use crate::auth::{Caller, new_token, token_hash};
-use crate::db::now_ms;
-use crate::error::{ApiError, ApiResult};
-use crate::extract::{Json, Path};
+use crate::http::error::{ApiError, ApiResult};
+use crate::http::extract::{Json, Path};
+use crate::infra::db::now_ms;
+use crate::state::AppState;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()

@@ -1,21 +1,20 @@
 //! The QR Order server. One library, one binary (`qrorder`); the roles
 //! (`client-api`, `admin-api`, `ws`) run in one process or as separate
-//! instances. See `docs/ARCHITECTURE.md` for the map.
+//! instances. The modules are floors, each importing only downward (see
+//! `docs/ARCHITECTURE.md`): `config`, `http` and `infra`; `state`; the
+//! features; `app`; `cli`.
 
-pub mod app;
+pub mod config;
+pub mod http;
+pub mod infra;
+
+pub mod state;
+
 pub mod auth;
-pub mod bench;
 pub mod billing;
 pub mod cart;
-pub mod cli;
-pub mod config;
-pub mod db;
 pub mod devices;
-pub mod error;
-pub mod extract;
-pub mod keys;
 pub mod location;
-pub mod media;
 pub mod menu;
 pub mod ops;
 pub mod orders;
@@ -23,6 +22,8 @@ pub mod page;
 pub mod restaurant;
 pub mod seed;
 pub mod tables;
-pub mod telemetry;
 pub mod users;
 pub mod ws;
+
+pub mod app;
+pub mod cli;

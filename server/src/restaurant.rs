@@ -12,11 +12,11 @@ use sqlx::any::AnyRow;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::app::AppState;
 use crate::auth::Caller;
-use crate::db::{Db, flag, from_json, to_json};
-use crate::error::{ApiError, ApiResult};
-use crate::extract::Json;
+use crate::http::error::{ApiError, ApiResult};
+use crate::http::extract::Json;
+use crate::infra::db::{Db, flag, from_json, to_json};
+use crate::state::AppState;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(get_restaurant, patch_restaurant))
@@ -263,7 +263,7 @@ pub async fn create(db: &Db, r: Restaurant) -> ApiResult<RestaurantId> {
         ),
         &r,
     )
-    .bind(crate::db::now_ms())
+    .bind(crate::infra::db::now_ms())
     .fetch_one(&db.pool)
     .await?
     .try_get("id")?;

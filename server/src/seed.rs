@@ -7,8 +7,8 @@ use qrorder_shared::{Currency, LocalizedText, RestaurantId};
 use rand::RngCore;
 use serde::Serialize;
 
-use crate::db::Db;
-use crate::error::ApiError;
+use crate::http::error::ApiError;
+use crate::infra::db::Db;
 use crate::{menu, restaurant, tables, users};
 
 /// Loopback and the private LAN ranges: a browser on the same machine or
@@ -23,20 +23,20 @@ pub const LOCAL_NETWORKS: &[&str] = &[
     "fe80::/10",
 ];
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Clone, Serialize)]
 pub struct DemoSeed {
     pub restaurant_id: RestaurantId,
     pub owner: Credentials,
     pub tables: Vec<SeededTable>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Clone, Serialize)]
 pub struct Credentials {
     pub email: String,
     pub password: String,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Clone, Serialize)]
 pub struct SeededTable {
     pub id: i64,
     pub name: String,

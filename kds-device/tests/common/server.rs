@@ -1,6 +1,6 @@
-//! The real QR Order server (`qrorder`, all roles) spawned in-process on
-//! 127.0.0.1:0 with its own SQLite file, its own Redis key prefix and the
-//! demo restaurant; a kitchen device registered through the admin API.
+//! The real QR Order server (`qrorder`, all roles), spawned by the test kit
+//! on 127.0.0.1:0 with its own SQLite file, its own Redis key prefix and
+//! the demo restaurant; a kitchen device registered through the admin API.
 //! Shared by the `device` and `ui` test binaries.
 
 #![allow(clippy::unwrap_used, dead_code)]
@@ -9,9 +9,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use futures::{SinkExt, StreamExt};
-use qrorder::app::Application;
-use qrorder::config::{Config as ServerConfig, Roles};
-use qrorder::seed::{self, DemoSeed};
+use qrorder::seed::DemoSeed;
 use qrorder_shared::order::{Order, OrderStatus};
 use qrorder_shared::ws::ServerMessage;
 use serde_json::{Value, json};
@@ -26,9 +24,7 @@ pub struct RealServer {
     pub owner: String,
     /// A kitchen device's token (station `kitchen`).
     pub device_token: String,
-    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
-    task: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
-    _dir: tempfile::TempDir,
+    server: test_kit::Server,
 }
 
 pub type DinerSocket =
@@ -36,48 +32,19 @@ pub type DinerSocket =
 
 impl RealServer {
     pub async fn spawn(prefix: &str) -> RealServer {
-        let dir = tempfile::tempdir().unwrap();
-        let config = ServerConfig {
-            database_url: format!("sqlite:{}", dir.path().join("qrorder.db").display()),
-            redis_url: "redis://127.0.0.1:6379".into(),
-            redis_prefix: prefix.into(),
-            listen: "127.0.0.1:0".parse().unwrap(),
-            media_dir: dir.path().join("media"),
-            ..ServerConfig::default()
-        };
-        let app = Application::build(config.clone(), Roles::ALL)
-            .await
-            .expect("server builds");
-        let url = format!("http://{}", app.local_addr);
-        let seed = seed::seed_demo(&app.state.db, &url).await.expect("seed");
-        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-        let task = tokio::spawn(app.run_until(async {
-            let _ = rx.await;
-        }));
-        let http = reqwest::Client::builder()
-            .timeout(Duration::from_secs(20))
-            .build()
-            .unwrap();
+        let server = test_kit::Server::spawn(test_kit::Backend::Sqlite, |config| {
+            config.redis_prefix = prefix.into();
+        })
+        .await;
         let mut server = RealServer {
-            url,
-            http,
-            seed,
+            url: server.base.clone(),
+            http: server.client.clone(),
+            seed: server.seed.clone(),
             prefix: prefix.into(),
-            owner: String::new(),
+            owner: server.owner.clone(),
             device_token: String::new(),
-            shutdown: Some(tx),
-            task: Some(task),
-            _dir: dir,
+            server,
         };
-        let login = server
-            .call(
-                reqwest::Method::POST,
-                "/api/v1/admin/login",
-                None,
-                Some(json!({"email": server.seed.owner.email, "password": server.seed.owner.password})),
-            )
-            .await;
-        server.owner = login["token"].as_str().unwrap().to_owned();
         let device = server
             .admin(
                 reqwest::Method::POST,
@@ -116,12 +83,7 @@ impl RealServer {
 
     /// Stops the server (graceful: sockets get a close frame) and waits.
     pub async fn stop(&mut self) {
-        if let Some(tx) = self.shutdown.take() {
-            let _ = tx.send(());
-        }
-        if let Some(task) = self.task.take() {
-            task.await.unwrap().unwrap();
-        }
+        self.server.stop().await;
     }
 
     async fn call(
@@ -248,14 +210,6 @@ impl RealServer {
         })
         .await;
         socket
-    }
-}
-
-impl Drop for RealServer {
-    fn drop(&mut self) {
-        if let Some(task) = &self.task {
-            task.abort();
-        }
     }
 }
 

@@ -11,13 +11,13 @@ use qrorder_shared::{Money, RestaurantId};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::app::AppState;
 use crate::auth::Caller;
-use crate::db::{Db, now_ms, to_json};
-use crate::error::{ApiError, ApiResult};
-use crate::extract::{Json, Path};
+use crate::http::error::{ApiError, ApiResult};
+use crate::http::extract::{Json, Path};
+use crate::infra::db::{Db, now_ms, to_json};
 use crate::orders::store::{self, Filter};
 use crate::restaurant;
+use crate::state::AppState;
 use crate::tables::visits::{Visit, current_visit};
 
 pub fn router() -> OpenApiRouter<AppState> {

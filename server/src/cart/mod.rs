@@ -17,13 +17,13 @@ use qrorder_shared::{MenuItemId, RestaurantId};
 use redis::aio::ConnectionManager;
 use serde::{Deserialize, Serialize};
 
-use crate::db::to_json;
-use crate::error::ApiError;
+use crate::http::error::ApiError;
+use crate::infra::db::to_json;
 
 /// A cart is forgotten this long after its last change.
 pub const CART_TTL_SECS: u64 = 12 * 3600;
 /// As many lines as one order may have, so that a full cart can be ordered.
-pub const MAX_LINES: usize = crate::orders::submit::MAX_LINES;
+pub const MAX_LINES: usize = crate::orders::rules::MAX_LINES;
 
 /// A cart as stored: lines in the order they were added.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -166,7 +166,7 @@ pub struct CartRef {
 }
 
 impl CartRef {
-    pub fn new(keys: &crate::keys::Keys, restaurant: RestaurantId, visit_id: i64) -> Self {
+    pub fn new(keys: &crate::infra::keys::Keys, restaurant: RestaurantId, visit_id: i64) -> Self {
         Self {
             key: keys.cart(restaurant, visit_id),
             channel: keys.visit_channel(restaurant, visit_id),

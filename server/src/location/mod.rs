@@ -12,7 +12,7 @@ use qrorder_shared::admin::{LocationPolicy, Restaurant};
 use qrorder_shared::order::{GeoFix, LocationRequirements};
 use serde_json::json;
 
-use crate::error::ApiError;
+use crate::http::error::ApiError;
 
 /// A fix older than this is not proof of where the phone is now.
 pub const MAX_FIX_AGE_MS: i64 = 120_000;

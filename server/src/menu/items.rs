@@ -17,14 +17,15 @@ use sqlx::any::AnyRow;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::app::AppState;
 use crate::auth::Caller;
-use crate::db::{Db, flag, from_json, now_ms, to_json};
 use crate::devices::validate_station;
-use crate::error::{ApiError, ApiResult};
-use crate::extract::{Json, Path, Query};
-use crate::ws::notify;
-use crate::{media, restaurant};
+use crate::http::error::{ApiError, ApiResult};
+use crate::http::extract::{Json, Path, Query};
+use crate::infra::db::{Db, flag, from_json, now_ms, to_json};
+use crate::state::AppState;
+
+use crate::infra::media;
+use crate::restaurant;
 
 /// The columns `from_row` reads (a macro, so that queries stay `&'static str`).
 macro_rules! columns {
@@ -190,9 +191,12 @@ async fn patch_item(
     }
     // Price, availability or stock may have changed: diners reload the item.
     let (state2, restaurant) = (state.clone(), caller.restaurant_id);
-    tokio::spawn(
-        async move { notify::menu_changed(&state2, restaurant, vec![MenuItemId(id)]).await },
-    );
+    tokio::spawn(async move {
+        state2
+            .notify()
+            .menu_changed(restaurant, vec![MenuItemId(id)])
+            .await
+    });
     Ok(Json(item))
 }
 

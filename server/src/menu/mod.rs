@@ -8,8 +8,8 @@ mod public;
 use axum::extract::DefaultBodyLimit;
 use utoipa_axum::router::OpenApiRouter;
 
-use crate::app::AppState;
 use crate::config::Config;
+use crate::state::AppState;
 
 pub use categories::create as create_category;
 pub use items::{create as create_item, list as list_items, load_item, validate_new_item};

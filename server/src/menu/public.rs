@@ -6,10 +6,10 @@ use qrorder_shared::order::{PublicCategory, PublicMenu, PublicMenuItem};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::app::AppState;
-use crate::error::ApiResult;
-use crate::extract::{Json, Path};
+use crate::http::error::ApiResult;
+use crate::http::extract::{Json, Path};
 use crate::restaurant;
+use crate::state::AppState;
 use crate::tables::visits::resolve_token;
 
 pub fn router() -> OpenApiRouter<AppState> {

@@ -7,14 +7,12 @@ use qrorder_shared::admin::Role;
 use qrorder_shared::order::{Order, OrderStatus, StatusChange};
 use serde::Deserialize;
 use serde_json::json;
-use sqlx::Row;
 
-use crate::app::AppState;
 use crate::auth::Caller;
-use crate::db::now_ms;
-use crate::error::{ApiError, ApiResult};
-use crate::extract::{Json, Path, Query};
-use crate::ws::notify;
+use crate::http::error::{ApiError, ApiResult};
+use crate::http::extract::{Json, Path, Query};
+use crate::infra::db::now_ms;
+use crate::state::AppState;
 
 use super::store::{self, Filter};
 
@@ -135,35 +133,20 @@ pub(super) async fn change_status(
         }
     };
     if next == OrderStatus::Cancelled {
-        // In item id order, the lock order of order placement (no deadlocks).
-        let rows = sqlx::query(
-            "SELECT menu_item_id, CAST(SUM(qty) AS BIGINT) AS qty FROM order_items WHERE order_id = $1 \
-             GROUP BY menu_item_id ORDER BY menu_item_id",
-        )
-        .bind(id)
-        .fetch_all(&mut *tx)
-        .await?;
-        for row in rows {
-            sqlx::query(
-                "UPDATE menu_items SET stock = stock + $1, stock_version = stock_version + 1 \
-                 WHERE id = $2 AND restaurant_id = $3 AND stock IS NOT NULL",
-            )
-            .bind(row.try_get::<i64, _>("qty")?)
-            .bind(row.try_get::<i64, _>("menu_item_id")?)
-            .bind(caller.restaurant_id.0)
-            .execute(&mut *tx)
-            .await?;
-        }
+        super::stock::give_back(&mut tx, caller.restaurant_id, id).await?;
     }
     tx.commit().await?;
     let order = store::load(&state.db, caller.restaurant_id, id).await?;
     let (state2, restaurant, visit) = (state.clone(), caller.restaurant_id, order.visit_id);
     let items: Vec<_> = order.items.iter().map(|l| l.menu_item_id).collect();
     tokio::spawn(async move {
-        notify::order_status(&state2, restaurant, visit, id, next).await;
+        state2
+            .notify()
+            .order_status(restaurant, visit, id, next)
+            .await;
         if next == OrderStatus::Cancelled {
-            let limited = super::submit::limited_items(&state2, restaurant, items).await;
-            notify::menu_changed(&state2, restaurant, limited).await;
+            let limited = super::stock::limited_items(&state2.db, restaurant, items).await;
+            state2.notify().menu_changed(restaurant, limited).await;
         }
     });
     Ok(Json(order))

@@ -3,21 +3,26 @@
 //! kitchen stream.
 
 mod admin;
+mod from_cart;
+mod idempotency;
 pub mod outbox;
+mod place;
+pub mod rules;
+mod stock;
 pub mod store;
-pub mod submit;
+mod submit;
 
 use axum::extract::State;
 use qrorder_shared::order::Order;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::app::AppState;
-use crate::error::ApiResult;
-use crate::extract::{Json, Path};
+use crate::http::error::ApiResult;
+use crate::http::extract::{Json, Path};
+use crate::state::AppState;
 use crate::tables::visits::{current_visit, resolve_token};
 
-pub use submit::business_day;
+pub use rules::business_day;
 
 /// Under `/api/v1`: what diners do with a table token.
 pub fn client_router() -> OpenApiRouter<AppState> {

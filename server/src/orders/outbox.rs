@@ -12,8 +12,8 @@ use sqlx::Row;
 use sqlx::any::AnyRow;
 use tokio::sync::watch;
 
-use crate::app::AppState;
-use crate::db::{Backend, now_ms};
+use crate::infra::db::{Backend, now_ms};
+use crate::state::AppState;
 
 /// Entries kept in a stream: far above what any consumer group can still need.
 const STREAM_MAXLEN: u64 = 100_000;

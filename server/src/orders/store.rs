@@ -8,8 +8,8 @@ use qrorder_shared::{Currency, MenuItemId, Money, RestaurantId, TableId};
 use sqlx::any::AnyRow;
 use sqlx::{AssertSqlSafe, Row};
 
-use crate::db::{Db, from_json};
-use crate::error::{ApiError, ApiResult};
+use crate::http::error::{ApiError, ApiResult};
+use crate::infra::db::{Db, from_json};
 
 const ORDER_COLUMNS: &str = "id, table_id, visit_id, table_name, number, status, currency, subtotal_minor, \
      tax_minor, total_minor, created_at, accepted_at, preparing_at, ready_at, served_at, cancelled_at";

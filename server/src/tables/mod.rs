@@ -17,11 +17,11 @@ use sqlx::any::AnyRow;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::app::AppState;
 use crate::auth::Caller;
-use crate::db::{Db, flag, is_unique_violation, now_ms};
-use crate::error::{ApiError, ApiResult};
-use crate::extract::{Json, Path};
+use crate::http::error::{ApiError, ApiResult};
+use crate::http::extract::{Json, Path};
+use crate::infra::db::{Db, flag, is_unique_violation, now_ms};
+use crate::state::AppState;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()

@@ -5,9 +5,9 @@ use qrorder_shared::order::TableInfo;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::app::AppState;
-use crate::error::ApiResult;
-use crate::extract::{Json, Path};
+use crate::http::error::ApiResult;
+use crate::http::extract::{Json, Path};
+use crate::state::AppState;
 use crate::{location, restaurant};
 
 use super::visits::{current_visit, resolve_token};

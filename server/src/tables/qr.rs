@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 use image::{ImageEncoder, Luma};
 use qrcode::{Color, EcLevel, QrCode};
 
-use crate::error::{ApiError, ApiResult};
+use crate::http::error::{ApiError, ApiResult};
 
 /// Error correction M: survives smudges and a little wear on the table.
 fn code(url: &str) -> ApiResult<QrCode> {

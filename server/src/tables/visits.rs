@@ -6,8 +6,8 @@
 use qrorder_shared::{RestaurantId, TableId};
 use sqlx::Row;
 
-use crate::db::{Db, is_unique_violation, now_ms};
-use crate::error::{ApiError, ApiResult};
+use crate::http::error::{ApiError, ApiResult};
+use crate::infra::db::{Db, is_unique_violation, now_ms};
 
 /// A table found by the token in its QR code.
 #[derive(Debug, Clone)]

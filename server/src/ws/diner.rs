@@ -19,16 +19,16 @@ use rand::RngCore;
 use tokio::sync::broadcast;
 use tokio::sync::broadcast::error::{RecvError, TryRecvError};
 
-use crate::app::AppState;
+use super::close::close;
 use crate::cart::{CartRef, NewLine};
-use crate::db::to_json;
-use crate::error::{ApiError, ApiResult};
-use crate::extract::Path;
+use crate::http::error::{ApiError, ApiResult};
+use crate::http::extract::Path;
+use crate::infra::db::to_json;
+use crate::infra::pubsub::hub::RoomEvent;
 use crate::location;
-use crate::orders::submit::{MAX_NOTE_CHARS, MAX_QTY, choose_options};
+use crate::orders::rules::{MAX_NOTE_CHARS, MAX_QTY, choose_options};
+use crate::state::AppState;
 use crate::tables::visits::{current_visit, resolve_token};
-use crate::ws::close;
-use crate::ws::hub::RoomEvent;
 use crate::ws::presence::{Presence, REFRESH_SECS};
 use crate::{menu, restaurant};
 
@@ -57,7 +57,7 @@ pub async fn diner_socket(
     Path(token): Path<String>,
     upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
 ) -> ApiResult<Response> {
-    let upgrade = upgrade.map_err(super::not_a_websocket)?;
+    let upgrade = upgrade.map_err(super::close::not_a_websocket)?;
     let table = resolve_token(&state.db, &token).await?;
     let r = restaurant::load(&state.db, table.restaurant_id).await?;
     // Only the network can be proven at join; GPS is checked with the order.

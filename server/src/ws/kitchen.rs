@@ -14,13 +14,13 @@ use axum::response::Response;
 use serde::Deserialize;
 use tokio::sync::broadcast::error::RecvError;
 
-use crate::app::AppState;
+use super::close::close;
 use crate::auth::caller_for_token;
-use crate::db::to_json;
-use crate::error::{ApiError, ApiResult};
-use crate::extract::Query;
-use crate::ws::close;
-use crate::ws::hub::RoomEvent;
+use crate::http::error::{ApiError, ApiResult};
+use crate::http::extract::Query;
+use crate::infra::db::to_json;
+use crate::infra::pubsub::hub::RoomEvent;
+use crate::state::AppState;
 use qrorder_shared::ws::ServerMessage;
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -39,7 +39,7 @@ pub async fn kitchen_socket(
     Query(q): Query<KitchenQuery>,
     upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
 ) -> ApiResult<Response> {
-    let upgrade = upgrade.map_err(super::not_a_websocket)?;
+    let upgrade = upgrade.map_err(super::close::not_a_websocket)?;
     let bearer = headers
         .get(header::AUTHORIZATION)
         .and_then(|h| h.to_str().ok())

@@ -8,7 +8,7 @@ use qrorder_shared::ws::{Participant, ServerMessage};
 use redis::aio::ConnectionManager;
 use serde::{Deserialize, Serialize};
 
-use crate::db::{now_ms, to_json};
+use crate::infra::db::{now_ms, to_json};
 
 /// A socket not refreshed for this long is gone.
 pub const STALE_MS: i64 = 60_000;

@@ -3,31 +3,22 @@
 
 use std::time::Duration;
 
-use qrorder::app::Application;
-use qrorder::config::{Config, Roles};
-use qrorder::db::Db;
-use qrorder::seed::{self, DemoSeed};
-use rand::RngCore;
+use qrorder::config::Config;
+use qrorder::seed;
 use reqwest::{Method, RequestBuilder, Response, StatusCode};
 use serde_json::Value;
 use tempfile::TempDir;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Backend {
-    Sqlite,
-    Postgres,
-}
+pub use test_kit::{Backend, random_suffix, redis_url};
 
-pub struct TestApp {
-    pub base: String,
-    pub client: reqwest::Client,
-    pub db: Db,
-    pub config: Config,
-    pub seed: DemoSeed,
-    /// The demo owner's bearer token.
-    pub owner: String,
-    _dir: TempDir,
-    _shutdown: tokio::sync::oneshot::Sender<()>,
+/// The test kit's server, with the API tests' helpers.
+pub struct TestApp(test_kit::Server);
+
+impl std::ops::Deref for TestApp {
+    type Target = test_kit::Server;
+    fn deref(&self) -> &test_kit::Server {
+        &self.0
+    }
 }
 
 /// Runs each `async fn name(app: TestApp)` once on SQLite and once on
@@ -52,45 +43,6 @@ macro_rules! on_both_backends {
     )*};
 }
 
-pub fn random_suffix() -> String {
-    let mut bytes = [0u8; 6];
-    rand::rng().fill_bytes(&mut bytes);
-    hex::encode(bytes)
-}
-
-/// PostgreSQL server the tests create their databases on.
-fn postgres_admin_url() -> String {
-    std::env::var("TEST_POSTGRES_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into())
-}
-
-pub fn redis_url() -> String {
-    std::env::var("TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into())
-}
-
-/// A fresh, empty database URL for `backend`.
-pub async fn fresh_database(backend: Backend, dir: &TempDir) -> String {
-    match backend {
-        Backend::Sqlite => format!("sqlite:{}", dir.path().join("test.db").display()),
-        Backend::Postgres => {
-            let name = format!("qrorder_test_{}", random_suffix());
-            let admin = Db::connect(&postgres_admin_url())
-                .await
-                .expect("PostgreSQL for tests is reachable");
-            sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
-                .execute(&admin.pool)
-                .await
-                .expect("create test database");
-            admin.pool.close().await;
-            let admin_url = postgres_admin_url();
-            let base = admin_url
-                .rsplit_once('/')
-                .map_or(admin_url.as_str(), |(b, _)| b);
-            format!("{base}/{name}")
-        }
-    }
-}
-
 impl TestApp {
     pub async fn spawn(backend: Backend) -> TestApp {
         Self::spawn_with(backend, |_| {}).await
@@ -98,54 +50,14 @@ impl TestApp {
 
     /// Like `spawn`, with the configuration adjusted first.
     pub async fn spawn_with(backend: Backend, adjust: impl FnOnce(&mut Config)) -> TestApp {
-        qrorder::telemetry::init_logs(qrorder::config::LogFormat::Pretty);
-        let dir = tempfile::tempdir().expect("temp dir");
-        let mut config = Config {
-            database_url: fresh_database(backend, &dir).await,
-            redis_url: redis_url(),
-            redis_prefix: format!("test-{}", random_suffix()),
-            listen: "127.0.0.1:0".parse().expect("addr"),
-            media_dir: dir.path().join("media"),
-            public_base_url: Some("http://qr.test".into()),
-            ..Config::default()
-        };
-        adjust(&mut config);
-        let app = Application::build(config.clone(), Roles::ALL)
-            .await
-            .expect("application builds");
-        let base = format!("http://{}", app.local_addr);
-        let db = app.state.db.clone();
-        let seed = seed::seed_demo(&db, &config.public_base_url())
-            .await
-            .expect("demo seed");
-        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-        tokio::spawn(app.run_until(async {
-            let _ = rx.await;
-        }));
-        let client = reqwest::Client::builder()
-            .timeout(Duration::from_secs(30))
-            .build()
-            .expect("client");
-        let mut app = TestApp {
-            base,
-            client,
-            db,
-            config,
-            seed,
-            owner: String::new(),
-            _dir: dir,
-            _shutdown: tx,
-        };
-        let (email, password) = (
-            app.seed.owner.email.clone(),
-            app.seed.owner.password.clone(),
-        );
-        app.owner = app.login(&email, &password).await;
-        app
-    }
-
-    pub fn url(&self, path: &str) -> String {
-        format!("{}{path}", self.base)
+        qrorder::infra::telemetry::init_logs(qrorder::config::LogFormat::Pretty);
+        TestApp(
+            test_kit::Server::spawn(backend, |config| {
+                config.public_base_url = Some("http://qr.test".into());
+                adjust(config);
+            })
+            .await,
+        )
     }
 
     /// A request to the admin API (`path` below `/api/v1/admin`) as `token`.
@@ -153,18 +65,6 @@ impl TestApp {
         self.client
             .request(method, self.url(&format!("/api/v1/admin{path}")))
             .bearer_auth(token)
-    }
-
-    pub async fn login(&self, email: &str, password: &str) -> String {
-        let res = self
-            .client
-            .post(self.url("/api/v1/admin/login"))
-            .json(&serde_json::json!({ "email": email, "password": password }))
-            .send()
-            .await
-            .expect("login request");
-        let body = expect_status(res, StatusCode::OK).await;
-        body["token"].as_str().expect("token").to_owned()
     }
 
     /// Creates a second restaurant with its own owner; returns that owner's token.
@@ -321,7 +221,8 @@ impl TestApp {
     }
 
     pub fn stream_key(&self) -> String {
-        qrorder::keys::Keys::new(&self.config.redis_prefix).orders_stream(self.seed.restaurant_id)
+        qrorder::infra::keys::Keys::new(&self.config.redis_prefix)
+            .orders_stream(self.seed.restaurant_id)
     }
 
     /// Waits (XREAD BLOCK, bounded by `within`) until the kitchen stream

@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 
-use qrorder::ws::hub::{Hub, RoomEvent};
+use qrorder::infra::pubsub::hub::{Hub, RoomEvent};
 use tokio::sync::{broadcast, watch};
 
 use crate::helpers::OwnRedis;

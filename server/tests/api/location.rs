@@ -8,7 +8,7 @@ const LAT: f64 = 37.5663;
 const LON: f64 = 126.9779;
 
 fn now_ms() -> i64 {
-    qrorder::db::now_ms()
+    qrorder::infra::db::now_ms()
 }
 
 /// A fix `north_m` metres north of the restaurant.

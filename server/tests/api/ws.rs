@@ -159,7 +159,7 @@ fn add(item: i64, qty: u32) -> ClientMessage {
 /// The cart as Redis holds it.
 async fn cart_in_redis(app: &TestApp, table: usize) -> qrorder::cart::Cart {
     let info = app.table_info(&app.table_token(table)).await;
-    let keys = qrorder::keys::Keys::new(&app.config.redis_prefix);
+    let keys = qrorder::infra::keys::Keys::new(&app.config.redis_prefix);
     let cart = qrorder::cart::CartRef::new(
         &keys,
         app.seed.restaurant_id,
@@ -272,7 +272,7 @@ on_both_backends! {
         a.send(&add(8, 1)).await;
         b.until(|d| d.lines.len() == 1).await;
         // A message Pub/Sub "lost": the next one b hears skips versions.
-        let keys = qrorder::keys::Keys::new(&app.config.redis_prefix);
+        let keys = qrorder::infra::keys::Keys::new(&app.config.redis_prefix);
         let visit = app.table_info(&token).await["visit_id"].as_i64().expect("visit");
         let channel = keys.visit_channel(app.seed.restaurant_id, visit);
         let fake = json!({ "type": "cart_op", "version": b.version + 5, "op": { "kind": "clear" } }).to_string();

@@ -6,7 +6,7 @@ use axum::extract::{FromRequest, FromRequestParts};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 
-use crate::error::ApiError;
+use crate::http::error::ApiError;
 
 /// `axum::Json` with our error body.
 #[derive(Debug, Clone, Copy, Default, FromRequest)]

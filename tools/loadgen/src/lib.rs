@@ -1,6 +1,8 @@
-//! `qrorder bench orders`: a load generator for order submission. Keeps
-//! `concurrency` diners ordering for `duration` against a running server
-//! and reports accepted orders per second and latency percentiles.
+//! The load generator (`qrorder-loadgen`, run by `scripts/bench`), a tool
+//! apart from the server: it talks to a running server over HTTP and
+//! WebSocket only, as diners do. `orders` keeps `concurrency` diners
+//! ordering for `duration` and reports accepted orders per second and
+//! latency percentiles; `ws` times the cart fan-out over many sockets.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};

@@ -8,7 +8,7 @@ use axum::http::StatusCode;
 use image::{ImageFormat, ImageReader, Limits};
 use rand::RngCore;
 
-use crate::error::{ApiError, ApiResult};
+use crate::http::error::{ApiError, ApiResult};
 
 /// Largest width or height accepted, in pixels.
 const MAX_SIDE: u32 = 4096;

@@ -1,0 +1,122 @@
+//! Router composition per role, the OpenAPI document and the request
+//! metrics. Routers are built without state and given it once, here.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
+use axum::http::StatusCode;
+use axum::middleware::{self, Next};
+use axum::response::Response;
+use axum::routing::get;
+use tower_http::services::ServeDir;
+use tower_http::trace::TraceLayer;
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+
+use crate::config::Roles;
+use crate::http::error::ApiError;
+use crate::infra::telemetry::RequestLabels;
+use crate::state::AppState;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "QR Order API", description = "Client and admin API of QR Order. Errors are `{code, message}` with a stable code."),
+    components(schemas(qrorder_shared::ErrorBody)),
+    modifiers(&BearerAuth),
+)]
+struct ApiDoc;
+
+struct BearerAuth;
+
+impl utoipa::Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
+
+/// The whole HTTP surface of a process running `roles`.
+pub fn router(state: AppState, roles: Roles) -> Router {
+    let mut api = OpenApiRouter::with_openapi(ApiDoc::openapi());
+    if roles.client_api {
+        let client = OpenApiRouter::new()
+            .merge(crate::tables::public_router())
+            .merge(crate::menu::public_router())
+            .merge(crate::orders::client_router());
+        api = api.nest("/api/v1", client);
+    }
+    if roles.admin_api {
+        let admin = OpenApiRouter::new()
+            .merge(crate::auth::router())
+            .merge(crate::restaurant::router())
+            .merge(crate::users::router())
+            .merge(crate::devices::router())
+            .merge(crate::menu::router(&state.config))
+            .merge(crate::tables::router())
+            .merge(crate::orders::admin_router())
+            .merge(crate::billing::router());
+        api = api.nest("/api/v1/admin", admin);
+    }
+    if roles.ws {
+        api = api.merge(crate::ws::router());
+    }
+    let (api, openapi) = api.split_for_parts();
+    let openapi = Arc::new(openapi);
+
+    let mut app = Router::new()
+        .merge(api)
+        .route(
+            "/api/v1/openapi.json",
+            get(move || async move { axum::Json(openapi.as_ref().clone()) }),
+        )
+        .merge(crate::ops::router());
+    if roles.client_api {
+        // Uploaded menu images, shown on the diners' page.
+        app = app.nest_service("/media", ServeDir::new(&state.config.media_dir));
+        // The diners' page (`/t/{token}`) and its embedded assets.
+        app = app.merge(crate::page::router());
+    }
+    app.fallback(|| async { ApiError::not_found("route") })
+        .method_not_allowed_fallback(|| async {
+            ApiError::new(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "method_not_allowed",
+                "this method is not allowed here",
+            )
+        })
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            record_metrics,
+        ))
+        .layer(DefaultBodyLimit::max(state.config.body_limit_bytes))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+async fn record_metrics(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let method = request.method().to_string();
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or_else(|| "unmatched".to_owned(), |p| p.as_str().to_owned());
+    let response = next.run(request).await;
+    let labels = RequestLabels {
+        method,
+        route,
+        status: response.status().as_u16(),
+    };
+    state.metrics.requests.get_or_create(&labels).inc();
+    state
+        .metrics
+        .request_seconds
+        .get_or_create(&labels)
+        .observe(started.elapsed().as_secs_f64());
+    response
+}

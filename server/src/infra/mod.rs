@@ -1,0 +1,9 @@
+//! Infrastructure: the database, Redis (commands and Pub/Sub), key names,
+//! telemetry and media files. Nothing here knows a feature or the state.
+
+pub mod db;
+pub mod keys;
+pub mod media;
+pub mod pubsub;
+pub mod redis;
+pub mod telemetry;

@@ -1,0 +1,68 @@
+//! `Idempotency-Key`: a retried order returns the first result and
+//! creates nothing; a key reused for another order is refused.
+
+use axum::http::{HeaderMap, StatusCode};
+use qrorder_shared::order::{NewOrder, Order};
+use sha2::{Digest, Sha256};
+use sqlx::Row;
+
+use crate::http::error::{ApiError, ApiResult};
+use crate::infra::db::{Db, to_json};
+use crate::tables::visits::TableByToken;
+
+use super::store;
+
+pub(super) fn idempotency_key(headers: &HeaderMap) -> ApiResult<String> {
+    let value = headers.get("idempotency-key").ok_or_else(|| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "idempotency_key_required",
+            "send a unique `Idempotency-Key` header with every order, so that a retry cannot order twice",
+        )
+    })?;
+    match value.to_str() {
+        Ok(k) if (1..=100).contains(&k.len()) && k.bytes().all(|b| b.is_ascii_graphic()) => {
+            Ok(k.to_owned())
+        }
+        _ => Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_idempotency_key",
+            "the Idempotency-Key must be 1 to 100 visible ASCII characters",
+        )),
+    }
+}
+
+pub(super) fn hash_request(req: &NewOrder) -> String {
+    // Location and cart version change between honest retries; the order does not.
+    hex::encode(Sha256::digest(
+        to_json(&(req.visit_id, &req.items)).as_bytes(),
+    ))
+}
+
+/// The order placed earlier under this key; 422 when the key was used for
+/// a different order.
+pub(super) async fn by_key(
+    db: &Db,
+    table: &TableByToken,
+    key: &str,
+    hash: &str,
+) -> ApiResult<Option<Order>> {
+    let row = sqlx::query(
+        "SELECT id, request_hash FROM orders WHERE table_id = $1 AND idempotency_key = $2",
+    )
+    .bind(table.id.0)
+    .bind(key)
+    .fetch_optional(&db.pool)
+    .await?;
+    let Some(row) = row else { return Ok(None) };
+    if row.try_get::<String, _>("request_hash")? != hash {
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "idempotency_key_reused",
+            "this Idempotency-Key was already used for a different order; use a new key per order",
+        ));
+    }
+    Ok(Some(
+        store::load(db, table.restaurant_id, row.try_get("id")?).await?,
+    ))
+}

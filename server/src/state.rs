@@ -1,0 +1,61 @@
+//! The state every handler is given: configuration, the database, Redis,
+//! key names, metrics and this instance's Pub/Sub hub. It sits above the
+//! infrastructure and below every feature: features import it, it imports
+//! no feature.
+
+use std::ops::Deref;
+use std::sync::Arc;
+
+use crate::config::Config;
+use crate::infra::db::Db;
+use crate::infra::keys::Keys;
+use crate::infra::pubsub::hub::Hub;
+use crate::infra::pubsub::notify::Notify;
+use crate::infra::redis::Redis;
+use crate::infra::telemetry::Metrics;
+
+/// Cheap to clone: everything lives behind one `Arc`.
+#[derive(Clone)]
+pub struct AppState(Arc<Inner>);
+
+pub struct Inner {
+    pub config: Config,
+    pub db: Db,
+    pub redis: Redis,
+    pub keys: Keys,
+    pub metrics: Metrics,
+    /// The ws role's rooms and Pub/Sub connection.
+    pub hub: Arc<Hub>,
+}
+
+impl Deref for AppState {
+    type Target = Inner;
+    fn deref(&self) -> &Inner {
+        &self.0
+    }
+}
+
+impl AppState {
+    pub fn new(config: Config, db: Db) -> anyhow::Result<Self> {
+        let redis = Redis::new(&config.redis_url)?;
+        let keys = Keys::new(&config.redis_prefix);
+        let hub = Hub::new(redis.client.clone());
+        Ok(Self(Arc::new(Inner {
+            config,
+            db,
+            redis,
+            keys,
+            metrics: Metrics::new(),
+            hub,
+        })))
+    }
+
+    pub fn public_base_url(&self) -> String {
+        self.config.public_base_url()
+    }
+
+    /// Announces events to the ws role (best effort, over Pub/Sub).
+    pub fn notify(&self) -> Notify<'_> {
+        Notify::new(&self.redis, &self.keys)
+    }
+}
