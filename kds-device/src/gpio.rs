@@ -60,23 +60,23 @@ impl Gpio for RecordingGpio {
     }
 }
 
-/// The real pins when built with `pi` and running on a Pi; otherwise no GPIO.
+/// The real pins when running on a Pi; no GPIO when they do not open.
+#[cfg(feature = "pi")]
 pub fn open(config: &Config) -> Box<dyn Gpio> {
-    #[cfg(feature = "pi")]
-    {
-        match pi::PiGpio::open(config) {
-            Ok(g) => return Box::new(g),
-            Err(e) => {
-                tracing::info!(error = %e, "no GPIO");
-                return Box::new(NoGpio(e.to_string()));
-            }
+    match pi::PiGpio::open(config) {
+        Ok(g) => Box::new(g),
+        Err(e) => {
+            tracing::info!(error = %e, "no GPIO");
+            Box::new(NoGpio(e.to_string()))
         }
     }
-    #[cfg(not(feature = "pi"))]
-    {
-        let _ = config;
-        Box::new(NoGpio("built without the `pi` feature".into()))
-    }
+}
+
+/// Built without `pi`: no GPIO.
+#[cfg(not(feature = "pi"))]
+pub fn open(config: &Config) -> Box<dyn Gpio> {
+    let _ = config;
+    Box::new(NoGpio("built without the `pi` feature".into()))
 }
 
 #[cfg(feature = "pi")]
