@@ -10,6 +10,8 @@ use qrorder_shared::RestaurantId;
 use qrorder_shared::keys::Keys;
 use serde::{Deserialize, Serialize};
 
+use crate::redis_io::Group;
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Config {
@@ -104,6 +106,14 @@ impl Config {
     /// The restaurant's kitchen stream (the key format is `shared`'s).
     pub fn orders_stream(&self) -> String {
         Keys::new(&self.redis_prefix).orders_stream(RestaurantId(self.restaurant_id))
+    }
+
+    /// The station's consumer group on the kitchen stream.
+    pub fn consumer_group(&self) -> Group {
+        Group {
+            stream: self.orders_stream(),
+            name: self.station.clone(),
+        }
     }
 
     /// Where entries no device could handle go.

@@ -22,7 +22,7 @@ use tokio::sync::mpsc;
 use crate::config::Config;
 use crate::event::{AlertKind, Event, TicketInfo};
 use crate::journal::Journal;
-use crate::redis_io::{self, Entry, Lazy};
+use crate::redis_io::{self, Entry, Group, Lazy, Read};
 
 /// Entries read and not yet acknowledged, shared by consumer and printer worker.
 #[derive(Clone, Default)]
@@ -104,10 +104,6 @@ fn decode(entry: &Entry) -> Result<OrderPayload, String> {
 }
 
 impl Consumer {
-    fn stream(&self) -> String {
-        self.config.orders_stream()
-    }
-
     fn send(&self, e: Event) {
         let _ = self.events.send(e);
     }
@@ -135,46 +131,20 @@ impl Consumer {
 
     /// One connected session: group, own pending, then new entries and claims.
     async fn session(&self, read: &mut Lazy, cmd: &mut Lazy) -> redis::RedisResult<()> {
-        let stream = self.stream();
-        let station = &self.config.station;
+        let group = self.config.consumer_group();
         let me = &self.config.device_id;
-        match cmd
-            .query(
-                redis::cmd("XGROUP")
-                    .arg("CREATE")
-                    .arg(&stream)
-                    .arg(station)
-                    .arg("0")
-                    .arg("MKSTREAM"),
-            )
-            .await
-        {
-            Ok(_) => {}
-            Err(e) if e.code() == Some("BUSYGROUP") => {}
-            Err(e) => return Err(e),
-        }
+        redis_io::create_group(cmd, &group).await?;
 
         // Own pending entries first: delivered to this device before, not acked.
         let mut after = "0".to_owned();
         for _ in 0..10_000 {
-            let reply = read
-                .query(
-                    redis::cmd("XREADGROUP")
-                        .arg("GROUP")
-                        .arg(station)
-                        .arg(me)
-                        .arg("COUNT")
-                        .arg(100)
-                        .arg("STREAMS")
-                        .arg(&stream)
-                        .arg(&after),
-                )
-                .await?;
-            let entries = redis_io::parse_xreadgroup(&reply);
+            let entries =
+                redis_io::xreadgroup(read, &group, me, Read::Pending { after: &after }, 100)
+                    .await?;
             let Some(last) = entries.last() else { break };
             after = last.id.clone();
             for entry in entries {
-                self.handle(cmd, entry, Source::OwnPending).await?;
+                self.handle(cmd, &group, entry, Source::OwnPending).await?;
             }
         }
 
@@ -183,112 +153,56 @@ impl Consumer {
             if last_claim
                 .is_none_or(|t| t.elapsed() >= Duration::from_millis(self.config.claim_interval_ms))
             {
-                self.claim(cmd).await?;
+                self.claim(cmd, &group).await?;
                 last_claim = Some(Instant::now());
             }
-            let block = self
+            let block_ms = self
                 .config
                 .block_ms
                 .min(self.config.claim_interval_ms.max(1));
-            let reply = read
-                .query(
-                    redis::cmd("XREADGROUP")
-                        .arg("GROUP")
-                        .arg(station)
-                        .arg(me)
-                        .arg("COUNT")
-                        .arg(50)
-                        .arg("BLOCK")
-                        .arg(block)
-                        .arg("STREAMS")
-                        .arg(&stream)
-                        .arg(">"),
-                )
-                .await?;
-            for entry in redis_io::parse_xreadgroup(&reply) {
-                self.handle(cmd, entry, Source::New).await?;
+            let entries =
+                redis_io::xreadgroup(read, &group, me, Read::New { block_ms }, 50).await?;
+            for entry in entries {
+                self.handle(cmd, &group, entry, Source::New).await?;
             }
         }
     }
 
     /// Keep own in-flight entries ours (and fresh), then take over entries
     /// idle too long in other consumers' pending lists.
-    async fn claim(&self, cmd: &mut Lazy) -> redis::RedisResult<()> {
-        let stream = self.stream();
-        let station = &self.config.station;
+    async fn claim(&self, cmd: &mut Lazy, group: &Group) -> redis::RedisResult<()> {
         let me = &self.config.device_id;
-        let held = self.in_flight.ids();
-        if !held.is_empty() {
-            cmd.query(
-                redis::cmd("XCLAIM")
-                    .arg(&stream)
-                    .arg(station)
-                    .arg(me)
-                    .arg(0)
-                    .arg(&held)
-                    .arg("JUSTID"),
-            )
-            .await?;
-        }
+        redis_io::xclaim(cmd, group, me, &self.in_flight.ids()).await?;
         let mut cursor = "0-0".to_owned();
         for _ in 0..100 {
-            let reply = cmd
-                .query(
-                    redis::cmd("XAUTOCLAIM")
-                        .arg(&stream)
-                        .arg(station)
-                        .arg(me)
-                        .arg(self.config.claim_idle_ms)
-                        .arg(&cursor)
-                        .arg("COUNT")
-                        .arg(50),
-                )
-                .await?;
-            let (next, entries) = redis_io::parse_xautoclaim(&reply);
-            for entry in entries {
+            let claimed =
+                redis_io::xautoclaim(cmd, group, me, self.config.claim_idle_ms, &cursor, 50)
+                    .await?;
+            for entry in claimed.entries {
                 if !entry.id.is_empty() {
                     tracing::info!(entry = %entry.id, "claimed an idle entry from another device");
-                    self.handle(cmd, entry, Source::Claimed).await?;
+                    self.handle(cmd, group, entry, Source::Claimed).await?;
                 }
             }
-            if next == "0-0" {
-                break;
+            match claimed.next {
+                Some(next) => cursor = next,
+                None => break,
             }
-            cursor = next;
         }
         Ok(())
     }
 
-    async fn deliveries(&self, cmd: &mut Lazy, id: &str) -> redis::RedisResult<u64> {
-        let reply = cmd
-            .query(
-                redis::cmd("XPENDING")
-                    .arg(self.stream())
-                    .arg(&self.config.station)
-                    .arg(id)
-                    .arg(id)
-                    .arg(1),
-            )
-            .await?;
-        Ok(redis_io::parse_delivery_count(&reply).unwrap_or(1))
-    }
-
-    async fn ack(&self, cmd: &mut Lazy, id: &str) -> redis::RedisResult<()> {
-        cmd.query(
-            redis::cmd("XACK")
-                .arg(self.stream())
-                .arg(&self.config.station)
-                .arg(id),
-        )
-        .await
-        .map(drop)
-    }
-
-    async fn handle(&self, cmd: &mut Lazy, entry: Entry, source: Source) -> redis::RedisResult<()> {
+    async fn handle(
+        &self,
+        cmd: &mut Lazy,
+        group: &Group,
+        entry: Entry,
+        source: Source,
+    ) -> redis::RedisResult<()> {
         if !self.in_flight.insert(&entry.id) {
             return Ok(()); // already being printed here
         }
-        let result = self.handle_new(cmd, &entry, source).await;
+        let result = self.handle_new(cmd, group, &entry, source).await;
         if !matches!(result, Ok(true)) {
             // Not queued for printing (done, or Redis failed: it stays
             // pending and comes back as an own pending entry).
@@ -302,6 +216,7 @@ impl Consumer {
     async fn handle_new(
         &self,
         cmd: &mut Lazy,
+        group: &Group,
         entry: &Entry,
         source: Source,
     ) -> redis::RedisResult<bool> {
@@ -311,28 +226,30 @@ impl Consumer {
                 if entry.fields.is_none() {
                     // Trimmed away: nothing left to show, print or keep.
                     tracing::warn!(entry = %entry.id, "pending entry no longer exists; acknowledged");
-                    self.ack(cmd, &entry.id).await?;
+                    redis_io::xack(cmd, group, &entry.id).await?;
                     return Ok(false);
                 }
-                self.dead_letter(cmd, entry, &reason).await?;
+                self.dead_letter(cmd, group, entry, &reason).await?;
                 return Ok(false);
             }
         };
         if source != Source::New {
-            let deliveries = self.deliveries(cmd, &entry.id).await?;
+            let deliveries = redis_io::deliveries(cmd, group, &entry.id)
+                .await?
+                .unwrap_or(1);
             if deliveries > self.config.max_deliveries {
                 let reason = format!(
                     "delivered {deliveries} times (more than {})",
                     self.config.max_deliveries
                 );
-                self.dead_letter(cmd, entry, &reason).await?;
+                self.dead_letter(cmd, group, entry, &reason).await?;
                 return Ok(false);
             }
         }
         let Some(ticket) =
             TicketInfo::from_payload(&order, &self.config.station, &self.config.language)
         else {
-            self.ack(cmd, &entry.id).await?;
+            redis_io::xack(cmd, group, &entry.id).await?;
             return Ok(false);
         };
         let (reprint, duplicate) = {
@@ -347,7 +264,7 @@ impl Consumer {
             // The same order published again (outbox relay): printed and
             // acknowledged under another entry already.
             tracing::info!(entry = %entry.id, order = order.order_id, "duplicate of a printed order; acknowledged");
-            self.ack(cmd, &entry.id).await?;
+            redis_io::xack(cmd, group, &entry.id).await?;
             return Ok(false);
         }
         self.send(Event::TicketArrived { ticket, reprint });
@@ -362,28 +279,12 @@ impl Consumer {
     async fn dead_letter(
         &self,
         cmd: &mut Lazy,
+        group: &Group,
         entry: &Entry,
         reason: &str,
     ) -> redis::RedisResult<()> {
         let dead = self.config.dead_letters();
-        let mut xadd = redis::cmd("XADD");
-        xadd.arg(&dead)
-            .arg("*")
-            .arg("entry_id")
-            .arg(&entry.id)
-            .arg("reason")
-            .arg(reason)
-            .arg("station")
-            .arg(&self.config.station)
-            .arg("device")
-            .arg(&self.config.device_id);
-        for (k, v) in entry.fields.iter().flatten() {
-            xadd.arg(k.as_str()).arg(v.as_slice());
-        }
-        // Written before the XACK: a crash in between leaves a duplicate
-        // dead letter, never a lost entry.
-        cmd.query(&xadd).await?;
-        self.ack(cmd, &entry.id).await?;
+        redis_io::dead_letter(cmd, group, &self.config.device_id, &dead, entry, reason).await?;
         tracing::error!(entry = %entry.id, reason, "entry moved to the dead-letter stream");
         self.send(Event::Alert {
             kind: AlertKind::DeadLetter,
@@ -402,9 +303,9 @@ pub async fn watch_redis(client: Client, events: mpsc::UnboundedSender<Event>) {
     loop {
         tick.tick().await;
         let result =
-            tokio::time::timeout(Duration::from_millis(900), conn.query(&redis::cmd("PING"))).await;
+            tokio::time::timeout(Duration::from_millis(900), redis_io::ping(&mut conn)).await;
         let (up, detail) = match result {
-            Ok(Ok(_)) => (true, String::new()),
+            Ok(Ok(())) => (true, String::new()),
             Ok(Err(e)) => (false, e.to_string()),
             Err(_) => {
                 conn.reset();

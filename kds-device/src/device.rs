@@ -1,8 +1,9 @@
 //! The device's controllers, spawned in one place: stream consumer, Redis
-//! watch, printer worker, status sync (admin API health, `/ws/kitchen` pushes), clock, and the
-//! board task that folds their events into the [`Board`] and hands each new
-//! [`BoardView`] to the screen. Runs on whatever tokio runtime calls
-//! [`Device::start`]; the binary gives it a thread of its own.
+//! watch, printer worker, status sync (admin API health, `/ws/kitchen`
+//! pushes), clock, and the board task that folds their events into the
+//! [`Board`] and hands each new [`BoardView`](crate::board::BoardView) to the
+//! screen. Runs on whatever tokio runtime calls [`Device::start`]; the binary
+//! gives it a thread of its own.
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -12,19 +13,16 @@ use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
 use crate::api::AdminClient;
-use crate::board::{Board, BoardView};
+use crate::board::{Board, ViewSink};
 use crate::config::Config;
 use crate::consumer::{self, Consumer, InFlight};
-use crate::event::{Command, Event};
+use crate::event::{Command, Event, UiAction};
 use crate::gpio::Gpio;
 use crate::journal::Journal;
 use crate::kitchen_ws;
 use crate::print_worker::{Output, PrintWorker, TestHooks};
 use crate::status_sync::{self, StatusSync, now_ms};
 use crate::systemd::Heartbeat;
-
-/// Receives every new view of the board (the UI adapter, or nothing headless).
-pub type ViewSink = Box<dyn FnMut(BoardView) + Send>;
 
 pub struct Options {
     pub gpio: Box<dyn Gpio>,
@@ -54,12 +52,6 @@ pub struct Device {
     heartbeat: Heartbeat,
 }
 
-/// What the screen asks of the board task itself.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum UiAction {
-    DismissAlert(usize),
-}
-
 impl Device {
     pub async fn start(config: Config, options: Options) -> anyhow::Result<Device> {
         let client = redis::Client::open(config.redis_url.as_str())
@@ -83,7 +75,7 @@ impl Device {
         let in_flight = InFlight::default();
 
         let mut gpio = options.gpio;
-        let _ = events_tx.send(Event::Gpio(gpio.label()));
+        let _ = events_tx.send(Event::Gpio(gpio.state()));
         {
             let events = events_tx.clone();
             gpio.on_button(Box::new(move || {

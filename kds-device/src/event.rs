@@ -1,5 +1,6 @@
 //! What controllers tell the screen (`Event`) and what the screen asks of
-//! them (`Command`). Plain data: no UI types, no I/O.
+//! them (`Command`) or of the board task itself (`UiAction`). Plain data: no
+//! UI types, no I/O.
 
 use qrorder_shared::RestaurantId;
 use qrorder_shared::order::{Order, OrderStatus};
@@ -108,6 +109,27 @@ impl PrinterState {
     }
 }
 
+/// The buzzer, LED and bump button pins as the status bar shows them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GpioState {
+    /// The Raspberry Pi's pins (rppal).
+    Pins,
+    /// The recording fake of the tests.
+    Recording,
+    /// No pins: not a Pi, built without `pi`, or GPIO failed to open.
+    Absent,
+}
+
+impl GpioState {
+    pub fn label(self) -> &'static str {
+        match self {
+            GpioState::Pins => "GPIO",
+            GpioState::Recording => "GPIO (test)",
+            GpioState::Absent => "no GPIO",
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AlertKind {
     Printer,
@@ -157,8 +179,8 @@ pub enum Event {
         kind: AlertKind,
         text: String,
     },
-    /// `"GPIO"` or `"no GPIO"`.
-    Gpio(String),
+    /// Which pins the device has, sent once at start.
+    Gpio(GpioState),
     /// The physical bump button was pressed.
     BumpButton,
     /// Once a second: Unix milliseconds.
@@ -171,4 +193,10 @@ pub enum Command {
     Bump(i64),
     /// Bring a bumped order back (status preparing).
     Recall(i64),
+}
+
+/// What the screen asks of the board task itself.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum UiAction {
+    DismissAlert(usize),
 }

@@ -5,13 +5,14 @@
 use std::sync::{Arc, Mutex, PoisonError};
 
 use crate::config::Config;
+use crate::event::GpioState;
 
 /// Called when the bump button is pressed.
 pub type ButtonCallback = Box<dyn Fn() + Send + Sync>;
 
 pub trait Gpio: Send + 'static {
-    /// For the status bar: `"GPIO"` or `"no GPIO"`.
-    fn label(&self) -> String;
+    /// For the status bar: which pins these are.
+    fn state(&self) -> GpioState;
     /// A short buzz and LED flash: a new ticket.
     fn pulse(&mut self);
     /// Call `on_press` whenever the bump button is pressed.
@@ -22,8 +23,8 @@ pub trait Gpio: Send + 'static {
 pub struct NoGpio(pub String);
 
 impl Gpio for NoGpio {
-    fn label(&self) -> String {
-        "no GPIO".into()
+    fn state(&self) -> GpioState {
+        GpioState::Absent
     }
     fn pulse(&mut self) {}
     fn on_button(&mut self, _on_press: ButtonCallback) {}
@@ -48,8 +49,8 @@ impl RecordingGpio {
 }
 
 impl Gpio for RecordingGpio {
-    fn label(&self) -> String {
-        "GPIO (test)".into()
+    fn state(&self) -> GpioState {
+        GpioState::Recording
     }
     fn pulse(&mut self) {
         *self.pulses.lock().unwrap_or_else(PoisonError::into_inner) += 1;
@@ -59,23 +60,23 @@ impl Gpio for RecordingGpio {
     }
 }
 
-/// The real pins when built with `pi` and running on a Pi; otherwise no GPIO.
+/// The real pins when running on a Pi; no GPIO when they do not open.
+#[cfg(feature = "pi")]
 pub fn open(config: &Config) -> Box<dyn Gpio> {
-    #[cfg(feature = "pi")]
-    {
-        match pi::PiGpio::open(config) {
-            Ok(g) => return Box::new(g),
-            Err(e) => {
-                tracing::info!(error = %e, "no GPIO");
-                return Box::new(NoGpio(e.to_string()));
-            }
+    match pi::PiGpio::open(config) {
+        Ok(g) => Box::new(g),
+        Err(e) => {
+            tracing::info!(error = %e, "no GPIO");
+            Box::new(NoGpio(e.to_string()))
         }
     }
-    #[cfg(not(feature = "pi"))]
-    {
-        let _ = config;
-        Box::new(NoGpio("built without the `pi` feature".into()))
-    }
+}
+
+/// Built without `pi`: no GPIO.
+#[cfg(not(feature = "pi"))]
+pub fn open(config: &Config) -> Box<dyn Gpio> {
+    let _ = config;
+    Box::new(NoGpio("built without the `pi` feature".into()))
 }
 
 #[cfg(feature = "pi")]
@@ -87,6 +88,7 @@ mod pi {
 
     use super::{ButtonCallback, Gpio};
     use crate::config::Config;
+    use crate::event::GpioState;
 
     pub struct PiGpio {
         outputs: Vec<Arc<Mutex<OutputPin>>>,
@@ -113,8 +115,8 @@ mod pi {
     }
 
     impl Gpio for PiGpio {
-        fn label(&self) -> String {
-            "GPIO".into()
+        fn state(&self) -> GpioState {
+            GpioState::Pins
         }
         fn pulse(&mut self) {
             for pin in &self.outputs {

@@ -10,6 +10,9 @@
 //! - [`device`]: spawns them all, plus the clock and the board task;
 //! - [`systemd`]: READY / WATCHDOG / STOPPING notifications.
 //!
+//! [`redis_io`] holds every stream command the controllers send, each one a
+//! typed operation that builds it and reads its reply.
+//!
 //! [`board`] folds events into what the screen shows (plain data); [`ui`]
 //! is the one Slint adapter; [`render`] draws the UI without a display.
 

@@ -15,7 +15,7 @@ use crate::config::Config;
 use crate::consumer::{InFlight, PrintJob};
 use crate::event::{Event, PrinterState};
 use crate::journal::Journal;
-use crate::redis_io::Lazy;
+use crate::redis_io::{self, Lazy};
 
 /// Where tickets go.
 pub enum Output {
@@ -179,19 +179,11 @@ impl PrintWorker {
 
         // Acknowledge; Redis may be down: keep trying (the journal already
         // says printed, so a redelivery meanwhile would print as REPRINT).
-        let stream = self.config.orders_stream();
+        let group = self.config.consumer_group();
         let mut backoff = Duration::from_millis(100);
         loop {
-            let r = redis
-                .query(
-                    redis::cmd("XACK")
-                        .arg(&stream)
-                        .arg(&self.config.station)
-                        .arg(&job.entry_id),
-                )
-                .await;
-            match r {
-                Ok(_) => break,
+            match redis_io::xack(redis, &group, &job.entry_id).await {
+                Ok(()) => break,
                 Err(e) => {
                     tracing::warn!(error = %e, entry = %job.entry_id, "XACK failed; retrying");
                     tokio::time::sleep(backoff).await;

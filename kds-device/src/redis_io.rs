@@ -1,18 +1,33 @@
 //! Redis plumbing for the stream controllers: connections with explicit
-//! timeouts, and stream replies read by hand (a pending entry whose data
-//! was trimmed comes back as `nil`, which typed replies refuse).
+//! timeouts, and every stream command the device sends, each one a typed
+//! operation that builds the command and reads its reply. Replies are read
+//! by hand (a pending entry whose data was trimmed comes back as `nil`,
+//! which typed replies refuse).
 
 use std::collections::HashMap;
 use std::time::Duration;
 
 use redis::aio::MultiplexedConnection;
-use redis::{AsyncConnectionConfig, Client, RedisResult, Value};
+use redis::{AsyncConnectionConfig, Client, Cmd, ErrorKind, RedisError, RedisResult, Value};
 
 /// One stream entry; `fields` is `None` when the entry no longer exists.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Entry {
     pub id: String,
     pub fields: Option<HashMap<String, Vec<u8>>>,
+}
+
+/// A consumer group on one stream: the two names every group command takes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Group {
+    pub stream: String,
+    pub name: String,
+}
+
+/// Something a command can be sent on: a [`Lazy`] connection, or a plain
+/// multiplexed one (tests).
+pub trait Query {
+    fn query(&mut self, cmd: &Cmd) -> impl Future<Output = RedisResult<Value>> + Send;
 }
 
 /// A connection opened on demand and dropped after any error, so the next
@@ -47,8 +62,14 @@ impl Lazy {
         Ok(c)
     }
 
+    pub fn reset(&mut self) {
+        self.conn = None;
+    }
+}
+
+impl Query for Lazy {
     /// Run a command; on error the connection is dropped.
-    pub async fn query(&mut self, cmd: &redis::Cmd) -> RedisResult<Value> {
+    async fn query(&mut self, cmd: &Cmd) -> RedisResult<Value> {
         let mut c = self.get().await?;
         let r = cmd.query_async::<Value>(&mut c).await;
         if r.is_err() {
@@ -56,10 +77,187 @@ impl Lazy {
         }
         r
     }
+}
 
-    pub fn reset(&mut self) {
-        self.conn = None;
+impl Query for MultiplexedConnection {
+    async fn query(&mut self, cmd: &Cmd) -> RedisResult<Value> {
+        cmd.query_async::<Value>(self).await
     }
+}
+
+/// `PING`.
+pub async fn ping(conn: &mut impl Query) -> RedisResult<()> {
+    conn.query(&redis::cmd("PING")).await.map(drop)
+}
+
+/// `XGROUP CREATE … 0 MKSTREAM`: the group reads the stream from its start;
+/// a group that exists already (`BUSYGROUP`) is fine.
+pub async fn create_group(conn: &mut impl Query, group: &Group) -> RedisResult<()> {
+    let mut cmd = redis::cmd("XGROUP");
+    cmd.arg("CREATE")
+        .arg(&group.stream)
+        .arg(&group.name)
+        .arg("0")
+        .arg("MKSTREAM");
+    match conn.query(&cmd).await {
+        Ok(_) => Ok(()),
+        Err(e) if e.code() == Some("BUSYGROUP") => Ok(()),
+        Err(e) => Err(e),
+    }
+}
+
+/// What an `XREADGROUP` asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Read<'a> {
+    /// The consumer's own pending entries after `after` (`"0"`: from the
+    /// first), without waiting.
+    Pending { after: &'a str },
+    /// Entries never delivered to anyone (`>`), waiting up to `block_ms`.
+    New { block_ms: u64 },
+}
+
+/// `XREADGROUP GROUP group consumer COUNT count [BLOCK ms] STREAMS stream id`:
+/// up to `count` entries (none when a BLOCK timed out).
+pub async fn xreadgroup(
+    conn: &mut impl Query,
+    group: &Group,
+    consumer: &str,
+    read: Read<'_>,
+    count: usize,
+) -> RedisResult<Vec<Entry>> {
+    let mut cmd = redis::cmd("XREADGROUP");
+    cmd.arg("GROUP")
+        .arg(&group.name)
+        .arg(consumer)
+        .arg("COUNT")
+        .arg(count);
+    let id = match read {
+        Read::Pending { after } => after,
+        Read::New { block_ms } => {
+            cmd.arg("BLOCK").arg(block_ms);
+            ">"
+        }
+    };
+    cmd.arg("STREAMS").arg(&group.stream).arg(id);
+    Ok(parse_xreadgroup(&conn.query(&cmd).await?))
+}
+
+/// `XCLAIM … 0 ids JUSTID`: keeps `ids` with `consumer` and resets their
+/// idle time (JUSTID does not count as a delivery). Nothing to send for no ids.
+pub async fn xclaim(
+    conn: &mut impl Query,
+    group: &Group,
+    consumer: &str,
+    ids: &[String],
+) -> RedisResult<()> {
+    if ids.is_empty() {
+        return Ok(());
+    }
+    let mut cmd = redis::cmd("XCLAIM");
+    cmd.arg(&group.stream)
+        .arg(&group.name)
+        .arg(consumer)
+        .arg(0)
+        .arg(ids)
+        .arg("JUSTID");
+    conn.query(&cmd).await.map(drop)
+}
+
+/// One round of `XAUTOCLAIM`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Claimed {
+    /// Where the next round starts; `None` when the pending list was gone through.
+    pub next: Option<String>,
+    pub entries: Vec<Entry>,
+}
+
+/// `XAUTOCLAIM stream group consumer min_idle cursor COUNT count`: entries
+/// idle at least `min_idle_ms` in any consumer's pending list become
+/// `consumer`'s (this counts as a delivery).
+pub async fn xautoclaim(
+    conn: &mut impl Query,
+    group: &Group,
+    consumer: &str,
+    min_idle_ms: u64,
+    cursor: &str,
+    count: usize,
+) -> RedisResult<Claimed> {
+    let mut cmd = redis::cmd("XAUTOCLAIM");
+    cmd.arg(&group.stream)
+        .arg(&group.name)
+        .arg(consumer)
+        .arg(min_idle_ms)
+        .arg(cursor)
+        .arg("COUNT")
+        .arg(count);
+    let (next, entries) = parse_xautoclaim(&conn.query(&cmd).await?);
+    Ok(Claimed {
+        next: (next != "0-0").then_some(next),
+        entries,
+    })
+}
+
+/// `XPENDING stream group id id 1`: how often entry `id` was delivered;
+/// `None` when it is not pending.
+pub async fn deliveries(
+    conn: &mut impl Query,
+    group: &Group,
+    id: &str,
+) -> RedisResult<Option<u64>> {
+    let mut cmd = redis::cmd("XPENDING");
+    cmd.arg(&group.stream)
+        .arg(&group.name)
+        .arg(id)
+        .arg(id)
+        .arg(1);
+    Ok(parse_delivery_count(&conn.query(&cmd).await?))
+}
+
+/// `XPENDING stream group`: how many entries the group has delivered and
+/// not acknowledged.
+pub async fn pending(conn: &mut impl Query, group: &Group) -> RedisResult<u64> {
+    let mut cmd = redis::cmd("XPENDING");
+    cmd.arg(&group.stream).arg(&group.name);
+    parse_pending_total(&conn.query(&cmd).await?).ok_or_else(|| {
+        RedisError::from((ErrorKind::UnexpectedReturnType, "XPENDING without a count"))
+    })
+}
+
+/// `XACK stream group id`.
+pub async fn xack(conn: &mut impl Query, group: &Group, id: &str) -> RedisResult<()> {
+    let mut cmd = redis::cmd("XACK");
+    cmd.arg(&group.stream).arg(&group.name).arg(id);
+    conn.query(&cmd).await.map(drop)
+}
+
+/// Moves `entry` out of `group`: `XADD dead * entry_id … reason … station
+/// (the group) device (the consumer)` followed by the entry's own fields,
+/// then `XACK`. Written before the XACK: a crash in between leaves a
+/// duplicate dead letter, never a lost entry.
+pub async fn dead_letter(
+    conn: &mut impl Query,
+    group: &Group,
+    consumer: &str,
+    dead: &str,
+    entry: &Entry,
+    reason: &str,
+) -> RedisResult<()> {
+    let mut cmd = redis::cmd("XADD");
+    cmd.arg(dead)
+        .arg("*")
+        .arg("entry_id")
+        .arg(&entry.id)
+        .arg("reason")
+        .arg(reason)
+        .arg("station")
+        .arg(&group.name)
+        .arg("device")
+        .arg(consumer);
+    for (k, v) in entry.fields.iter().flatten() {
+        cmd.arg(k.as_str()).arg(v.as_slice());
+    }
+    conn.query(&cmd).await?;
+    xack(conn, group, &entry.id).await
 }
 
 fn text(v: &Value) -> Option<String> {
@@ -80,7 +278,7 @@ fn items(v: &Value) -> Vec<&Value> {
 }
 
 /// `[id, [field, value, …] | nil]` entries.
-pub fn parse_entries(v: &Value) -> Vec<Entry> {
+fn parse_entries(v: &Value) -> Vec<Entry> {
     items(v)
         .into_iter()
         .filter_map(|e| {
@@ -110,7 +308,7 @@ pub fn parse_entries(v: &Value) -> Vec<Entry> {
 }
 
 /// The entries of an `XREADGROUP` reply for one stream (`nil` = none).
-pub fn parse_xreadgroup(v: &Value) -> Vec<Entry> {
+fn parse_xreadgroup(v: &Value) -> Vec<Entry> {
     match v {
         Value::Nil => Vec::new(),
         Value::Map(m) => m.iter().flat_map(|(_, e)| parse_entries(e)).collect(),
@@ -125,7 +323,7 @@ pub fn parse_xreadgroup(v: &Value) -> Vec<Entry> {
 }
 
 /// `XAUTOCLAIM` reply: next cursor and claimed entries.
-pub fn parse_xautoclaim(v: &Value) -> (String, Vec<Entry>) {
+fn parse_xautoclaim(v: &Value) -> (String, Vec<Entry>) {
     let parts = items(v);
     let cursor = parts
         .first()
@@ -136,7 +334,7 @@ pub fn parse_xautoclaim(v: &Value) -> (String, Vec<Entry>) {
 }
 
 /// Delivery count from an `XPENDING key group id id 1` reply.
-pub fn parse_delivery_count(v: &Value) -> Option<u64> {
+fn parse_delivery_count(v: &Value) -> Option<u64> {
     let rows = items(v);
     let row = items(rows.first()?);
     match row.get(3)? {
@@ -146,7 +344,7 @@ pub fn parse_delivery_count(v: &Value) -> Option<u64> {
 }
 
 /// Total pending count from a summary `XPENDING key group` reply.
-pub fn parse_pending_total(v: &Value) -> Option<u64> {
+fn parse_pending_total(v: &Value) -> Option<u64> {
     match items(v).first()? {
         Value::Int(n) => u64::try_from(*n).ok(),
         other => text(other)?.parse().ok(),

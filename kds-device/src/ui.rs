@@ -10,9 +10,8 @@ slint::include_modules!();
 use slint::{ComponentHandle, Model, ModelRc, SharedString, VecModel};
 use tokio::sync::mpsc;
 
-use crate::board::{BoardView, CardView};
-use crate::device::UiAction;
-use crate::event::Command;
+use crate::board::{Age, BoardView, CardView, ViewSink};
+use crate::event::{Command, UiAction};
 
 fn to_int(id: i64) -> i32 {
     i32::try_from(id).unwrap_or(i32::MAX)
@@ -24,7 +23,12 @@ fn ticket_data(c: &CardView) -> TicketData {
         number: i32::try_from(c.number).unwrap_or(i32::MAX),
         table: c.table.as_str().into(),
         elapsed: c.elapsed.as_str().into(),
-        age: i32::from(c.age),
+        // ticket-card.slint's colours: 0 fresh, 1 warning, 2 late.
+        age: match c.age {
+            Age::Fresh => 0,
+            Age::Warning => 1,
+            Age::Late => 2,
+        },
         items: ModelRc::new(VecModel::from(
             c.items
                 .iter()
@@ -167,9 +171,9 @@ pub fn connect(
     });
 }
 
-/// A view sink for [`crate::device::Options::view`]: each view is applied
-/// on the UI thread.
-pub fn view_sink(window: &AppWindow) -> crate::device::ViewSink {
+/// A view sink for the device's options: each view is applied on the UI
+/// thread.
+pub fn view_sink(window: &AppWindow) -> ViewSink {
     let weak = window.as_weak();
     Box::new(move |view: BoardView| {
         let _ = weak.upgrade_in_event_loop(move |w| apply_view(&w, &view));

@@ -15,6 +15,7 @@ use axum::{Json, Router};
 use kds::event::Event;
 use kds::gpio::RecordingGpio;
 use kds::print_worker::TestHooks;
+use kds::redis_io::Group;
 use kds::{Config, Device, Options};
 use printer::emulator::server::{Config as VpConfig, VirtualPrinter};
 use qrorder_shared::stream::{OrderPayload, OrderPayloadItem};
@@ -81,13 +82,11 @@ pub async fn pending(conn: &mut MultiplexedConnection, prefix: &str, group: &str
 
 /// XPENDING's count of `group` on `stream`.
 pub async fn pending_on(conn: &mut MultiplexedConnection, stream: &str, group: &str) -> u64 {
-    let v: redis::Value = redis::cmd("XPENDING")
-        .arg(stream)
-        .arg(group)
-        .query_async(conn)
-        .await
-        .unwrap();
-    kds::redis_io::parse_pending_total(&v).unwrap_or(0)
+    let group = Group {
+        stream: stream.into(),
+        name: group.into(),
+    };
+    kds::redis_io::pending(conn, &group).await.unwrap()
 }
 
 pub async fn virtual_printer() -> VirtualPrinter {
