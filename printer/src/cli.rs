@@ -1,8 +1,7 @@
-//! The installer's CLI, `printer status` and `printer test-print`, and the
-//! virtual printer's command line. `main.rs` files only call in here.
+//! The installer's CLI, `printer status` and `printer test-print`, and (with
+//! the `emulator` feature) the virtual printer's command line. The binaries
+//! only call in here.
 
-use std::net::SocketAddr;
-use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -12,8 +11,6 @@ use qrorder_shared::stream::{
 };
 use qrorder_shared::{LocalizedText, MenuItemId, RestaurantId};
 
-use crate::emulator::Model;
-use crate::emulator::server::{Config, VirtualPrinter};
 use crate::print::{Confirm, PrintError, Printer, PrinterConfig};
 use crate::ticket::{KoreanText, LayoutOptions, Paper, Ticket};
 use crate::transport::Timeouts;
@@ -184,6 +181,7 @@ pub fn test_ticket() -> Ticket {
     Ticket::new(order, "test", "installer", false)
 }
 
+#[cfg(feature = "emulator")]
 #[derive(Parser, Debug)]
 #[command(
     name = "virtual-printer",
@@ -192,13 +190,13 @@ pub fn test_ticket() -> Ticket {
 pub struct VirtualPrinterCli {
     /// Where ESC/POS is received.
     #[arg(long, default_value = "127.0.0.1:9100")]
-    listen: SocketAddr,
+    listen: std::net::SocketAddr,
     /// Folder for the printed tickets (text and PNG).
     #[arg(long, default_value = "printed")]
-    out: PathBuf,
+    out: std::path::PathBuf,
     /// HTTP control port (GET/POST /state, GET /tickets).
     #[arg(long, default_value = "127.0.0.1:9101")]
-    control: SocketAddr,
+    control: std::net::SocketAddr,
     /// Paper: 58, 80 or 80-42.
     #[arg(long, default_value = "80", value_parser = parse_paper)]
     paper: Paper,
@@ -210,7 +208,11 @@ pub struct VirtualPrinterCli {
     no_process_id: bool,
 }
 
+#[cfg(feature = "emulator")]
 pub async fn run_virtual_printer(cli: VirtualPrinterCli) -> std::io::Result<()> {
+    use crate::emulator::Model;
+    use crate::emulator::server::{Config, VirtualPrinter};
+
     let printer = VirtualPrinter::start(Config {
         listen: cli.listen,
         control: cli.control,

@@ -133,13 +133,13 @@ impl Printer {
         }
     }
 
-    /// Open from an address such as `tcp://10.0.0.5:9100` (see [`crate::transport::open`]).
+    /// Open from an address such as `tcp://10.0.0.5:9100` (see
+    /// [`crate::transport::address::open`]).
     pub fn open(address: &str, config: PrinterConfig) -> Result<Self, PrintError> {
-        let transport = crate::transport::open(address, config.timeouts).map_err(|source| {
-            PrintError::Transport {
-                source,
-                sent: false,
-            }
+        let transport = crate::transport::address::open(address, config.timeouts);
+        let transport = transport.map_err(|source| PrintError::Transport {
+            source,
+            sent: false,
         })?;
         Ok(Self::from_boxed(transport, config))
     }

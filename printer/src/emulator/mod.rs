@@ -1,19 +1,24 @@
 //! The virtual printer: an ESC/POS emulator that behaves like an Epson
 //! TM-series receipt printer, for the demo and the tests. [`parser`] turns
-//! bytes into commands, [`page`] prints them onto a roll and cuts tickets,
+//! bytes into [`command`]s, [`page`] prints them onto a roll and cuts
+//! tickets ([`printout`]: what a cut hands back, text and picture),
 //! [`server`] puts it on TCP with a control port for fault simulation, and
-//! [`Emulator`] is the same without I/O (for [`crate::transport::MemoryTransport`]).
+//! [`Emulator`] is the same without I/O (for [`crate::transport::memory::MemoryTransport`]).
 
+pub mod command;
 pub mod page;
 pub mod parser;
+pub mod printout;
 pub mod server;
 
-pub use page::{Model, PrintedLine, Printout};
+pub use page::Model;
+pub use printout::{PrintedLine, Printout};
 
 use serde::{Deserialize, Serialize};
 
 use crate::status::{PrinterStatus, Query, process_id_reply, reply_byte};
-use parser::{Command, Parser};
+use command::Command;
+use parser::Parser;
 
 /// Faults switched on and off at run time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]

@@ -29,8 +29,10 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 
-use super::page::{Page, PrintedLine, Printout};
-use super::parser::{Command, Parser};
+use super::command::Command;
+use super::page::Page;
+use super::parser::Parser;
+use super::printout::{PrintedLine, Printout};
 use super::{Faults, FaultsPatch, Model, status_reply};
 use crate::status::process_id_reply;
 

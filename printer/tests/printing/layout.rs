@@ -2,7 +2,7 @@
 
 use printer::emulator::{Emulator, Model};
 use printer::ticket::{Paper, layout};
-use printer::transport::MemoryTransport;
+use printer::transport::memory::MemoryTransport;
 use printer::{KoreanText, LayoutOptions, PrintError, Printer, PrinterConfig, Ticket};
 use proptest::prelude::*;
 use qrorder_shared::LocalizedText;

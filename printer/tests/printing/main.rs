@@ -2,6 +2,7 @@
 //! on 127.0.0.1 (and through pseudo-terminals for the USB and serial
 //! transports), asserting on what it rendered.
 
+#[cfg(feature = "cli")] // runs the `printer` binary
 mod cli;
 mod faults;
 mod layout;

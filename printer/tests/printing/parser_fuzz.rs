@@ -27,9 +27,9 @@ use std::cell::Cell;
 use std::sync::mpsc;
 use std::time::Duration;
 
-use printer::emulator::page::{Page, PrintedLine, Printout};
+use printer::emulator::page::Page;
 use printer::emulator::parser::Parser;
-use printer::emulator::{Emulator, Model};
+use printer::emulator::{Emulator, Model, PrintedLine, Printout};
 use printer::{KoreanText, LayoutOptions, Paper};
 use proptest::prelude::*;
 use proptest::sample::Index;

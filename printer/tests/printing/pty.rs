@@ -173,7 +173,8 @@ async fn usb_device_file_transport_keeps_one_file_across_resets_and_loses_no_rep
     let path = pty.path.clone();
     let address = format!("usb:{path}");
     let _served = vp.serve(pty.master);
-    let mut transport = printer::transport::open(&address, timeouts()).expect("address parses");
+    let mut transport =
+        printer::transport::address::open(&address, timeouts()).expect("address parses");
     tokio::task::spawn_blocking(move || {
         let mut open_after_first = 0;
         for round in 0..8 {

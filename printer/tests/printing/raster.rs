@@ -4,7 +4,8 @@
 //! original implementation, before the drawing was optimised), and the
 //! whole encoded tickets are pinned by a hash of their bytes.
 
-use printer::emulator::parser::{Command, Parser};
+use printer::emulator::command::Command;
+use printer::emulator::parser::Parser;
 use printer::glyphs::{Bitmap, draw_char};
 use printer::ticket::{Align, Line, layout};
 use printer::{KoreanText, LayoutOptions, Paper, Ticket};
