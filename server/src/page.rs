@@ -1,6 +1,7 @@
 //! The diners' web page: `GET /t/{token}` (what a table's QR code opens)
 //! and its static assets, embedded in the binary from `server/web/` (plain
-//! ES modules; no build step). Assets are served under a content-hashed
+//! ES modules, no bundling; `build.rs` lists the folder's files, served by
+//! name with a type by extension). Assets are served under a content-hashed
 //! prefix, `/assets/{version}/…`, so that they can be cached for good while
 //! a new binary's page never runs an old script. The page talks to the
 //! client API and to the ws role; it holds no server-side state.
@@ -17,59 +18,28 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use sha2::{Digest, Sha256};
 
-struct Asset {
-    name: &'static str,
-    body: &'static [u8],
-    content_type: &'static str,
+/// Every file under `server/web/` but `index.html`, as (name, contents),
+/// sorted by name: the list is written by `build.rs`.
+static ASSETS: &[(&str, &[u8])] = include!(concat!(env!("OUT_DIR"), "/web_assets.rs"));
+
+/// The type an asset is served with, by its extension; `None` for a file
+/// the page has no use for (not served).
+fn content_type(name: &str) -> Option<&'static str> {
+    let (_, extension) = name.rsplit_once('.')?;
+    Some(match extension {
+        "js" => "text/javascript; charset=utf-8",
+        "css" => "text/css; charset=utf-8",
+        "svg" => "image/svg+xml",
+        _ => return None,
+    })
 }
-
-const JS: &str = "text/javascript; charset=utf-8";
-
-/// Everything under `server/web/` that the page loads.
-static ASSETS: &[Asset] = &[
-    Asset {
-        name: "app.js",
-        body: include_bytes!("../web/app.js"),
-        content_type: JS,
-    },
-    Asset {
-        name: "cart.js",
-        body: include_bytes!("../web/cart.js"),
-        content_type: JS,
-    },
-    Asset {
-        name: "i18n.js",
-        body: include_bytes!("../web/i18n.js"),
-        content_type: JS,
-    },
-    Asset {
-        name: "socket.js",
-        body: include_bytes!("../web/socket.js"),
-        content_type: JS,
-    },
-    Asset {
-        name: "dom.js",
-        body: include_bytes!("../web/dom.js"),
-        content_type: JS,
-    },
-    Asset {
-        name: "app.css",
-        body: include_bytes!("../web/app.css"),
-        content_type: "text/css; charset=utf-8",
-    },
-    Asset {
-        name: "icon.svg",
-        body: include_bytes!("../web/icon.svg"),
-        content_type: "image/svg+xml",
-    },
-];
 
 /// A hash of every asset: changes whenever any of them does.
 static VERSION: LazyLock<String> = LazyLock::new(|| {
     let mut hash = Sha256::new();
-    for asset in ASSETS {
-        hash.update(asset.name.as_bytes());
-        hash.update(asset.body);
+    for (name, body) in ASSETS {
+        hash.update(name.as_bytes());
+        hash.update(body);
     }
     hex::encode(&hash.finalize()[..6])
 });
@@ -138,7 +108,9 @@ fn content_security_policy(headers: &HeaderMap) -> String {
 }
 
 async fn asset(Path((version, name)): Path<(String, String)>) -> Response {
-    let Some(asset) = ASSETS.iter().find(|a| a.name == name) else {
+    let found = ASSETS.iter().find(|(n, _)| *n == name);
+    let Some((content_type, body)) = found.and_then(|(n, body)| Some((content_type(n)?, *body)))
+    else {
         return (StatusCode::NOT_FOUND, "no such asset").into_response();
     };
     // A page from an older binary asking for its own version gets today's
@@ -150,11 +122,11 @@ async fn asset(Path((version, name)): Path<(String, String)>) -> Response {
     };
     (
         [
-            (header::CONTENT_TYPE, asset.content_type),
+            (header::CONTENT_TYPE, content_type),
             (header::CACHE_CONTROL, cache),
             (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
         ],
-        asset.body,
+        body,
     )
         .into_response()
 }
@@ -163,23 +135,119 @@ async fn asset(Path((version, name)): Path<(String, String)>) -> Response {
 mod tests {
     use super::*;
 
+    /// The module specifiers a script imports: `from '…'`, `import '…'`, `import('…')`.
+    fn imports(script: &str) -> Vec<&str> {
+        let mut found = Vec::new();
+        for marker in ["from ", "import ", "import("] {
+            for (at, _) in script.match_indices(marker) {
+                let rest = script[at + marker.len()..].trim_start();
+                let Some(quote) = rest.chars().next().filter(|c| matches!(c, '\'' | '"')) else {
+                    continue;
+                };
+                found.extend(rest[1..].split(quote).next());
+            }
+        }
+        found
+    }
+
+    fn script(name: &str) -> &'static str {
+        let (_, body) = ASSETS
+            .iter()
+            .find(|(n, _)| *n == name)
+            .unwrap_or_else(|| panic!("{name} is not served"));
+        std::str::from_utf8(body).unwrap_or_else(|e| panic!("{name}: {e}"))
+    }
+
     #[test]
     fn the_page_names_every_module_it_loads_under_the_versioned_prefix() {
         let prefix = format!("/assets/{}/", *VERSION);
         assert!(INDEX.contains(&format!("{prefix}app.js")));
         assert!(INDEX.contains(&format!("{prefix}app.css")));
         assert!(!INDEX.contains("{{"));
-        // Modules import each other relatively; each must be served.
-        for asset in ASSETS.iter().filter(|a| a.content_type == JS) {
-            let text = std::str::from_utf8(asset.body).expect("utf-8 script");
-            for import in text.lines().filter_map(|l| l.split("from './").nth(1)) {
-                let file = import.split('\'').next().unwrap_or_default();
+        for reference in INDEX.split(&prefix).skip(1) {
+            let name = reference.split('"').next().unwrap_or_default();
+            assert!(
+                ASSETS.iter().any(|(n, _)| *n == name),
+                "the page loads {name}, which is not served"
+            );
+        }
+        // From app.js, modules import each other relatively (so under the
+        // same versioned prefix); each must be served, and each served
+        // script must be one the page loads.
+        let mut loaded = vec!["app.js"];
+        let mut next = 0;
+        while let Some(&name) = loaded.get(next) {
+            next += 1;
+            for import in imports(script(name)) {
+                let file = import.strip_prefix("./").unwrap_or_else(|| {
+                    panic!("{name} imports {import}: not relative to the page's assets")
+                });
                 assert!(
-                    ASSETS.iter().any(|a| a.name == file),
-                    "{} imports {file}, which is not served",
-                    asset.name
+                    file.ends_with(".js") && ASSETS.iter().any(|(n, _)| *n == file),
+                    "{name} imports {file}, which is not a served script"
                 );
+                if !loaded.contains(&file) {
+                    loaded.push(file);
+                }
             }
+        }
+        for (name, _) in ASSETS.iter().filter(|(n, _)| n.ends_with(".js")) {
+            assert!(loaded.contains(name), "{name} is served but never loaded");
+        }
+    }
+
+    #[test]
+    fn every_file_of_the_web_folder_but_the_template_is_served_with_its_type() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/web");
+        let mut files: Vec<String> = std::fs::read_dir(dir)
+            .expect("server/web")
+            .map(|e| e.expect("entry").file_name().into_string().expect("utf-8"))
+            .filter(|n| n != "index.html" && !n.starts_with('.'))
+            .collect();
+        files.sort();
+        let served: Vec<&str> = ASSETS.iter().map(|(n, _)| *n).collect();
+        assert_eq!(served, files);
+        for (name, body) in ASSETS {
+            assert!(content_type(name).is_some(), "{name}: no content type");
+            let on_disk = std::fs::read(format!("{dir}/{name}")).expect("asset file");
+            assert_eq!(*body, on_disk.as_slice(), "{name} is not what is on disk");
+        }
+        assert_eq!(
+            content_type("app.js"),
+            Some("text/javascript; charset=utf-8")
+        );
+        assert_eq!(content_type("app.css"), Some("text/css; charset=utf-8"));
+        assert_eq!(content_type("icon.svg"), Some("image/svg+xml"));
+        assert_eq!(content_type("notes.txt"), None);
+        assert_eq!(content_type("Makefile"), None);
+    }
+
+    #[tokio::test]
+    async fn assets_are_served_by_name_and_cached_for_good_only_under_this_version() {
+        use axum::body::Body;
+        use axum::http::Request;
+        use tower::ServiceExt;
+
+        let get = |uri: String| async move {
+            let request = Request::get(uri).body(Body::empty()).expect("request");
+            router::<()>().oneshot(request).await.expect("response")
+        };
+        let fresh = get(format!("/assets/{}/app.js", *VERSION)).await;
+        assert_eq!(fresh.status(), StatusCode::OK);
+        assert_eq!(
+            fresh.headers()[header::CONTENT_TYPE],
+            "text/javascript; charset=utf-8"
+        );
+        assert_eq!(
+            fresh.headers()[header::CACHE_CONTROL],
+            "public, max-age=31536000, immutable"
+        );
+        let old = get("/assets/000000000000/app.js".to_owned()).await;
+        assert_eq!(old.status(), StatusCode::OK);
+        assert_eq!(old.headers()[header::CACHE_CONTROL], "no-cache");
+        for missing in ["index.html", "nothing.js"] {
+            let response = get(format!("/assets/{}/{missing}", *VERSION)).await;
+            assert_eq!(response.status(), StatusCode::NOT_FOUND, "{missing}");
         }
     }
 

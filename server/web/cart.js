@@ -10,7 +10,7 @@
 // snapshot (or were refused), changes made later are kept. Changes made while
 // disconnected wait and are sent after the next snapshot.
 //
-// No DOM and no socket here: app.js sends what `outgoing()` returns.
+// No DOM and no socket here: live.js sends what `outgoing()` returns.
 
 const TEMP = 'tmp-';
 

@@ -67,3 +67,8 @@ export function icon(name, size = 20) {
   svg.append(path);
   return svg;
 }
+
+/** Moves focus to a sheet's title (its `h2`), as a sheet opens or changes step. */
+export function focusTitle(dialog) {
+  dialog.querySelector('h2')?.focus();
+}
