@@ -4,6 +4,7 @@
 mod categories;
 mod items;
 mod public;
+mod validate;
 
 use axum::extract::DefaultBodyLimit;
 use utoipa_axum::router::OpenApiRouter;
@@ -12,7 +13,8 @@ use crate::config::Config;
 use crate::state::AppState;
 
 pub use categories::create as create_category;
-pub use items::{create as create_item, list as list_items, load_item, validate_new_item};
+pub use items::{create as create_item, list as list_items, load_item};
+pub use validate::validate_new_item;
 
 /// The diners' menu (client-api role).
 pub fn public_router() -> OpenApiRouter<AppState> {

@@ -32,10 +32,12 @@ fn seed_demo_json_prints_the_owner_and_table_urls() {
     );
     let seed: serde_json::Value = serde_json::from_slice(&out.stdout).expect("stdout is JSON");
     assert!(seed["restaurant_id"].is_i64());
-    // The stream its kitchen displays read, under the configured prefix.
+    // The stream its kitchen displays read (the key format is `shared`'s,
+    // the one place it is written), under the configured prefix.
+    let restaurant = qrorder_shared::RestaurantId(seed["restaurant_id"].as_i64().expect("id"));
     assert_eq!(
         seed["kitchen_stream"],
-        format!("cli-seed:orders:{{{}}}", seed["restaurant_id"])
+        qrorder_shared::keys::Keys::new("cli-seed").orders_stream(restaurant)
     );
     assert!(seed["owner"]["email"].is_string() && seed["owner"]["password"].is_string());
     let tables = seed["tables"].as_array().expect("tables");
