@@ -9,8 +9,8 @@ use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, Salt
 use axum::extract::{ConnectInfo, FromRequestParts, State};
 use axum::http::request::Parts;
 use axum::http::{StatusCode, header};
+use qrorder_shared::RestaurantId;
 use qrorder_shared::admin::{LoginRequest, LoginResponse, Role};
-use qrorder_shared::{DeviceId, RestaurantId, UserId};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 use sqlx::Row;
@@ -34,8 +34,6 @@ pub fn router() -> OpenApiRouter<AppState> {
 pub struct Caller {
     pub restaurant_id: RestaurantId,
     pub role: Role,
-    pub user_id: Option<UserId>,
-    pub device_id: Option<DeviceId>,
 }
 
 impl Caller {
@@ -90,7 +88,7 @@ pub async fn caller_for_token(state: &AppState, token: &str) -> ApiResult<Caller
     let hash = token_hash(token);
     if token.starts_with(SESSION_PREFIX) {
         let row = sqlx::query(
-            "SELECT u.id, u.restaurant_id, u.role FROM sessions s JOIN users u ON u.id = s.user_id \
+            "SELECT u.restaurant_id, u.role FROM sessions s JOIN users u ON u.id = s.user_id \
              WHERE s.token_hash = $1 AND s.expires_at > $2",
         )
         .bind(&hash)
@@ -105,22 +103,17 @@ pub async fn caller_for_token(state: &AppState, token: &str) -> ApiResult<Caller
         Ok(Caller {
             restaurant_id: RestaurantId(row.try_get("restaurant_id")?),
             role,
-            user_id: Some(UserId(row.try_get("id")?)),
-            device_id: None,
         })
     } else if token.starts_with(DEVICE_PREFIX) {
-        let row = sqlx::query(
-            "SELECT id, restaurant_id FROM devices WHERE token_hash = $1 AND revoked = 0",
-        )
-        .bind(&hash)
-        .fetch_optional(&state.db.pool)
-        .await?
-        .ok_or_else(invalid)?;
+        let row =
+            sqlx::query("SELECT restaurant_id FROM devices WHERE token_hash = $1 AND revoked = 0")
+                .bind(&hash)
+                .fetch_optional(&state.db.pool)
+                .await?
+                .ok_or_else(invalid)?;
         Ok(Caller {
             restaurant_id: RestaurantId(row.try_get("restaurant_id")?),
             role: Role::Device,
-            user_id: None,
-            device_id: Some(DeviceId(row.try_get("id")?)),
         })
     } else {
         Err(invalid())

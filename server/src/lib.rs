@@ -1,29 +1,30 @@
 //! The QR Order server. One library, one binary (`qrorder`); the roles
 //! (`client-api`, `admin-api`, `ws`) run in one process or as separate
-//! instances. The modules are floors, each importing only downward (see
-//! `docs/ARCHITECTURE.md`): `config`, `http` and `infra`; `state`; the
-//! features; `app`; `cli`.
+//! instances. The modules are floors, each importing only downward (one
+//! explained exception, see `docs/ARCHITECTURE.md`): `config`, `http` and `infra`; `state`; the
+//! features; `app`; `cli`. Public: what the binary, the test kit and the
+//! tests use; the features are reached through `app`'s router.
 
 pub mod config;
-pub mod http;
+mod http;
 pub mod infra;
 
-pub mod state;
+mod state;
 
-pub mod auth;
-pub mod billing;
+mod auth;
+mod billing;
 pub mod cart;
-pub mod devices;
-pub mod location;
-pub mod menu;
-pub mod ops;
-pub mod orders;
-pub mod page;
-pub mod restaurant;
+mod devices;
+mod location;
+mod menu;
+mod ops;
+mod orders;
+mod page;
+mod restaurant;
 pub mod seed;
-pub mod tables;
-pub mod users;
-pub mod ws;
+mod tables;
+mod users;
+mod ws;
 
 pub mod app;
 pub mod cli;

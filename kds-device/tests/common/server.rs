@@ -33,6 +33,8 @@ pub type DinerSocket =
 impl RealServer {
     pub async fn spawn(prefix: &str) -> RealServer {
         let server = test_kit::Server::spawn(test_kit::Backend::Sqlite, |config| {
+            // The Redis the device tests use (see device/support.rs).
+            config.redis_url = "redis://127.0.0.1:6379".into();
             config.redis_prefix = prefix.into();
         })
         .await;

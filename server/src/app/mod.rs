@@ -87,7 +87,7 @@ fn spawn_background(
     if roles.client_api {
         // Publishes orders whose immediate publish failed (Redis down, crash).
         let interval = Duration::from_millis(state.config.outbox_relay_interval_ms.max(50));
-        tasks.push(tokio::spawn(crate::orders::outbox::relay(
+        tasks.push(tokio::spawn(crate::orders::outbox_relay(
             state.clone(),
             interval,
             stopped.clone(),

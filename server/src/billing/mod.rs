@@ -15,10 +15,10 @@ use crate::auth::Caller;
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::extract::{Json, Path};
 use crate::infra::db::{Db, now_ms, to_json};
-use crate::orders::store::{self, Filter};
+use crate::orders::{OrderFilter, list_orders};
 use crate::restaurant;
 use crate::state::AppState;
-use crate::tables::visits::{Visit, current_visit};
+use crate::tables::{Visit, current_visit};
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -98,12 +98,12 @@ async fn bill(
     visit: Visit,
 ) -> ApiResult<Bill> {
     let r = restaurant::load(db, restaurant_id).await?;
-    let filter = Filter {
+    let filter = OrderFilter {
         visit_id: Some(visit.id),
         limit: 1000,
-        ..Filter::default()
+        ..OrderFilter::default()
     };
-    let orders: Vec<_> = store::list(db, restaurant_id, &filter)
+    let orders: Vec<_> = list_orders(db, restaurant_id, &filter)
         .await?
         .into_iter()
         .filter(|o| o.status != OrderStatus::Cancelled)

@@ -14,7 +14,6 @@ use crate::state::AppState;
 
 pub use categories::create as create_category;
 pub use items::{create as create_item, list as list_items, load_item};
-pub use validate::validate_new_item;
 
 /// The diners' menu (client-api role).
 pub fn public_router() -> OpenApiRouter<AppState> {

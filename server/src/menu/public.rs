@@ -10,7 +10,7 @@ use crate::http::error::ApiResult;
 use crate::http::extract::{Json, Path};
 use crate::restaurant;
 use crate::state::AppState;
-use crate::tables::visits::resolve_token;
+use crate::tables::resolve_token;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(table_menu))

@@ -8,7 +8,7 @@ use sqlx::Row;
 
 use crate::http::error::{ApiError, ApiResult};
 use crate::infra::db::{Db, to_json};
-use crate::tables::visits::TableByToken;
+use crate::tables::TableByToken;
 
 use super::store;
 

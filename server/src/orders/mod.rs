@@ -5,11 +5,11 @@
 mod admin;
 mod from_cart;
 mod idempotency;
-pub mod outbox;
+mod outbox;
 mod place;
 pub mod rules;
 mod stock;
-pub mod store;
+mod store;
 mod submit;
 
 use axum::extract::State;
@@ -20,9 +20,10 @@ use utoipa_axum::routes;
 use crate::http::error::ApiResult;
 use crate::http::extract::{Json, Path};
 use crate::state::AppState;
-use crate::tables::visits::{current_visit, resolve_token};
+use crate::tables::{current_visit, resolve_token};
 
-pub use rules::business_day;
+pub use outbox::relay as outbox_relay;
+pub use store::{Filter as OrderFilter, list as list_orders};
 
 /// Under `/api/v1`: what diners do with a table token.
 pub fn client_router() -> OpenApiRouter<AppState> {

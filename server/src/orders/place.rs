@@ -9,7 +9,7 @@ use sqlx::Row;
 
 use crate::http::error::ApiError;
 use crate::infra::db::{Backend, Db, is_unique_violation, now_ms, to_json};
-use crate::tables::visits::TableByToken;
+use crate::tables::TableByToken;
 
 use super::rules::{PricedLine, business_day};
 

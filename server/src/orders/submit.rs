@@ -15,7 +15,7 @@ use crate::http::error::{ApiError, ApiResult};
 use crate::http::extract::{Json, Path};
 use crate::infra::db::now_ms;
 use crate::state::AppState;
-use crate::tables::visits::{current_visit, resolve_token};
+use crate::tables::{current_visit, resolve_token};
 use crate::{location, menu, restaurant};
 
 use super::idempotency::{by_key, hash_request, idempotency_key};

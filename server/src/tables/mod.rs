@@ -4,7 +4,7 @@
 
 mod public;
 mod qr;
-pub mod visits;
+mod visits;
 
 use axum::extract::State;
 use axum::http::{StatusCode, header};
@@ -22,6 +22,8 @@ use crate::http::error::{ApiError, ApiResult};
 use crate::http::extract::{Json, Path};
 use crate::infra::db::{Db, flag, is_unique_violation, now_ms};
 use crate::state::AppState;
+
+pub use visits::{TableByToken, Visit, current_visit, resolve_token};
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()

@@ -12,8 +12,6 @@ use utoipa_axum::routes;
 
 use crate::state::AppState;
 
-pub use diner::{FRAME_LIMIT, MESSAGE_LIMIT};
-
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(diner::diner_socket))

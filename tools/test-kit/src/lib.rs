@@ -98,9 +98,13 @@ impl Server {
             .expect("application builds");
         let base = format!("http://{}", app.local_addr);
         let db = app.state.db.clone();
-        let seed = seed::seed_demo(&db, &config.public_base_url())
-            .await
-            .expect("demo seed");
+        // The seeded tables' URLs: the configured public URL, else this
+        // server's bound address.
+        let public = config
+            .public_base_url
+            .clone()
+            .unwrap_or_else(|| base.clone());
+        let seed = seed::seed_demo(&db, &public).await.expect("demo seed");
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let task = tokio::spawn(app.run_until(async {
             let _ = rx.await;

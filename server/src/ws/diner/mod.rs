@@ -32,7 +32,7 @@ use crate::infra::pubsub::hub::RoomEvent;
 use crate::location;
 use crate::restaurant;
 use crate::state::AppState;
-use crate::tables::visits::{current_visit, resolve_token};
+use crate::tables::{current_visit, resolve_token};
 use crate::ws::presence::{Presence, REFRESH_SECS};
 
 /// Largest text message we read; the transport closes beyond `FRAME_LIMIT`.
