@@ -82,22 +82,14 @@ impl Session {
                 if let Some(n) = nickname.as_deref().and_then(clean_nickname) {
                     self.nickname = n;
                 }
-                let _ = self
-                    .presence
-                    .set(&mut conn, &self.client_id, &self.nickname)
-                    .await;
-                let _ = self.presence.announce(&mut conn).await;
+                self.share_nickname(&mut conn).await;
                 return self.send_snapshot(socket).await;
             }
             ClientMessage::Sync => return self.send_snapshot(socket).await,
             ClientMessage::Rename { nickname } => match clean_nickname(&nickname) {
                 Some(n) => {
                     self.nickname = n;
-                    let _ = self
-                        .presence
-                        .set(&mut conn, &self.client_id, &self.nickname)
-                        .await;
-                    let _ = self.presence.announce(&mut conn).await;
+                    self.share_nickname(&mut conn).await;
                     Ok(())
                 }
                 None => Err(error(
@@ -170,6 +162,16 @@ impl Session {
             Ok(()) => true,
             Err(refusal) => send(socket, refusal).await,
         }
+    }
+
+    /// Records this diner's nickname in the table's presence and tells the
+    /// table (best effort: presence is refreshed anyway).
+    async fn share_nickname(&self, conn: &mut redis::aio::ConnectionManager) {
+        let _ = self
+            .presence
+            .set(conn, &self.client_id, &self.nickname)
+            .await;
+        let _ = self.presence.announce(conn).await;
     }
 
     async fn check_add(
