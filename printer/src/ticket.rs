@@ -183,8 +183,9 @@ pub fn fit_char(c: char, korean: KoreanText) -> char {
                 '?'
             }
         }
-        // Only characters that EUC-KR encodes as two bytes, and whose glyph is
-        // full-width, print as one two-column character on a Korean printer.
+        // Only characters of KS X 1001 (EUC-KR proper: two bytes, each in
+        // 0xA1..=0xFE) whose glyph is full-width print as one two-column
+        // character on a Korean printer.
         KoreanText::CodePage => {
             if glyph_columns(c) == Some(2) && euc_kr_double_byte(c) {
                 c
@@ -195,6 +196,11 @@ pub fn fit_char(c: char, korean: KoreanText) -> char {
     }
 }
 
+/// encoding_rs's EUC-KR is the WHATWG one, i.e. Windows-949 (UHC): it also
+/// encodes the 8,822 Hangul syllables outside KS X 1001 (e.g. '궞' as 0x82
+/// 0xB1), which a KS X 1001 printer reads as one single-byte character and a
+/// lead byte that swallows the next character. Only both bytes in
+/// 0xA1..=0xFE are KS X 1001.
 fn euc_kr_double_byte(c: char) -> bool {
     let (mut utf8, mut euc_kr) = ([0u8; 4], [0u8; 8]);
     let src = c.encode_utf8(&mut utf8);
@@ -202,7 +208,11 @@ fn euc_kr_double_byte(c: char) -> bool {
     let (result, _, written) = encoding_rs::EUC_KR
         .new_encoder()
         .encode_from_utf8_without_replacement(src, &mut euc_kr, true);
-    result == encoding_rs::EncoderResult::InputEmpty && written == 2
+    let ks_x_1001 = |b: u8| (0xA1..=0xFE).contains(&b);
+    result == encoding_rs::EncoderResult::InputEmpty
+        && written == 2
+        && ks_x_1001(euc_kr[0])
+        && ks_x_1001(euc_kr[1])
 }
 
 /// Lay the ticket out for the paper: every line fits its width.
@@ -435,6 +445,10 @@ mod tests {
     #[test]
     fn code_page_text_replaces_what_euc_kr_cannot_print() {
         assert_eq!(fit_char('김', KoreanText::CodePage), '김');
+        assert_eq!(fit_char('쐴', KoreanText::CodePage), '쐴');
+        // Windows-949 extension syllables are not KS X 1001.
+        assert_eq!(fit_char('궞', KoreanText::CodePage), '?');
+        assert_eq!(fit_char('궞', KoreanText::Raster), '궞');
         assert_eq!(fit_char('😀', KoreanText::CodePage), '?');
         assert_eq!(fit_char('é', KoreanText::CodePage), '?');
         assert_eq!(fit_char('é', KoreanText::Raster), 'é');

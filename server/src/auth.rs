@@ -9,8 +9,8 @@ use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, Salt
 use axum::extract::{ConnectInfo, FromRequestParts, State};
 use axum::http::request::Parts;
 use axum::http::{StatusCode, header};
-use qrorder_shared::RestaurantId;
 use qrorder_shared::admin::{LoginRequest, LoginResponse, Role};
+use qrorder_shared::{RestaurantId, UserId};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 use sqlx::Row;
@@ -34,6 +34,8 @@ pub fn router() -> OpenApiRouter<AppState> {
 pub struct Caller {
     pub restaurant_id: RestaurantId,
     pub role: Role,
+    /// The person behind a session; `None` for a device.
+    pub user_id: Option<UserId>,
 }
 
 impl Caller {
@@ -88,7 +90,7 @@ pub async fn caller_for_token(state: &AppState, token: &str) -> ApiResult<Caller
     let hash = token_hash(token);
     if token.starts_with(SESSION_PREFIX) {
         let row = sqlx::query(
-            "SELECT u.restaurant_id, u.role FROM sessions s JOIN users u ON u.id = s.user_id \
+            "SELECT u.id, u.restaurant_id, u.role FROM sessions s JOIN users u ON u.id = s.user_id \
              WHERE s.token_hash = $1 AND s.expires_at > $2",
         )
         .bind(&hash)
@@ -103,6 +105,7 @@ pub async fn caller_for_token(state: &AppState, token: &str) -> ApiResult<Caller
         Ok(Caller {
             restaurant_id: RestaurantId(row.try_get("restaurant_id")?),
             role,
+            user_id: Some(UserId(row.try_get("id")?)),
         })
     } else if token.starts_with(DEVICE_PREFIX) {
         let row =
@@ -114,6 +117,7 @@ pub async fn caller_for_token(state: &AppState, token: &str) -> ApiResult<Caller
         Ok(Caller {
             restaurant_id: RestaurantId(row.try_get("restaurant_id")?),
             role: Role::Device,
+            user_id: None,
         })
     } else {
         Err(invalid())
@@ -163,7 +167,7 @@ pub async fn hash_password(password: String) -> ApiResult<String> {
 /// `hash: None` (unknown email) verifies against a dummy hash, so that a
 /// wrong email takes as long as a wrong password and does not reveal which
 /// accounts exist; it never succeeds.
-async fn verify_password(password: String, hash: Option<String>) -> bool {
+pub async fn verify_password(password: String, hash: Option<String>) -> bool {
     tokio::task::spawn_blocking(move || {
         let known = hash.is_some();
         let hash = hash.unwrap_or_else(|| dummy_hash().to_owned());
@@ -262,17 +266,22 @@ async fn logout(
             "device tokens are revoked through /devices, not logged out",
         ));
     }
-    if let Some(token) = parts
-        .get(header::AUTHORIZATION)
-        .and_then(|h| h.to_str().ok())
-        .and_then(|h| h.strip_prefix("Bearer "))
-    {
+    if let Some(token) = bearer(&parts) {
         sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
-            .bind(token_hash(token.trim()))
+            .bind(token_hash(token))
             .execute(&state.db.pool)
             .await?;
     }
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// The token of `Authorization: Bearer <token>`.
+pub fn bearer(headers: &axum::http::HeaderMap) -> Option<&str> {
+    headers
+        .get(header::AUTHORIZATION)
+        .and_then(|h| h.to_str().ok())
+        .and_then(|h| h.strip_prefix("Bearer "))
+        .map(str::trim)
 }
 
 /// Counts every attempt (right or wrong) per email and client address in a

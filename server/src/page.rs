@@ -1,10 +1,15 @@
-//! The diners' web page: `GET /t/{token}` (what a table's QR code opens)
-//! and its static assets, embedded in the binary from `server/web/` (plain
-//! ES modules, no bundling; `build.rs` lists the folder's files, served by
-//! name with a type by extension). Assets are served under a content-hashed
-//! prefix, `/assets/{version}/…`, so that they can be cached for good while
-//! a new binary's page never runs an old script. The page talks to the
-//! client API and to the ws role; it holds no server-side state.
+//! The two web pages, embedded in the binary (plain ES modules, no
+//! bundling; `build.rs` lists each folder's files, served by name with a
+//! type by extension):
+//! - the diners' page, `GET /t/{token}` (what a table's QR code opens),
+//!   from `server/web/`, assets under `/assets/{version}/…`;
+//! - the owners' and staff's console, `GET /admin`, from `server/console/`,
+//!   assets under `/admin/assets/{version}/…`.
+//!
+//! Assets are served under a content-hashed prefix so that they can be
+//! cached for good while a new binary's page never runs an old script.
+//! The pages talk to the APIs and the ws role; they hold no server-side
+//! state.
 //!
 //! Must not touch the database or Redis: an unknown token still gets the
 //! page, which asks the API and says so.
@@ -18,9 +23,49 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use sha2::{Digest, Sha256};
 
-/// Every file under `server/web/` but `index.html`, as (name, contents),
-/// sorted by name: the list is written by `build.rs`.
-static ASSETS: &[(&str, &[u8])] = include!(concat!(env!("OUT_DIR"), "/web_assets.rs"));
+/// One page: its template with the asset prefix filled in, and its assets.
+struct Site {
+    /// Every file of the page's folder but `index.html`, as (name,
+    /// contents), sorted by name: the list is written by `build.rs`.
+    assets: &'static [(&'static str, &'static [u8])],
+    /// A hash of every asset: changes whenever any of them does.
+    version: String,
+    /// The HTML with the versioned asset prefix filled in.
+    index: String,
+}
+
+impl Site {
+    fn new(assets: &'static [(&'static str, &'static [u8])], template: &str, prefix: &str) -> Self {
+        let mut hash = Sha256::new();
+        for (name, body) in assets {
+            hash.update(name.as_bytes());
+            hash.update(body);
+        }
+        let version = hex::encode(&hash.finalize()[..6]);
+        let index = template.replace("{{assets}}", &format!("{prefix}/{version}"));
+        Self {
+            assets,
+            version,
+            index,
+        }
+    }
+}
+
+static DINER: LazyLock<Site> = LazyLock::new(|| {
+    Site::new(
+        include!(concat!(env!("OUT_DIR"), "/web_assets.rs")),
+        include_str!("../web/index.html"),
+        "/assets",
+    )
+});
+
+static CONSOLE: LazyLock<Site> = LazyLock::new(|| {
+    Site::new(
+        include!(concat!(env!("OUT_DIR"), "/console_assets.rs")),
+        include_str!("../console/index.html"),
+        "/admin/assets",
+    )
+});
 
 /// The type an asset is served with, by its extension; `None` for a file
 /// the page has no use for (not served).
@@ -34,35 +79,37 @@ fn content_type(name: &str) -> Option<&'static str> {
     })
 }
 
-/// A hash of every asset: changes whenever any of them does.
-static VERSION: LazyLock<String> = LazyLock::new(|| {
-    let mut hash = Sha256::new();
-    for (name, body) in ASSETS {
-        hash.update(name.as_bytes());
-        hash.update(body);
-    }
-    hex::encode(&hash.finalize()[..6])
-});
-
-/// The HTML with the versioned asset prefix filled in.
-static INDEX: LazyLock<String> = LazyLock::new(|| {
-    include_str!("../web/index.html").replace("{{assets}}", &format!("/assets/{}", *VERSION))
-});
-
 /// Scripts, styles, images and connections from this origin only; no
-/// inline script or style, no framing, no plugins.
-const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+/// inline script or style, no framing, no plugins. `blob:` images are the
+/// console's previews of a photo before it is uploaded.
+const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; \
     connect-src 'self'; font-src 'self'; manifest-src 'self'; base-uri 'none'; form-action 'none'; \
     frame-ancestors 'none'";
 
-/// The page's routes. Stateless, so it merges into any router.
-pub fn router<S: Clone + Send + Sync + 'static>() -> Router<S> {
+/// The diners' page's routes. Stateless, so it merges into any router.
+pub fn diner_router<S: Clone + Send + Sync + 'static>() -> Router<S> {
     Router::new()
-        .route("/t/{token}", get(page))
-        .route("/assets/{version}/{name}", get(asset))
+        .route(
+            "/t/{token}",
+            get(|headers: HeaderMap| page(&DINER, headers)),
+        )
+        .route(
+            "/assets/{version}/{name}",
+            get(|path: Path<(String, String)>| asset(&DINER, path)),
+        )
 }
 
-async fn page(headers: HeaderMap) -> Response {
+/// The console's routes. Stateless, so it merges into any router.
+pub fn console_router<S: Clone + Send + Sync + 'static>() -> Router<S> {
+    Router::new()
+        .route("/admin", get(|headers: HeaderMap| page(&CONSOLE, headers)))
+        .route(
+            "/admin/assets/{version}/{name}",
+            get(|path: Path<(String, String)>| asset(&CONSOLE, path)),
+        )
+}
+
+async fn page(site: &'static Site, headers: HeaderMap) -> Response {
     let mut response = (
         [
             (header::CONTENT_TYPE, "text/html; charset=utf-8"),
@@ -72,7 +119,7 @@ async fn page(headers: HeaderMap) -> Response {
             (header::REFERRER_POLICY, "no-referrer"),
             (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
         ],
-        INDEX.as_str(),
+        site.index.as_str(),
     )
         .into_response();
     let csp = HeaderValue::from_str(&content_security_policy(&headers))
@@ -107,15 +154,15 @@ fn content_security_policy(headers: &HeaderMap) -> String {
     }
 }
 
-async fn asset(Path((version, name)): Path<(String, String)>) -> Response {
-    let found = ASSETS.iter().find(|(n, _)| *n == name);
+async fn asset(site: &'static Site, Path((version, name)): Path<(String, String)>) -> Response {
+    let found = site.assets.iter().find(|(n, _)| *n == name);
     let Some((content_type, body)) = found.and_then(|(n, body)| Some((content_type(n)?, *body)))
     else {
         return (StatusCode::NOT_FOUND, "no such asset").into_response();
     };
     // A page from an older binary asking for its own version gets today's
     // file, but must not keep it.
-    let cache = if version == *VERSION {
+    let cache = if version == site.version {
         "public, max-age=31536000, immutable"
     } else {
         "no-cache"
@@ -150,8 +197,17 @@ mod tests {
         found
     }
 
-    fn script(name: &str) -> &'static str {
-        let (_, body) = ASSETS
+    /// Each page, its folder and its asset prefix.
+    fn sites() -> [(&'static Site, &'static str, &'static str); 2] {
+        [
+            (&DINER, "web", "/assets"),
+            (&CONSOLE, "console", "/admin/assets"),
+        ]
+    }
+
+    fn script(site: &Site, name: &str) -> &'static str {
+        let (_, body) = site
+            .assets
             .iter()
             .find(|(n, _)| *n == name)
             .unwrap_or_else(|| panic!("{name} is not served"));
@@ -159,16 +215,22 @@ mod tests {
     }
 
     #[test]
-    fn the_page_names_every_module_it_loads_under_the_versioned_prefix() {
-        let prefix = format!("/assets/{}/", *VERSION);
-        assert!(INDEX.contains(&format!("{prefix}app.js")));
-        assert!(INDEX.contains(&format!("{prefix}app.css")));
-        assert!(!INDEX.contains("{{"));
-        for reference in INDEX.split(&prefix).skip(1) {
+    fn each_page_names_every_module_it_loads_under_the_versioned_prefix() {
+        for (site, folder, prefix) in sites() {
+            modules_are_served_and_loaded(site, folder, prefix);
+        }
+    }
+
+    fn modules_are_served_and_loaded(site: &Site, folder: &str, prefix: &str) {
+        let prefix = format!("{prefix}/{}/", site.version);
+        assert!(site.index.contains(&format!("{prefix}app.js")), "{folder}");
+        assert!(site.index.contains(&format!("{prefix}app.css")), "{folder}");
+        assert!(!site.index.contains("{{"), "{folder}");
+        for reference in site.index.split(&prefix).skip(1) {
             let name = reference.split('"').next().unwrap_or_default();
             assert!(
-                ASSETS.iter().any(|(n, _)| *n == name),
-                "the page loads {name}, which is not served"
+                site.assets.iter().any(|(n, _)| *n == name),
+                "{folder}: the page loads {name}, which is not served"
             );
         }
         // From app.js, modules import each other relatively (so under the
@@ -178,39 +240,51 @@ mod tests {
         let mut next = 0;
         while let Some(&name) = loaded.get(next) {
             next += 1;
-            for import in imports(script(name)) {
+            for import in imports(script(site, name)) {
                 let file = import.strip_prefix("./").unwrap_or_else(|| {
-                    panic!("{name} imports {import}: not relative to the page's assets")
+                    panic!("{folder}/{name} imports {import}: not relative to the page's assets")
                 });
                 assert!(
-                    file.ends_with(".js") && ASSETS.iter().any(|(n, _)| *n == file),
-                    "{name} imports {file}, which is not a served script"
+                    file.ends_with(".js") && site.assets.iter().any(|(n, _)| *n == file),
+                    "{folder}/{name} imports {file}, which is not a served script"
                 );
                 if !loaded.contains(&file) {
                     loaded.push(file);
                 }
             }
         }
-        for (name, _) in ASSETS.iter().filter(|(n, _)| n.ends_with(".js")) {
-            assert!(loaded.contains(name), "{name} is served but never loaded");
+        for (name, _) in site.assets.iter().filter(|(n, _)| n.ends_with(".js")) {
+            assert!(
+                loaded.contains(name),
+                "{folder}/{name} is served but never loaded"
+            );
         }
     }
 
     #[test]
-    fn every_file_of_the_web_folder_but_the_template_is_served_with_its_type() {
-        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/web");
-        let mut files: Vec<String> = std::fs::read_dir(dir)
-            .expect("server/web")
-            .map(|e| e.expect("entry").file_name().into_string().expect("utf-8"))
-            .filter(|n| n != "index.html" && !n.starts_with('.'))
-            .collect();
-        files.sort();
-        let served: Vec<&str> = ASSETS.iter().map(|(n, _)| *n).collect();
-        assert_eq!(served, files);
-        for (name, body) in ASSETS {
-            assert!(content_type(name).is_some(), "{name}: no content type");
-            let on_disk = std::fs::read(format!("{dir}/{name}")).expect("asset file");
-            assert_eq!(*body, on_disk.as_slice(), "{name} is not what is on disk");
+    fn every_file_of_each_folder_but_the_template_is_served_with_its_type() {
+        for (site, folder, _) in sites() {
+            let dir = format!("{}/{folder}", env!("CARGO_MANIFEST_DIR"));
+            let mut files: Vec<String> = std::fs::read_dir(&dir)
+                .expect("page folder")
+                .map(|e| e.expect("entry").file_name().into_string().expect("utf-8"))
+                .filter(|n| n != "index.html" && !n.starts_with('.'))
+                .collect();
+            files.sort();
+            let served: Vec<&str> = site.assets.iter().map(|(n, _)| *n).collect();
+            assert_eq!(served, files, "{folder}");
+            for (name, body) in site.assets {
+                assert!(
+                    content_type(name).is_some(),
+                    "{folder}/{name}: no content type"
+                );
+                let on_disk = std::fs::read(format!("{dir}/{name}")).expect("asset file");
+                assert_eq!(
+                    *body,
+                    on_disk.as_slice(),
+                    "{folder}/{name} is not what is on disk"
+                );
+            }
         }
         assert_eq!(
             content_type("app.js"),
@@ -230,9 +304,30 @@ mod tests {
 
         let get = |uri: String| async move {
             let request = Request::get(uri).body(Body::empty()).expect("request");
-            router::<()>().oneshot(request).await.expect("response")
+            diner_router::<()>()
+                .merge(console_router())
+                .oneshot(request)
+                .await
+                .expect("response")
         };
-        let fresh = get(format!("/assets/{}/app.js", *VERSION)).await;
+        let console = get(format!("/admin/assets/{}/app.js", CONSOLE.version)).await;
+        assert_eq!(console.status(), StatusCode::OK);
+        assert_eq!(
+            console.headers()[header::CACHE_CONTROL],
+            "public, max-age=31536000, immutable"
+        );
+        // Each page's assets are its own.
+        let crossed = get(format!("/admin/assets/{}/cart.js", CONSOLE.version)).await;
+        assert_eq!(crossed.status(), StatusCode::NOT_FOUND);
+        let page = get("/admin".to_owned()).await;
+        assert_eq!(page.status(), StatusCode::OK);
+        assert!(
+            page.headers()[header::CONTENT_SECURITY_POLICY]
+                .to_str()
+                .expect("ascii")
+                .contains("script-src 'self';")
+        );
+        let fresh = get(format!("/assets/{}/app.js", DINER.version)).await;
         assert_eq!(fresh.status(), StatusCode::OK);
         assert_eq!(
             fresh.headers()[header::CONTENT_TYPE],
@@ -246,7 +341,7 @@ mod tests {
         assert_eq!(old.status(), StatusCode::OK);
         assert_eq!(old.headers()[header::CACHE_CONTROL], "no-cache");
         for missing in ["index.html", "nothing.js"] {
-            let response = get(format!("/assets/{}/{missing}", *VERSION)).await;
+            let response = get(format!("/assets/{}/{missing}", DINER.version)).await;
             assert_eq!(response.status(), StatusCode::NOT_FOUND, "{missing}");
         }
     }

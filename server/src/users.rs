@@ -2,14 +2,14 @@
 
 use axum::extract::State;
 use axum::http::StatusCode;
-use qrorder_shared::admin::{NewUser, Role, User, UserPatch};
+use qrorder_shared::admin::{NewUser, PasswordChange, Role, User, UserPatch};
 use qrorder_shared::{RestaurantId, UserId};
 use sqlx::Row;
 use sqlx::any::AnyRow;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::auth::{Caller, hash_password};
+use crate::auth::{Caller, bearer, hash_password, token_hash, verify_password};
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::extract::{Json, Path};
 use crate::infra::db::{Db, is_unique_violation, now_ms};
@@ -19,6 +19,8 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list_users, create_user))
         .routes(routes!(patch_user, delete_user))
+        .routes(routes!(me))
+        .routes(routes!(change_own_password))
 }
 
 const MANAGE: &str = "manage users";
@@ -124,6 +126,66 @@ async fn delete_user(
         .await?;
     tx.commit().await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// The account of the session sent: who is logged in, with which role.
+#[utoipa::path(get, path = "/me", tag = "users", security(("bearer" = [])),
+    responses((status = 200, body = User), (status = 401, body = qrorder_shared::ErrorBody),
+              (status = 403, description = "a device token", body = qrorder_shared::ErrorBody)))]
+async fn me(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<User>> {
+    let id = person(&caller, "have an account")?;
+    Ok(Json(load(&state.db, caller.restaurant_id, id).await?))
+}
+
+/// Change one's own password (any owner or staff). The current password
+/// is asked again; every other session of the account ends, this one stays.
+#[utoipa::path(post, path = "/me/password", tag = "users", security(("bearer" = [])), request_body = PasswordChange,
+    responses((status = 204), (status = 401, body = qrorder_shared::ErrorBody),
+              (status = 403, body = qrorder_shared::ErrorBody),
+              (status = 422, description = "`wrong_password` or a new password the policy refuses", body = qrorder_shared::ErrorBody)))]
+async fn change_own_password(
+    State(state): State<AppState>,
+    caller: Caller,
+    headers: axum::http::HeaderMap,
+    Json(change): Json<PasswordChange>,
+) -> ApiResult<StatusCode> {
+    let id = person(&caller, "change a password")?;
+    let hash: String = sqlx::query("SELECT password_hash FROM users WHERE id = $1")
+        .bind(id.0)
+        .fetch_one(&state.db.pool)
+        .await?
+        .try_get("password_hash")?;
+    if !verify_password(change.current_password, Some(hash)).await {
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "wrong_password",
+            "the current password is not right; nothing was changed",
+        ));
+    }
+    let new_hash = hash_password(change.new_password).await?;
+    let this_session = bearer(&headers).map(token_hash).unwrap_or_default();
+    let mut tx = state.db.pool.begin().await?;
+    sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
+        .bind(new_hash)
+        .bind(id.0)
+        .execute(&mut *tx)
+        .await?;
+    // Sessions elsewhere knew the old password: they end.
+    sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND token_hash <> $2")
+        .bind(id.0)
+        .bind(this_session)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// The user behind a session; devices are refused.
+fn person(caller: &Caller, action: &str) -> ApiResult<UserId> {
+    caller.require_people(action)?;
+    caller
+        .user_id
+        .ok_or_else(|| ApiError::forbidden(format!("a device cannot {action}")))
 }
 
 async fn ensure_another_owner(db: &Db, restaurant: RestaurantId, except: UserId) -> ApiResult<()> {

@@ -139,3 +139,35 @@ fn a_ticket_for_a_station_without_items_says_so() {
     assert!(!t.has_items());
     assert!(Ticket::new(order(), "bar", "kds-2", false).has_items());
 }
+
+/// Found by the property above in CI: '궞' is in Windows-949 but not in
+/// KS X 1001, so a Korean printer read its lead byte as one character and
+/// its trail byte as the lead of the next, and the line wrapped.
+#[test]
+fn a_syllable_outside_ks_x_1001_prints_as_a_question_mark_and_nothing_wraps() {
+    let mut order = order();
+    order.items.truncate(1);
+    order.items[0].name = LocalizedText::new(&[("ko", "궞쐴")]);
+    order.items[0].qty = 0;
+    order.items[0].options.clear();
+    order.items[0].note = Some("lO LXezdyWShD cLjqEvfSx EvPHLODvNUChLI XGH    o  FJ KP YAm".into());
+    let t = Ticket::new(order, "kitchen", "kds", false);
+    let opts = LayoutOptions {
+        paper: Paper::Mm80,
+        korean: KoreanText::CodePage,
+        language: "ko".into(),
+        utc_offset_minutes: 540,
+    };
+    let mut e = Emulator::new(Model {
+        width_dots: opts.paper.width_dots(),
+        ..Model::default()
+    });
+    e.feed(&t.encode(&opts).expect("encodes"));
+    assert_eq!(e.printouts.len(), 1);
+    let lines = &e.printouts[0].lines;
+    assert!(lines.iter().all(|l| !l.wrapped), "{lines:?}");
+    assert!(
+        lines.iter().any(|l| l.text.contains("0 x ?쐴")),
+        "{lines:?}"
+    );
+}

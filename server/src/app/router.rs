@@ -80,7 +80,11 @@ pub fn router(state: AppState, roles: Roles) -> Router {
         // Uploaded menu images, shown on the diners' page.
         app = app.nest_service("/media", ServeDir::new(&state.config.media_dir));
         // The diners' page (`/t/{token}`) and its embedded assets.
-        app = app.merge(crate::page::router());
+        app = app.merge(crate::page::diner_router());
+    }
+    if roles.admin_api {
+        // The owners' and staff's console (`/admin`) and its assets.
+        app = app.merge(crate::page::console_router());
     }
     app.fallback(|| async { ApiError::not_found("route") })
         .method_not_allowed_fallback(|| async {

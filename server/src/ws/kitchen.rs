@@ -1,32 +1,45 @@
-//! Kitchen screens: `GET /ws/kitchen` with a device (or staff) token, in the
-//! `Authorization` header or, for browsers, `?token=`. Read-only: the
-//! restaurant's order events and menu changes are pushed to it. The first
-//! message is `resync`, sent once the socket's room is subscribed: the
-//! screen loads open orders then, and every later change reaches it.
+//! The restaurant's live feed, read-only: its order events and menu changes.
+//! - `GET /ws/kitchen`: kitchen screens, with a device (or staff) token;
+//! - `GET /ws/staff`: the console, with an owner's or staff's session token
+//!   only (a device's token is refused: a kitchen screen is not a console).
+//!
+//! The token comes in the `Authorization` header or, for browsers,
+//! `?token=`. The first message is `resync`, sent once the socket's room is
+//! subscribed: the screen loads open orders then, and every later change
+//! reaches it.
 
 use std::time::{Duration, Instant};
 
 use axum::extract::State;
 use axum::extract::ws::rejection::WebSocketUpgradeRejection;
 use axum::extract::ws::{Message, Utf8Bytes, WebSocket, WebSocketUpgrade, close_code};
-use axum::http::{HeaderMap, header};
+use axum::http::HeaderMap;
 use axum::response::Response;
 use serde::Deserialize;
 use tokio::sync::broadcast::error::RecvError;
 
 use super::close::close;
-use crate::auth::caller_for_token;
+use crate::auth::{Caller, bearer, caller_for_token};
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::extract::Query;
 use crate::infra::db::to_json;
 use crate::infra::pubsub::hub::RoomEvent;
 use crate::state::AppState;
+use qrorder_shared::admin::Role;
 use qrorder_shared::ws::ServerMessage;
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 pub struct KitchenQuery {
-    /// The device token, when it cannot be sent as `Authorization: Bearer`.
+    /// The token, when it cannot be sent as `Authorization: Bearer`.
     token: Option<String>,
+}
+
+/// The bearer token, or `?token=`.
+fn token(headers: &HeaderMap, q: KitchenQuery, what: &str) -> ApiResult<String> {
+    bearer(headers)
+        .map(str::to_owned)
+        .or(q.token)
+        .ok_or_else(|| ApiError::unauthorized(format!("send the {what} token")))
 }
 
 /// Order placed/status and menu changes of the caller's restaurant.
@@ -40,19 +53,34 @@ pub async fn kitchen_socket(
     upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
 ) -> ApiResult<Response> {
     let upgrade = upgrade.map_err(super::close::not_a_websocket)?;
-    let bearer = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|h| h.to_str().ok())
-        .and_then(|h| h.strip_prefix("Bearer "))
-        .map(|t| t.trim().to_owned());
-    let token = bearer
-        .or(q.token)
-        .ok_or_else(|| ApiError::unauthorized("send the device token"))?;
+    let token = token(&headers, q, "device")?;
     let caller = caller_for_token(&state, &token).await?;
+    Ok(feed(state, upgrade, caller, token))
+}
+
+/// The console's live orders: the same feed, for owners and staff only.
+#[utoipa::path(get, path = "/ws/staff", tag = "ws", params(KitchenQuery),
+    responses((status = 101, description = "WebSocket of `resync`, `order_placed`, `order_status`, `menu_changed`"),
+              (status = 401, body = qrorder_shared::ErrorBody),
+              (status = 403, description = "a device token", body = qrorder_shared::ErrorBody)))]
+pub async fn staff_socket(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(q): Query<KitchenQuery>,
+    upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
+) -> ApiResult<Response> {
+    let upgrade = upgrade.map_err(super::close::not_a_websocket)?;
+    let token = token(&headers, q, "session")?;
+    let caller = caller_for_token(&state, &token).await?;
+    caller.require(&[Role::Owner, Role::Staff], "open the staff console's feed")?;
+    Ok(feed(state, upgrade, caller, token))
+}
+
+fn feed(state: AppState, upgrade: WebSocketUpgrade, caller: Caller, token: String) -> Response {
     let channel = state.keys.kitchen_channel(caller.restaurant_id);
-    Ok(upgrade
+    upgrade
         .max_message_size(super::diner::FRAME_LIMIT)
-        .on_upgrade(move |socket| run(state, socket, channel, token)))
+        .on_upgrade(move |socket| run(state, socket, channel, token))
 }
 
 /// How often a kitchen socket's token is checked again (revoked devices

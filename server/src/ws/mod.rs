@@ -1,4 +1,5 @@
-//! The ws role: diners' shared carts and presence, kitchen screens, all fed
+//! The ws role: diners' shared carts and presence, kitchen screens and the
+//! staff console's live orders, all fed
 //! through Redis Pub/Sub (`infra::pubsub`) so that any number of instances
 //! serve one table.
 
@@ -16,4 +17,5 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(diner::diner_socket))
         .routes(routes!(kitchen::kitchen_socket))
+        .routes(routes!(kitchen::staff_socket))
 }

@@ -68,6 +68,32 @@ on_both_backends! {
         app.login(email, "second-password").await;
     }
 
+    async fn anyone_changes_their_own_password_which_ends_their_other_sessions_only(app: TestApp) {
+        let staff = app.staff().await;
+        let me = app.get_json("/me", &staff).await;
+        assert_eq!(me["role"], "staff");
+        let email = me["email"].as_str().expect("email").to_owned();
+        let elsewhere = app.login(&email, "staff-password").await;
+        let wrong = app.admin(Method::POST, "/me/password", &staff)
+            .json(&json!({ "current_password": "not-my-password", "new_password": "a new long passphrase 7" }))
+            .send().await.expect("request");
+        expect_error(wrong, StatusCode::UNPROCESSABLE_ENTITY, "wrong_password").await;
+        assert_eq!(app.get_json("/me", &elsewhere).await["email"], email.as_str(), "nothing changed");
+        let res = app.admin(Method::POST, "/me/password", &staff)
+            .json(&json!({ "current_password": "staff-password", "new_password": "a new long passphrase 7" }))
+            .send().await.expect("request");
+        expect_status(res, StatusCode::NO_CONTENT).await;
+        let res = app.admin(Method::GET, "/me", &elsewhere).send().await.expect("request");
+        expect_error(res, StatusCode::UNAUTHORIZED, "unauthorized").await;
+        assert_eq!(app.get_json("/me", &staff).await["email"], email.as_str(), "this session stays");
+        app.login(&email, "a new long passphrase 7").await;
+        // The owner's sessions are not the staff member's.
+        assert_eq!(app.get_json("/me", &app.owner).await["role"], "owner");
+        let (_, device) = app.device().await;
+        let res = app.admin(Method::GET, "/me", &device).send().await.expect("request");
+        expect_error(res, StatusCode::FORBIDDEN, "forbidden").await;
+    }
+
     async fn another_restaurants_user_answers_404(app: TestApp) {
         let other = app.other_restaurant().await;
         let theirs = app.get_json("/users", &other).await;

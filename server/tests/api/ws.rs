@@ -13,6 +13,7 @@ use serde_json::json;
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
 use crate::helpers::{Backend, OwnRedis, TestApp, expect_error, expect_status, random_suffix};
@@ -355,6 +356,40 @@ on_both_backends! {
         expect_status(res, StatusCode::OK).await;
         diner.until(|d| d.events.iter().any(|e| matches!(e, ServerMessage::MenuChanged { item_ids } if item_ids.contains(&MenuItemId(3))))).await;
     }
+
+    async fn the_staff_feed_takes_owner_and_staff_sessions_only_and_hears_orders(app: TestApp) {
+        let ws = app.base.replacen("http", "ws", 1);
+        let (_, device) = app.device().await;
+        // A kitchen screen's token is not a console's.
+        match tokio_tungstenite::connect_async(format!("{ws}/ws/staff?token={device}")).await {
+            Err(tokio_tungstenite::tungstenite::Error::Http(response)) => assert_eq!(response.status(), StatusCode::FORBIDDEN),
+            other => panic!("a device token must get 403, got {:?}", other.map(|(_, r)| r.status())),
+        }
+        match tokio_tungstenite::connect_async(format!("{ws}/ws/staff")).await {
+            Err(tokio_tungstenite::tungstenite::Error::Http(response)) => assert_eq!(response.status(), StatusCode::UNAUTHORIZED),
+            other => panic!("no token must get 401, got {:?}", other.map(|(_, r)| r.status())),
+        }
+        let staff = app.staff().await;
+        let (mut owner_feed, _) = tokio_tungstenite::connect_async(format!("{ws}/ws/staff?token={}", app.owner)).await.expect("owner feed");
+        let mut request = format!("{ws}/ws/staff").into_client_request().expect("request");
+        request.headers_mut().insert("authorization", format!("Bearer {staff}").parse().expect("header"));
+        let (mut staff_feed, _) = tokio_tungstenite::connect_async(request).await.expect("staff feed, token in the header");
+        for feed in [&mut owner_feed, &mut staff_feed] {
+            assert_eq!(next_kitchen(feed).await, ServerMessage::Resync);
+        }
+        let token = app.table_token(5);
+        let order = expect_status(app.place(&token, &app.order_body(&token, &[(2, 1)]).await, "staff-feed").await, StatusCode::CREATED).await;
+        for feed in [&mut owner_feed, &mut staff_feed] {
+            let heard = next_order_event(feed).await;
+            assert!(matches!(&heard, ServerMessage::OrderPlaced { order: o } if Some(o.id) == order["id"].as_i64()), "{heard:?}");
+        }
+        let res = app.admin(Method::PATCH, &format!("/orders/{}", order["id"]), &staff).json(&json!({ "status": "accepted" })).send().await.expect("patch");
+        expect_status(res, StatusCode::OK).await;
+        for feed in [&mut owner_feed, &mut staff_feed] {
+            let heard = next_order_event(feed).await;
+            assert!(matches!(&heard, ServerMessage::OrderStatus { order_id, status } if Some(*order_id) == order["id"].as_i64() && status.as_str() == "accepted"), "{heard:?}");
+        }
+    }
 }
 
 /// The next message a kitchen socket hears (at most `WAIT`).
@@ -365,6 +400,18 @@ async fn next_kitchen(k: &mut WebSocketStream<MaybeTlsStream<TcpStream>>) -> Ser
         .expect("open")
         .expect("frame");
     serde_json::from_str(m.to_text().expect("text")).expect("server message")
+}
+
+/// The next order event a feed hears, past menu changes (an order of an
+/// item with limited stock changes the menu too).
+async fn next_order_event(k: &mut WebSocketStream<MaybeTlsStream<TcpStream>>) -> ServerMessage {
+    for _ in 0..10 {
+        match next_kitchen(k).await {
+            ServerMessage::MenuChanged { .. } => continue,
+            other => return other,
+        }
+    }
+    panic!("ten menu changes and no order event");
 }
 
 /// A `qrorder serve --roles ws` process on the app's database and Redis.
