@@ -20,6 +20,7 @@ mod menu;
 mod ops;
 mod orders;
 mod page;
+mod reports;
 mod restaurant;
 pub mod seed;
 mod tables;

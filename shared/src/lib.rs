@@ -9,6 +9,7 @@ pub mod keys;
 pub mod menu;
 pub mod money;
 pub mod order;
+pub mod report;
 pub mod stream;
 pub mod text;
 pub mod ws;

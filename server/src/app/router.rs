@@ -60,7 +60,8 @@ pub fn router(state: AppState, roles: Roles) -> Router {
             .merge(crate::menu::router(&state.config))
             .merge(crate::tables::router())
             .merge(crate::orders::admin_router())
-            .merge(crate::billing::router());
+            .merge(crate::billing::router())
+            .merge(crate::reports::router());
         api = api.nest("/api/v1/admin", admin);
     }
     if roles.ws {

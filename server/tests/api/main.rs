@@ -15,6 +15,7 @@ mod menu;
 mod ops;
 mod orders;
 mod outbox;
+mod reports;
 mod restaurant;
 mod tables;
 mod users;
