@@ -15,6 +15,7 @@ const NEXT = { placed: 'accepted', accepted: 'preparing', preparing: 'ready', re
 let flash = null;
 
 export function renderOrders(main, { fresh } = {}) {
+  main.dataset.view = 'orders';
   if (fresh) flash = fresh;
   const all = newestFirst();
   const tables = [...new Map(all.map((o) => [String(o.table_id), o.table_name])).entries()]
