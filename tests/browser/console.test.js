@@ -110,7 +110,7 @@ test('the owner signs in, a diner order appears live with a chime, and each step
   assert.equal(await page.locator('li.order').first().getAttribute('data-order'), String(order.id));
   await screenshot(page, 'console-orders');
 
-  await diner.page.getByRole('button', { name: /Orders/ }).click();
+  await diner.page.locator('#orders-btn').click();
   const dinerCard = diner.page.locator(`.order[data-order="${order.id}"]`);
   await dinerCard.getByText('Sent to the kitchen').first().waitFor();
   for (const [button, status, pill] of [['Accept', 'accepted', 'Accepted'], ['Start preparing', 'preparing', 'Preparing'], ['Mark ready', 'ready', 'Ready'], ['Mark served', 'served', 'Served']]) {
@@ -174,7 +174,7 @@ test('the owner makes a category and a dish with photo, options and stock in bot
   await catForm.getByLabel('Name (English)').fill('Console specials');
   await catForm.getByLabel('Name (Korean)').fill('콘솔 특선');
   await catForm.getByRole('button', { name: 'New category' }).click();
-  await cats.getByRole('button', { name: /Console specials/ }).waitFor();
+  await cats.locator('.cat-pick', { hasText: 'Console specials' }).waitFor();
   const panel = page.locator('.items-panel');
   await panel.getByRole('heading', { name: 'Console specials' }).waitFor();
   await panel.getByText('No items in this category yet').waitFor();
@@ -253,7 +253,7 @@ test('two owners edit one item: the second save is told it changed, offered a re
   const b = await signedIn();
   const open = async (page) => {
     await page.getByRole('link', { name: 'Menu' }).click();
-    await page.locator('.cats-panel').getByRole('button', { name: new RegExp(cat.name.en) }).click();
+    await page.locator('.cats-panel .cat-pick', { hasText: cat.name.en }).click();
     await page.getByRole('button', { name: 'Edit: Twice edited' }).click();
     return page.locator('form.item-form');
   };
