@@ -7,6 +7,7 @@ import { S, views, tr } from './state.js';
 import { sessionEnded } from './session.js';
 import { orderPlaced, orderStatus, reloadOrders } from './orders-store.js';
 import { toast } from './toasts.js';
+import { api } from './api.js';
 
 const listeners = { menu_changed: [] };
 let socket = null;
@@ -17,7 +18,7 @@ export function connect() {
     const proto = location.protocol === 'https:' ? 'wss:' : 'ws:';
     return `${proto}//${location.host}/ws/staff?token=${encodeURIComponent(S.session?.token || '')}`;
   };
-  socket = new StaffSocket(url, { message: onMessage, state: onState, ended: sessionEnded });
+  socket = new StaffSocket(url, { message: onMessage, state: onState, ended: sessionEnded, refused: checkSession });
   socket.connect();
 }
 
@@ -46,6 +47,17 @@ function onMessage(m) {
       break;
     default:
   }
+}
+
+/**
+ * The socket was turned away before opening: if the session ended, any API
+ * call says so (401) and waits for a new sign-in; the socket then retries.
+ */
+let checking = false;
+function checkSession() {
+  if (checking || !S.session) return;
+  checking = true;
+  api('GET', '/restaurant').then(() => socket.now(), () => {}).finally(() => { checking = false; });
 }
 
 function onState(state) {

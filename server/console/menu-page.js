@@ -62,6 +62,7 @@ function categoryList() {
       h('button', {
         type: 'button', class: 'cat-pick', 'data-key': `cat-${c.id}`, 'aria-pressed': String(c.id === M.selected),
         onclick: () => { M.selected = c.id; M.editing = false; draw(document.getElementById('main')); },
+      title: pick(S.lang, c.name),
       }, h('span', {}, pick(S.lang, c.name)), h('span', { class: 'count' }, String(count))),
       isOwner() ? h('span', { class: 'cat-tools' },
         h('button', { type: 'button', class: 'icon-btn', 'aria-label': `${tr('move_up')}: ${pick(S.lang, c.name)}`, 'data-key': `up-${c.id}`, disabled: i === 0, onclick: () => move(i, -1) }, icon('up', 16)),

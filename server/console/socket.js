@@ -10,7 +10,7 @@ const CLOSE_POLICY = 1008;
 export class StaffSocket {
   /**
    * @param {() => string} url  the URL to open (asked each time: the token may change)
-   * @param {{message: (m: object) => void, state: (s: string) => void, ended: () => Promise<void>}} on
+   * @param {{message: (m: object) => void, state: (s: string) => void, ended: () => Promise<void>, refused?: () => void}} on
    */
   constructor(url, on) {
     this.url = url;
@@ -36,7 +36,8 @@ export class StaffSocket {
       return;
     }
     this.ws = ws;
-    ws.onopen = () => this.set('open');
+    let opened = false;
+    ws.onopen = () => { opened = true; this.set('open'); };
     ws.onmessage = (e) => {
       let m;
       try { m = JSON.parse(e.data); } catch { return; }
@@ -52,6 +53,8 @@ export class StaffSocket {
         return;
       }
       this.retry();
+      // Refused before opening: perhaps the session ended (a 401 is not seen by scripts).
+      if (!opened) this.on.refused?.();
     };
   }
 

@@ -205,6 +205,7 @@ test('the owner makes a category and a dish with photo, options and stock in bot
   await second.getByLabel('Extra price').fill('2000');
   await form.locator('input[type=file]').setInputFiles({ name: 'noodles.png', mimeType: 'image/png', buffer: png() });
   await form.locator('img.photo-preview[src^="blob:"]').waitFor();
+  await page.evaluate(() => scrollTo(0, 0));
   await screenshot(page, 'console-item-form');
   await form.getByRole('button', { name: 'Save' }).click();
 
