@@ -10,6 +10,7 @@ import { S, el, store, tr } from './state.js';
 
 const KEY = 'qrorder-console:session';
 let waiting = [];
+let endedUnderPage = false;
 
 /** The saved session of this tab, if still valid. */
 export function savedSession() {
@@ -52,6 +53,7 @@ export async function signOut() {
 }
 
 function render(again) {
+  endedUnderPage = again;
   const panel = el.login;
   const form = panel.querySelector('form') || buildForm();
   const note = panel.querySelector('.login-note');
@@ -61,6 +63,10 @@ function render(again) {
   panel.querySelector('.lbl-email').textContent = tr('email');
   panel.querySelector('.lbl-password').textContent = tr('password');
   panel.querySelector('button[type=submit]').textContent = tr('sign_in');
+  const lang = panel.querySelector('.login-lang');
+  lang.textContent = tr('language');
+  lang.lang = S.lang === 'ko' ? 'en' : 'ko';
+  lang.setAttribute('aria-label', `${tr('lang_label')}: ${tr('language')}`);
   panel.querySelector('.login-error').textContent = '';
   panel.hidden = false;
   el.app.inert = true;
@@ -80,6 +86,14 @@ function buildForm() {
     h('button', { type: 'submit', class: 'btn btn-primary btn-wide' }));
   fill(el.login, h('div', { class: 'login-card' },
     h('img', { src: document.querySelector('link[rel=icon]').href, alt: '', width: 48, height: 48 }),
+    h('button', {
+      type: 'button', class: 'btn btn-small login-lang', onclick: () => {
+        S.lang = S.lang === 'ko' ? 'en' : 'ko';
+        store.set('lang', S.lang);
+        document.documentElement.lang = S.lang;
+        render(endedUnderPage);
+      },
+    }),
     h('h1', {}), h('p', { class: 'login-note', hidden: true }), form));
   return form;
 }
