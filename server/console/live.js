@@ -1,0 +1,68 @@
+// The staff socket (/ws/staff): `resync` reloads today's orders, orders
+// placed and status changes go into the orders' store, menu changes to the
+// menu page. Says whether it is connected; never polls as the normal path.
+
+import { StaffSocket } from './socket.js';
+import { S, views, tr } from './state.js';
+import { sessionEnded } from './session.js';
+import { orderPlaced, orderStatus, reloadOrders } from './orders-store.js';
+import { toast } from './toasts.js';
+import { api } from './api.js';
+
+const listeners = { menu_changed: [] };
+let socket = null;
+let wasDown = false;
+
+export function connect() {
+  const url = () => {
+    const proto = location.protocol === 'https:' ? 'wss:' : 'ws:';
+    return `${proto}//${location.host}/ws/staff?token=${encodeURIComponent(S.session?.token || '')}`;
+  };
+  socket = new StaffSocket(url, { message: onMessage, state: onState, ended: sessionEnded, refused: checkSession });
+  socket.connect();
+}
+
+/** `fn(message)` on every `menu_changed` (and on `resync`, with no item ids). */
+export function onMenuChanged(fn) {
+  listeners.menu_changed.push(fn);
+}
+
+function onMessage(m) {
+  switch (m.type) {
+    case 'resync':
+      reloadOrders().then(() => {
+        if (wasDown) toast(tr('reconnected'));
+        wasDown = false;
+      }).catch(() => {});
+      for (const fn of listeners.menu_changed) fn({ item_ids: null });
+      break;
+    case 'order_placed':
+      orderPlaced(m.order);
+      break;
+    case 'order_status':
+      orderStatus(m.order_id, m.status);
+      break;
+    case 'menu_changed':
+      for (const fn of listeners.menu_changed) fn(m);
+      break;
+    default:
+  }
+}
+
+/**
+ * The socket was turned away before opening: if the session ended, any API
+ * call says so (401) and waits for a new sign-in; the socket then retries.
+ */
+let checking = false;
+function checkSession() {
+  if (checking || !S.session) return;
+  checking = true;
+  api('GET', '/restaurant').then(() => socket.now(), () => {}).finally(() => { checking = false; });
+}
+
+function onState(state) {
+  if (state !== 'open' && S.conn === 'open') wasDown = true;
+  S.conn = state;
+  document.body.dataset.conn = state;
+  views.conn();
+}
