@@ -157,6 +157,40 @@ pub struct UserPatch {
     pub password: Option<String>,
 }
 
+/// `POST /api/v1/admin/location/check`: how the location guard would judge
+/// an order sent from this browser now, without placing one.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct LocationCheck {
+    /// The browser's fix, as a diner's page would send it with an order.
+    #[serde(default)]
+    pub location: Option<crate::order::GeoFix>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct LocationCheckResult {
+    /// The client address the server sees, through the trusted proxies;
+    /// `None` when a trusted proxy did not say whom it forwards.
+    pub client_address: Option<String>,
+    /// The network of that address to allow ("the network I am on now"):
+    /// its /24 for IPv4, its /64 for IPv6.
+    pub suggested_network: Option<String>,
+    pub policy: LocationPolicy,
+    /// The address is in one of `network_cidrs`.
+    pub network_ok: bool,
+    /// The fix passes the GPS check; `None` without a fix or a position set.
+    pub gps_ok: Option<bool>,
+    /// Metres from the restaurant's position, when both are known.
+    pub distance_m: Option<f64>,
+    /// Whether an order would pass the guard.
+    pub allowed: bool,
+    /// The refusal an order would get (`outside_restaurant`, its reason and
+    /// message), when it would be refused.
+    pub refusal: Option<crate::ErrorBody>,
+}
+
 /// A user changing their own password: `POST /api/v1/admin/me/password`.
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

@@ -61,7 +61,8 @@ pub fn router(state: AppState, roles: Roles) -> Router {
             .merge(crate::tables::router())
             .merge(crate::orders::admin_router())
             .merge(crate::billing::router())
-            .merge(crate::reports::router());
+            .merge(crate::reports::router())
+            .merge(crate::location::router());
         api = api.nest("/api/v1/admin", admin);
     }
     if roles.ws {

@@ -2,7 +2,10 @@
 //! Network (the client address in the restaurant's CIDRs, `X-Forwarded-For`
 //! believed only through trusted proxies) and GPS (a fresh, accurate fix
 //! within the radius), combined by the restaurant's policy. Used by order
-//! submission and by the WebSocket join.
+//! submission and by the WebSocket join; `check.rs` lets the console ask
+//! how an order from its browser would be judged.
+
+mod check;
 
 use std::net::{IpAddr, SocketAddr};
 
@@ -58,6 +61,10 @@ impl From<Refusal> for ApiError {
         ApiError::new(StatusCode::FORBIDDEN, "outside_restaurant", message)
             .with_details(json!({ "reason": r.reason() }))
     }
+}
+
+pub fn router() -> utoipa_axum::router::OpenApiRouter<crate::state::AppState> {
+    utoipa_axum::router::OpenApiRouter::new().routes(utoipa_axum::routes!(check::check_location))
 }
 
 /// What the diner's page needs to know to prove its location.

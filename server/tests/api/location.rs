@@ -42,7 +42,45 @@ async fn refused(res: reqwest::Response, reason: &str) {
     assert_eq!(err["details"]["reason"], reason, "{err}");
 }
 
+/// `POST /location/check` from the test's address (127.0.0.1).
+async fn check(app: &TestApp, location: Option<serde_json::Value>) -> serde_json::Value {
+    let res = app
+        .admin(reqwest::Method::POST, "/location/check", &app.owner)
+        .json(&json!({ "location": location }))
+        .send()
+        .await
+        .expect("check");
+    expect_status(res, StatusCode::OK).await
+}
+
 on_both_backends! {
+    async fn the_check_sees_this_browsers_address_offers_its_network_and_explains_a_refusal_as_the_order_would(app: TestApp) {
+        app.patch_restaurant(json!({ "location_policy": "network", "network_cidrs": ["192.0.2.0/24"] })).await;
+        let seen = check(&app, None).await;
+        assert_eq!((seen["client_address"].as_str(), seen["suggested_network"].as_str()), (Some("127.0.0.1"), Some("127.0.0.0/24")));
+        assert_eq!((seen["network_ok"].as_bool(), seen["allowed"].as_bool()), (Some(false), Some(false)));
+        let order = expect_error(order_with(&app, None, None).await, StatusCode::FORBIDDEN, "outside_restaurant").await;
+        assert_eq!(seen["refusal"], order, "the same answer as the order");
+        // "Allow the network I am on now", then the order goes through.
+        app.patch_restaurant(json!({ "network_cidrs": ["192.0.2.0/24", seen["suggested_network"]] })).await;
+        let now = check(&app, None).await;
+        assert_eq!((now["network_ok"].as_bool(), now["allowed"].as_bool()), (Some(true), Some(true)));
+        assert!(now["refusal"].is_null());
+        expect_status(order_with(&app, None, None).await, StatusCode::CREATED).await;
+        // GPS: judged like an order's fix, with the distance.
+        app.patch_restaurant(json!({ "location_policy": "network_and_gps", "lat": LAT, "lon": LON, "radius_m": 80 })).await;
+        let far = check(&app, Some(fix(5_000.0, 10.0))).await;
+        assert_eq!((far["network_ok"].as_bool(), far["gps_ok"].as_bool(), far["allowed"].as_bool()), (Some(true), Some(false), Some(false)));
+        assert!((far["distance_m"].as_f64().expect("distance") - 5_000.0).abs() < 5.0, "{far}");
+        let order = expect_error(order_with(&app, Some(fix(5_000.0, 10.0)), None).await, StatusCode::FORBIDDEN, "outside_restaurant").await;
+        assert_eq!(far["refusal"]["details"], order["details"]);
+        let near = check(&app, Some(fix(30.0, 10.0))).await;
+        assert_eq!((near["gps_ok"].as_bool(), near["allowed"].as_bool()), (Some(true), Some(true)));
+        let device = app.device().await.1;
+        let res = app.admin(reqwest::Method::POST, "/location/check", &device).json(&json!({})).send().await.expect("check");
+        expect_error(res, StatusCode::FORBIDDEN, "forbidden").await;
+    }
+
     async fn orders_from_outside_the_network_are_403_and_forged_forwarded_for_is_ignored(app: TestApp) {
         app.patch_restaurant(json!({ "location_policy": "network", "network_cidrs": ["192.0.2.0/24", "2001:db8::/32"] })).await;
         refused(order_with(&app, None, None).await, "not_on_restaurant_network").await;
