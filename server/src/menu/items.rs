@@ -306,6 +306,16 @@ pub(super) async fn upload_image(
     {
         media::remove(&state.config.media_dir, old).await;
     }
+    // Open diners' pages show the new photo. (The content `version` stays:
+    // a photo is not part of what an edit form sends, so it cannot be
+    // overwritten by a stale one.)
+    let (state2, restaurant) = (state.clone(), caller.restaurant_id);
+    tokio::spawn(async move {
+        state2
+            .notify()
+            .menu_changed(restaurant, vec![MenuItemId(id)])
+            .await
+    });
     Ok(Json(
         load_item(&state.db, caller.restaurant_id, MenuItemId(id)).await?,
     ))
