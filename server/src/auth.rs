@@ -8,7 +8,7 @@ use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use axum::extract::{ConnectInfo, FromRequestParts, State};
 use axum::http::request::Parts;
-use axum::http::{StatusCode, header};
+use axum::http::{HeaderValue, StatusCode, header};
 use qrorder_shared::RestaurantId;
 use qrorder_shared::admin::{LoginRequest, LoginResponse, Role};
 use rand::RngCore;
@@ -193,15 +193,18 @@ fn dummy_hash() -> &'static str {
     })
 }
 
-/// Log in as an owner or staff member.
+/// Log in as an owner or staff member. The answer carries a bearer token
+/// and is sent with `Cache-Control: no-store`.
 #[utoipa::path(post, path = "/login", tag = "auth", request_body = LoginRequest,
-    responses((status = 200, body = LoginResponse), (status = 401, body = qrorder_shared::ErrorBody),
+    responses((status = 200, body = LoginResponse,
+               headers(("Cache-Control" = String, description = "`no-store`: the token must not be cached"))),
+              (status = 401, body = qrorder_shared::ErrorBody),
               (status = 429, body = qrorder_shared::ErrorBody)))]
 async fn login(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     Json(req): Json<LoginRequest>,
-) -> ApiResult<Json<LoginResponse>> {
+) -> ApiResult<([(header::HeaderName, HeaderValue); 1], Json<LoginResponse>)> {
     let email = req.email.trim().to_lowercase();
     check_login_rate(&state, &email, &peer).await?;
 
@@ -241,12 +244,17 @@ async fn login(
     } else {
         Role::Staff
     };
-    Ok(Json(LoginResponse {
-        token,
-        role,
-        restaurant_id: RestaurantId(row.try_get("restaurant_id")?),
-        expires_at,
-    }))
+    // A bearer token: no cache (browser, proxy) may keep a copy.
+    let no_store = [(header::CACHE_CONTROL, HeaderValue::from_static("no-store"))];
+    Ok((
+        no_store,
+        Json(LoginResponse {
+            token,
+            role,
+            restaurant_id: RestaurantId(row.try_get("restaurant_id")?),
+            expires_at,
+        }),
+    ))
 }
 
 /// End the session of the token sent.
@@ -271,6 +279,11 @@ async fn logout(
             .bind(token_hash(token.trim()))
             .execute(&state.db.pool)
             .await?;
+        // A kitchen screen logged in with this session closes now.
+        state
+            .notify()
+            .kitchen_access_changed(caller.restaurant_id)
+            .await;
     }
     Ok(StatusCode::NO_CONTENT)
 }

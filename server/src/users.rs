@@ -83,6 +83,7 @@ async fn patch_user(
         .bind(user.id.0)
         .execute(&mut *tx)
         .await?;
+    let password_changed = patch.password.is_some();
     if let Some(password) = patch.password {
         sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
             .bind(hash_password(password).await?)
@@ -96,6 +97,13 @@ async fn patch_user(
             .await?;
     }
     tx.commit().await?;
+    if password_changed {
+        // A kitchen screen logged in as this user closes now.
+        state
+            .notify()
+            .kitchen_access_changed(caller.restaurant_id)
+            .await;
+    }
     Ok(Json(user))
 }
 
@@ -123,6 +131,10 @@ async fn delete_user(
         .execute(&mut *tx)
         .await?;
     tx.commit().await?;
+    state
+        .notify()
+        .kitchen_access_changed(caller.restaurant_id)
+        .await;
     Ok(StatusCode::NO_CONTENT)
 }
 
