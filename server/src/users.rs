@@ -9,7 +9,7 @@ use sqlx::any::AnyRow;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::auth::{Caller, hash_password};
+use crate::auth::{Caller, check_password, hash_password};
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::extract::{Json, Path};
 use crate::infra::db::{Db, is_unique_violation, now_ms};
@@ -39,7 +39,8 @@ async fn list_users(State(state): State<AppState>, caller: Caller) -> ApiResult<
 /// Add an owner or staff account (owner only).
 #[utoipa::path(post, path = "/users", tag = "users", security(("bearer" = [])), request_body = NewUser,
     responses((status = 201, body = User), (status = 403, body = qrorder_shared::ErrorBody),
-              (status = 409, body = qrorder_shared::ErrorBody), (status = 422, body = qrorder_shared::ErrorBody)))]
+              (status = 409, body = qrorder_shared::ErrorBody),
+              (status = 422, body = qrorder_shared::ErrorBody, description = "`weak_password` (at least 12 characters, at most 128 bytes, not a common password), `invalid_field`")))]
 async fn create_user(
     State(state): State<AppState>,
     caller: Caller,
@@ -55,7 +56,8 @@ async fn create_user(
 #[utoipa::path(patch, path = "/users/{id}", tag = "users", security(("bearer" = [])), request_body = UserPatch,
     params(("id" = i64, Path, description = "user id")),
     responses((status = 200, body = User), (status = 404, body = qrorder_shared::ErrorBody),
-              (status = 409, body = qrorder_shared::ErrorBody)))]
+              (status = 409, body = qrorder_shared::ErrorBody),
+              (status = 422, body = qrorder_shared::ErrorBody, description = "`weak_password` (at least 12 characters, at most 128 bytes, not a common password), `invalid_field`")))]
 async fn patch_user(
     State(state): State<AppState>,
     caller: Caller,
@@ -63,6 +65,9 @@ async fn patch_user(
     Json(patch): Json<UserPatch>,
 ) -> ApiResult<Json<User>> {
     caller.require(&[Role::Owner], MANAGE)?;
+    if let Some(password) = &patch.password {
+        check_password(password)?;
+    }
     let mut user = load(&state.db, caller.restaurant_id, UserId(id)).await?;
     if let Some(name) = patch.name {
         user.name = validate_name(&name)?;

@@ -10,7 +10,7 @@ on_both_backends! {
         let res = app.admin(Method::GET, "/users", &staff).send().await.expect("request");
         expect_error(res, StatusCode::FORBIDDEN, "forbidden").await;
         let res = app.admin(Method::POST, "/users", &staff)
-            .json(&json!({ "email": "x@example.com", "password": "password-1", "role": "owner" }))
+            .json(&json!({ "email": "x@example.com", "password": "a-password-of-staff", "role": "owner" }))
             .send().await.expect("request");
         expect_error(res, StatusCode::FORBIDDEN, "forbidden").await;
         let users = app.get_json("/users", &app.owner).await;
@@ -30,15 +30,15 @@ on_both_backends! {
 
     async fn duplicate_email_is_409_and_short_password_is_422(app: TestApp) {
         let res = app.admin(Method::POST, "/users", &app.owner)
-            .json(&json!({ "email": app.seed.owner.email, "password": "long-enough", "role": "staff" }))
+            .json(&json!({ "email": app.seed.owner.email, "password": "long-enough-by-far", "role": "staff" }))
             .send().await.expect("request");
         expect_error(res, StatusCode::CONFLICT, "email_taken").await;
         let res = app.admin(Method::POST, "/users", &app.owner)
             .json(&json!({ "email": "new@example.com", "password": "short", "role": "staff" }))
             .send().await.expect("request");
-        expect_error(res, StatusCode::UNPROCESSABLE_ENTITY, "invalid_field").await;
+        expect_error(res, StatusCode::UNPROCESSABLE_ENTITY, "weak_password").await;
         let res = app.admin(Method::POST, "/users", &app.owner)
-            .json(&json!({ "email": "not-an-email", "password": "long-enough", "role": "staff" }))
+            .json(&json!({ "email": "not-an-email", "password": "long-enough-by-far", "role": "staff" }))
             .send().await.expect("request");
         expect_error(res, StatusCode::UNPROCESSABLE_ENTITY, "invalid_field").await;
     }
@@ -66,6 +66,36 @@ on_both_backends! {
         let res = app.admin(Method::GET, "/restaurant", &old).send().await.expect("request");
         expect_error(res, StatusCode::UNAUTHORIZED, "unauthorized").await;
         app.login(email, "second-password").await;
+    }
+
+    async fn weak_passwords_are_422_for_new_accounts_and_password_changes(app: TestApp) {
+        let huge = "x1y2z3".repeat(10_000);
+        for (password, says) in [("password", "at least 12"), ("12345678", "at least 12"), ("        ", "at least 12"),
+                                 ("            ", "different"), ("abababababab", "different"),
+                                 ("password1234", "common"), ("QWERTY123456", "common"), ("1q2w3e4r5t6y", "common"),
+                                 (huge.as_str(), "128 bytes"), (&"é".repeat(65), "128 bytes")] {
+            let res = app.admin(Method::POST, "/users", &app.owner)
+                .json(&json!({ "email": format!("weak-{}@example.com", password.len()), "password": password, "role": "staff" }))
+                .send().await.expect("request");
+            let err = expect_error(res, StatusCode::UNPROCESSABLE_ENTITY, "weak_password").await;
+            assert!(err["message"].as_str().expect("message").contains(says), "{password:.20}: {err}");
+        }
+        let users = app.get_json("/users", &app.owner).await;
+        assert_eq!(users.as_array().map(Vec::len), Some(1), "no account was made: {users}");
+
+        // 12 characters of a passphrase are enough; a change to a weak one is refused.
+        let email = "cook@example.com";
+        let res = app.admin(Method::POST, "/users", &app.owner)
+            .json(&json!({ "email": email, "password": "soup of days", "role": "staff" })).send().await.expect("request");
+        let id = expect_status(res, StatusCode::CREATED).await["id"].as_i64().expect("id");
+        let session = app.login(email, "soup of days").await;
+        let res = app.admin(Method::PATCH, &format!("/users/{id}"), &app.owner)
+            .json(&json!({ "password": "Password1234", "name": "Changed" })).send().await.expect("request");
+        expect_error(res, StatusCode::UNPROCESSABLE_ENTITY, "weak_password").await;
+        app.get_json("/restaurant", &session).await;
+        app.login(email, "soup of days").await;
+        let users = app.get_json("/users", &app.owner).await;
+        assert!(users.as_array().expect("users").iter().all(|u| u["name"] != "Changed"), "the refused patch changed nothing");
     }
 
     async fn another_restaurants_user_answers_404(app: TestApp) {
