@@ -53,6 +53,40 @@ on_both_backends! {
         expect_error(res, StatusCode::CONFLICT, "last_owner").await;
     }
 
+    async fn two_owners_demoting_each_other_at_once_never_leave_none(app: TestApp) {
+        let email = "second-owner@example.com";
+        let res = app.admin(Method::POST, "/users", &app.owner)
+            .json(&json!({ "email": email, "password": "a second owner here", "role": "owner" })).send().await.expect("request");
+        let second_id = expect_status(res, StatusCode::CREATED).await["id"].as_i64().expect("id");
+        let second = app.login(email, "a second owner here").await;
+        let users = app.get_json("/users", &app.owner).await;
+        let first_id = users.as_array().expect("users").iter().find(|u| u["email"] == app.seed.owner.email.as_str()).expect("owner")["id"].as_i64().expect("id");
+        let owners = |users: &serde_json::Value| -> Vec<i64> {
+            users.as_array().expect("users").iter().filter(|u| u["role"] == "owner").map(|u| u["id"].as_i64().expect("id")).collect()
+        };
+        let demote = |token: &str, id: i64| app.admin(Method::PATCH, &format!("/users/{id}"), token).json(&json!({ "role": "staff" })).send();
+        for round in 0..50 {
+            let (a, b) = tokio::join!(demote(&app.owner, second_id), demote(&second, first_id));
+            let statuses = [a.expect("a").status(), b.expect("b").status()];
+            assert_eq!(statuses.iter().filter(|s| **s == StatusCode::OK).count(), 1, "round {round}: {statuses:?}");
+            // The other lost: the last owner (409), or no owner any more by the time it was checked (403).
+            assert!(statuses.iter().all(|s| [StatusCode::OK, StatusCode::CONFLICT, StatusCode::FORBIDDEN].contains(s)), "round {round}: {statuses:?}");
+            let (token, other) = if statuses[0] == StatusCode::OK { (&app.owner, second_id) } else { (&second, first_id) };
+            let left = owners(&app.get_json("/users", token).await);
+            assert_eq!(left.len(), 1, "round {round}: exactly one owner remains, not {left:?}");
+            // The one left makes the other an owner again for the next round.
+            let res = app.admin(Method::PATCH, &format!("/users/{other}"), token).json(&json!({ "role": "owner" })).send().await.expect("promote");
+            expect_status(res, StatusCode::OK).await;
+        }
+        // Deleting each other at once ends the same way.
+        let delete = |token: &str, id: i64| app.admin(Method::DELETE, &format!("/users/{id}"), token).send();
+        let (a, b) = tokio::join!(delete(&app.owner, second_id), delete(&second, first_id));
+        let statuses = [a.expect("a").status(), b.expect("b").status()];
+        assert_eq!(statuses.iter().filter(|s| **s == StatusCode::NO_CONTENT).count(), 1, "{statuses:?}");
+        let token = if statuses[0] == StatusCode::NO_CONTENT { &app.owner } else { &second };
+        assert_eq!(owners(&app.get_json("/users", token).await).len(), 1);
+    }
+
     async fn a_password_change_ends_the_old_sessions(app: TestApp) {
         let email = "cook@example.com";
         let res = app.admin(Method::POST, "/users", &app.owner)
