@@ -8,7 +8,7 @@ use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use axum::extract::{ConnectInfo, FromRequestParts, State};
 use axum::http::request::Parts;
-use axum::http::{StatusCode, header};
+use axum::http::{HeaderValue, StatusCode, header};
 use qrorder_shared::admin::{LoginRequest, LoginResponse, Role};
 use qrorder_shared::{RestaurantId, UserId};
 use rand::RngCore;
@@ -141,16 +141,65 @@ pub fn token_hash(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }
 
-pub const MIN_PASSWORD_CHARS: usize = 8;
+/// The password policy (ASVS 2.1): at least this many characters…
+pub const MIN_PASSWORD_CHARS: usize = 12;
+/// …at most this many bytes (argon2 hashes whatever it is given; a 60 KB
+/// password is work, not security)…
+pub const MAX_PASSWORD_BYTES: usize = 128;
+/// …at least this many different characters (not twelve spaces)…
+const MIN_DISTINCT_CHARS: usize = 4;
+/// …and none of the most common passwords (compared without case).
+const COMMON_PASSWORDS: &str = include_str!("../data/common-passwords.txt");
 
-/// Argon2id hash in PHC format. Runs off the async threads: it is slow on purpose.
-pub async fn hash_password(password: String) -> ApiResult<String> {
+/// Checks a new password against the policy: 422 `weak_password` saying
+/// what is wrong, in words. For `create-owner`, new accounts and changes.
+pub fn check_password(password: &str) -> ApiResult<()> {
+    let weak = |why: String| {
+        ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "weak_password",
+            format!("password: {why}"),
+        )
+        .with_details(serde_json::json!({ "field": "password" }))
+    };
     if password.chars().count() < MIN_PASSWORD_CHARS {
-        return Err(ApiError::invalid(
-            "password",
-            format!("must be at least {MIN_PASSWORD_CHARS} characters"),
+        return Err(weak(format!(
+            "must be at least {MIN_PASSWORD_CHARS} characters; a few words with spaces between them make a good one"
+        )));
+    }
+    if password.len() > MAX_PASSWORD_BYTES {
+        return Err(weak(format!(
+            "must be at most {MAX_PASSWORD_BYTES} bytes (UTF-8)"
+        )));
+    }
+    let distinct: std::collections::HashSet<char> = password.chars().collect();
+    if distinct.len() < MIN_DISTINCT_CHARS {
+        return Err(weak(format!(
+            "repeats too few characters; use at least {MIN_DISTINCT_CHARS} different ones"
+        )));
+    }
+    if is_common_password(password) {
+        return Err(weak(
+            "is one of the most commonly used passwords, which are guessed first; choose another"
+                .to_owned(),
         ));
     }
+    Ok(())
+}
+
+fn is_common_password(password: &str) -> bool {
+    let candidate = password.trim().to_lowercase();
+    COMMON_PASSWORDS
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .any(|l| l == candidate)
+}
+
+/// Argon2id hash in PHC format, of a password that passes `check_password`.
+/// Runs off the async threads: it is slow on purpose.
+pub async fn hash_password(password: String) -> ApiResult<String> {
+    check_password(&password)?;
     tokio::task::spawn_blocking(move || {
         let mut salt = [0u8; 16];
         rand::rng().fill_bytes(&mut salt);
@@ -197,15 +246,18 @@ fn dummy_hash() -> &'static str {
     })
 }
 
-/// Log in as an owner or staff member.
+/// Log in as an owner or staff member. The answer carries a bearer token
+/// and is sent with `Cache-Control: no-store`.
 #[utoipa::path(post, path = "/login", tag = "auth", request_body = LoginRequest,
-    responses((status = 200, body = LoginResponse), (status = 401, body = qrorder_shared::ErrorBody),
+    responses((status = 200, body = LoginResponse,
+               headers(("Cache-Control" = String, description = "`no-store`: the token must not be cached"))),
+              (status = 401, body = qrorder_shared::ErrorBody),
               (status = 429, body = qrorder_shared::ErrorBody)))]
 async fn login(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     Json(req): Json<LoginRequest>,
-) -> ApiResult<Json<LoginResponse>> {
+) -> ApiResult<([(header::HeaderName, HeaderValue); 1], Json<LoginResponse>)> {
     let email = req.email.trim().to_lowercase();
     check_login_rate(&state, &email, &peer).await?;
 
@@ -245,12 +297,17 @@ async fn login(
     } else {
         Role::Staff
     };
-    Ok(Json(LoginResponse {
-        token,
-        role,
-        restaurant_id: RestaurantId(row.try_get("restaurant_id")?),
-        expires_at,
-    }))
+    // A bearer token: no cache (browser, proxy) may keep a copy.
+    let no_store = [(header::CACHE_CONTROL, HeaderValue::from_static("no-store"))];
+    Ok((
+        no_store,
+        Json(LoginResponse {
+            token,
+            role,
+            restaurant_id: RestaurantId(row.try_get("restaurant_id")?),
+            expires_at,
+        }),
+    ))
 }
 
 /// End the session of the token sent.
@@ -271,6 +328,11 @@ async fn logout(
             .bind(token_hash(token))
             .execute(&state.db.pool)
             .await?;
+        // A kitchen screen logged in with this session closes now.
+        state
+            .notify()
+            .kitchen_access_changed(caller.restaurant_id)
+            .await;
     }
     Ok(StatusCode::NO_CONTENT)
 }

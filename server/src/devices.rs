@@ -96,7 +96,8 @@ async fn register_device(
     ))
 }
 
-/// Revoke a device: its token stops working at once.
+/// Revoke a device: its token stops working at once, and its open kitchen
+/// socket is closed (1008).
 #[utoipa::path(post, path = "/devices/{id}/revoke", tag = "devices", security(("bearer" = [])),
     params(("id" = i64, Path, description = "device id")),
     responses((status = 200, body = Device), (status = 404, body = qrorder_shared::ErrorBody)))]
@@ -115,6 +116,11 @@ async fn revoke_device(
     .fetch_optional(&state.db.pool)
     .await?
     .ok_or_else(|| ApiError::not_found("device"))?;
+    // Its open kitchen socket closes now, not at its next periodic check.
+    state
+        .notify()
+        .kitchen_access_changed(caller.restaurant_id)
+        .await;
     Ok(Json(from_row(&row)?))
 }
 

@@ -84,6 +84,8 @@ pub async fn create_owner(
     email: &str,
     password: &str,
 ) -> anyhow::Result<RestaurantId> {
+    // Before the restaurant is made: a refused password leaves nothing behind.
+    crate::auth::check_password(password).map_err(error)?;
     let id = restaurant::create(db, restaurant).await.map_err(error)?;
     let owner = NewUser {
         email: email.to_owned(),

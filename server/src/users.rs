@@ -9,10 +9,10 @@ use sqlx::any::AnyRow;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::auth::{Caller, bearer, hash_password, token_hash, verify_password};
+use crate::auth::{Caller, bearer, check_password, hash_password, token_hash, verify_password};
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::extract::{Json, Path};
-use crate::infra::db::{Db, is_unique_violation, now_ms};
+use crate::infra::db::{Backend, Db, is_unique_violation, now_ms};
 use crate::state::AppState;
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -41,7 +41,8 @@ async fn list_users(State(state): State<AppState>, caller: Caller) -> ApiResult<
 /// Add an owner or staff account (owner only).
 #[utoipa::path(post, path = "/users", tag = "users", security(("bearer" = [])), request_body = NewUser,
     responses((status = 201, body = User), (status = 403, body = qrorder_shared::ErrorBody),
-              (status = 409, body = qrorder_shared::ErrorBody), (status = 422, body = qrorder_shared::ErrorBody)))]
+              (status = 409, body = qrorder_shared::ErrorBody),
+              (status = 422, body = qrorder_shared::ErrorBody, description = "`weak_password` (at least 12 characters, at most 128 bytes, not a common password), `invalid_field`")))]
 async fn create_user(
     State(state): State<AppState>,
     caller: Caller,
@@ -57,7 +58,8 @@ async fn create_user(
 #[utoipa::path(patch, path = "/users/{id}", tag = "users", security(("bearer" = [])), request_body = UserPatch,
     params(("id" = i64, Path, description = "user id")),
     responses((status = 200, body = User), (status = 404, body = qrorder_shared::ErrorBody),
-              (status = 409, body = qrorder_shared::ErrorBody)))]
+              (status = 409, body = qrorder_shared::ErrorBody),
+              (status = 422, body = qrorder_shared::ErrorBody, description = "`weak_password` (at least 12 characters, at most 128 bytes, not a common password), `invalid_field`")))]
 async fn patch_user(
     State(state): State<AppState>,
     caller: Caller,
@@ -65,6 +67,9 @@ async fn patch_user(
     Json(patch): Json<UserPatch>,
 ) -> ApiResult<Json<User>> {
     caller.require(&[Role::Owner], MANAGE)?;
+    if let Some(password) = &patch.password {
+        check_password(password)?;
+    }
     let mut user = load(&state.db, caller.restaurant_id, UserId(id)).await?;
     if let Some(name) = patch.name {
         user.name = validate_name(&name)?;
@@ -73,21 +78,38 @@ async fn patch_user(
         if role == Role::Device {
             return Err(ApiError::invalid("role", "must be `owner` or `staff`"));
         }
-        if user.role == Role::Owner && role == Role::Staff {
-            ensure_another_owner(&state.db, caller.restaurant_id, user.id).await?;
-        }
         user.role = role;
     }
-    let mut tx = state.db.pool.begin().await?;
-    sqlx::query("UPDATE users SET name = $1, role = $2 WHERE id = $3")
-        .bind(&user.name)
-        .bind(user.role.as_str())
-        .bind(user.id.0)
-        .execute(&mut *tx)
-        .await?;
-    if let Some(password) = patch.password {
+    // Hashed before the transaction: argon2 is slow, the lock is not held for it.
+    let password_hash = match patch.password {
+        Some(password) => Some(hash_password(password).await?),
+        None => None,
+    };
+    let mut tx = begin_owner_change(&state.db, caller.restaurant_id).await?;
+    // One statement: the new role is `owner`, or the user is no owner now,
+    // or another owner remains — checked as the row is written, after any
+    // concurrent change of the restaurant's owners (see `begin_owner_change`).
+    let updated = sqlx::query(
+        "UPDATE users SET name = $1, role = $2 WHERE id = $3 AND restaurant_id = $4 \
+         AND ($2 = 'owner' OR role <> 'owner' OR EXISTS \
+              (SELECT 1 FROM users o WHERE o.restaurant_id = $4 AND o.role = 'owner' AND o.id <> $3))",
+    )
+    .bind(&user.name)
+    .bind(user.role.as_str())
+    .bind(user.id.0)
+    .bind(caller.restaurant_id.0)
+    .execute(&mut *tx)
+    .await?;
+    if updated.rows_affected() == 0 {
+        drop(tx);
+        // Gone meanwhile (404), or the last owner.
+        load(&state.db, caller.restaurant_id, user.id).await?;
+        return Err(last_owner());
+    }
+    let password_changed = password_hash.is_some();
+    if let Some(hash) = password_hash {
         sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
-            .bind(hash_password(password).await?)
+            .bind(hash)
             .bind(user.id.0)
             .execute(&mut *tx)
             .await?;
@@ -98,6 +120,13 @@ async fn patch_user(
             .await?;
     }
     tx.commit().await?;
+    if password_changed {
+        // A kitchen screen logged in as this user closes now.
+        state
+            .notify()
+            .kitchen_access_changed(caller.restaurant_id)
+            .await;
+    }
     Ok(Json(user))
 }
 
@@ -111,20 +140,31 @@ async fn delete_user(
     Path(id): Path<i64>,
 ) -> ApiResult<StatusCode> {
     caller.require(&[Role::Owner], MANAGE)?;
-    let user = load(&state.db, caller.restaurant_id, UserId(id)).await?;
-    if user.role == Role::Owner {
-        ensure_another_owner(&state.db, caller.restaurant_id, user.id).await?;
-    }
-    let mut tx = state.db.pool.begin().await?;
+    load(&state.db, caller.restaurant_id, UserId(id)).await?;
+    let mut tx = begin_owner_change(&state.db, caller.restaurant_id).await?;
     sqlx::query("DELETE FROM sessions WHERE user_id = $1")
         .bind(id)
         .execute(&mut *tx)
         .await?;
-    sqlx::query("DELETE FROM users WHERE id = $1")
-        .bind(id)
-        .execute(&mut *tx)
-        .await?;
+    // One statement, as in `patch_user`: no owner, or not the last one.
+    let deleted = sqlx::query(
+        "DELETE FROM users WHERE id = $1 AND restaurant_id = $2 AND (role <> 'owner' OR EXISTS \
+         (SELECT 1 FROM users o WHERE o.restaurant_id = $2 AND o.role = 'owner' AND o.id <> $1))",
+    )
+    .bind(id)
+    .bind(caller.restaurant_id.0)
+    .execute(&mut *tx)
+    .await?;
+    if deleted.rows_affected() == 0 {
+        drop(tx);
+        load(&state.db, caller.restaurant_id, UserId(id)).await?;
+        return Err(last_owner());
+    }
     tx.commit().await?;
+    state
+        .notify()
+        .kitchen_access_changed(caller.restaurant_id)
+        .await;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -177,6 +217,11 @@ async fn change_own_password(
         .execute(&mut *tx)
         .await?;
     tx.commit().await?;
+    // A kitchen screen or console feed on one of those sessions closes now.
+    state
+        .notify()
+        .kitchen_access_changed(caller.restaurant_id)
+        .await;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -188,22 +233,31 @@ fn person(caller: &Caller, action: &str) -> ApiResult<UserId> {
         .ok_or_else(|| ApiError::forbidden(format!("a device cannot {action}")))
 }
 
-async fn ensure_another_owner(db: &Db, restaurant: RestaurantId, except: UserId) -> ApiResult<()> {
-    let others: i64 = sqlx::query(
-        "SELECT COUNT(*) AS n FROM users WHERE restaurant_id = $1 AND role = 'owner' AND id <> $2",
-    )
-    .bind(restaurant.0)
-    .bind(except.0)
-    .fetch_one(&db.pool)
-    .await?
-    .try_get("n")?;
-    if others == 0 {
-        return Err(ApiError::conflict(
-            "last_owner",
-            "a restaurant needs at least one owner",
-        ));
-    }
-    Ok(())
+/// The transaction of a change that could leave the restaurant without an
+/// owner (a demotion, a deletion). Such changes of one restaurant run one
+/// after the other, and each sees the ones before it: SQLite takes its write
+/// lock up front (`BEGIN IMMEDIATE`); PostgreSQL locks the restaurant's row
+/// (under READ COMMITTED the next statement then sees what the change before
+/// it committed).
+async fn begin_owner_change(
+    db: &Db,
+    restaurant: RestaurantId,
+) -> ApiResult<sqlx::Transaction<'static, sqlx::Any>> {
+    Ok(match db.backend {
+        Backend::Sqlite => db.pool.begin_with("BEGIN IMMEDIATE").await?,
+        Backend::Postgres => {
+            let mut tx = db.pool.begin().await?;
+            sqlx::query("SELECT id FROM restaurants WHERE id = $1 FOR UPDATE")
+                .bind(restaurant.0)
+                .execute(&mut *tx)
+                .await?;
+            tx
+        }
+    })
+}
+
+fn last_owner() -> ApiError {
+    ApiError::conflict("last_owner", "a restaurant needs at least one owner")
 }
 
 /// Creates an account after checking its fields; also used by `create-owner`.

@@ -11,7 +11,8 @@ pub struct MenuOption {
     /// Stable within its group: what orders refer to.
     pub id: String,
     pub name: LocalizedText,
-    /// Added to the item's price, in minor units (may be 0).
+    /// Added to the item's price, in minor units (may be 0, or negative: a
+    /// discount, as long as no choice of options takes the price below 0).
     #[serde(default)]
     pub price_delta_minor: i64,
 }

@@ -6,10 +6,12 @@ use std::time::Instant;
 
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
-use axum::http::StatusCode;
+use axum::http::header::{CONTENT_SECURITY_POLICY, X_CONTENT_TYPE_OPTIONS};
+use axum::http::{HeaderValue, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::Response;
 use axum::routing::get;
+use tower::ServiceExt;
 use tower_http::services::ServeDir;
 use tower_http::trace::TraceLayer;
 use utoipa::OpenApi;
@@ -80,7 +82,19 @@ pub fn router(state: AppState, roles: Roles) -> Router {
         .merge(crate::ops::router());
     if roles.client_api {
         // Uploaded menu images, shown on the diners' page.
-        app = app.nest_service("/media", ServeDir::new(&state.config.media_dir));
+        // Never sniffed into anything but the image type the extension
+        // names (a PNG with HTML appended stays a PNG), and never a page.
+        let serve = ServeDir::new(&state.config.media_dir);
+        let media = ServiceExt::<Request>::map_response(serve, |mut res: Response<_>| {
+            let headers = res.headers_mut();
+            headers.insert(X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+            headers.insert(
+                CONTENT_SECURITY_POLICY,
+                HeaderValue::from_static("default-src 'none'; sandbox"),
+            );
+            res
+        });
+        app = app.nest_service("/media", media);
         // The diners' page (`/t/{token}`) and its embedded assets.
         app = app.merge(crate::page::diner_router());
     }

@@ -15,7 +15,7 @@ use crate::auth::Caller;
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::extract::{Json, Path};
 use crate::infra::db::{Db, now_ms, to_json};
-use crate::orders::{OrderFilter, list_orders};
+use crate::orders::{OrderFilter, list_all_orders};
 use crate::restaurant;
 use crate::state::AppState;
 use crate::tables::{Visit, current_visit};
@@ -100,10 +100,10 @@ async fn bill(
     let r = restaurant::load(db, restaurant_id).await?;
     let filter = OrderFilter {
         visit_id: Some(visit.id),
-        limit: 1000,
         ..OrderFilter::default()
     };
-    let orders: Vec<_> = list_orders(db, restaurant_id, &filter)
+    // Every order of the visit, however many pages they fill.
+    let orders: Vec<_> = list_all_orders(db, restaurant_id, &filter)
         .await?
         .into_iter()
         .filter(|o| o.status != OrderStatus::Cancelled)

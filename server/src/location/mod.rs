@@ -168,6 +168,39 @@ pub fn client_of(
     Ok(client_ip(peer, headers, &trusted))
 }
 
+/// A fix must name a point on the globe: latitude −90..90, longitude
+/// −180..180, finite (the haversine would wrap `lat: 397.5` onto the
+/// restaurant). 422 `invalid_location` otherwise, whatever the policy.
+pub fn validate_fix(fix: &GeoFix) -> Result<(), ApiError> {
+    let problem = if !(fix.lat.is_finite() && (-90.0..=90.0).contains(&fix.lat)) {
+        Some((
+            "location.lat",
+            format!("{} is not a latitude (-90 to 90)", fix.lat),
+        ))
+    } else if !(fix.lon.is_finite() && (-180.0..=180.0).contains(&fix.lon)) {
+        Some((
+            "location.lon",
+            format!("{} is not a longitude (-180 to 180)", fix.lon),
+        ))
+    } else if !fix.accuracy_m.is_finite() {
+        Some((
+            "location.accuracy_m",
+            "must be a number of metres".to_owned(),
+        ))
+    } else {
+        None
+    };
+    match problem {
+        None => Ok(()),
+        Some((field, message)) => Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_location",
+            format!("{field}: {message}"),
+        )
+        .with_details(json!({ "field": field }))),
+    }
+}
+
 fn check_fix(r: &Restaurant, fix: Option<&GeoFix>, now_ms: i64) -> Result<(), Refusal> {
     let (Some(lat), Some(lon), Some(radius)) = (r.lat, r.lon, r.radius_m) else {
         // Settings validation makes this unreachable for GPS policies.

@@ -6,6 +6,9 @@ use std::collections::HashSet;
 use qrorder_shared::RestaurantId;
 use qrorder_shared::menu::{NewMenuItem, OptionGroup};
 
+use axum::http::StatusCode;
+use serde_json::json;
+
 use crate::devices::validate_station;
 use crate::http::error::{ApiError, ApiResult};
 use crate::infra::db::Db;
@@ -53,6 +56,7 @@ pub async fn validate_new_item(
         ));
     }
     validate_option_groups(&item.option_groups)?;
+    check_lowest_price(item.price_minor, &item.option_groups)?;
     item.station = validate_station(&item.station)?;
     if let Some(stock) = item.stock.filter(|s| !(0..=MAX_STOCK).contains(s)) {
         return Err(ApiError::invalid(
@@ -129,4 +133,60 @@ fn validate_option_groups(groups: &[OptionGroup]) -> ApiResult<()> {
         }
     }
     Ok(())
+}
+
+/// The lowest unit price a diner can reach by choosing options (each
+/// group's `min` cheapest options, plus every further discount up to its
+/// `max`) must not be below zero: a negative delta is a discount, never a
+/// refund. Checked for a new item and after every patch, so a lower item
+/// price cannot turn an existing option negative either.
+fn check_lowest_price(price_minor: i64, groups: &[OptionGroup]) -> ApiResult<()> {
+    let mut lowest = i128::from(price_minor);
+    // The options of that cheapest choice that lower the price.
+    let mut discounts = Vec::new();
+    for g in groups {
+        let mut by_delta: Vec<_> = g.options.iter().collect();
+        by_delta.sort_by_key(|o| o.price_delta_minor);
+        for (n, o) in by_delta.iter().enumerate() {
+            let n = u32::try_from(n).unwrap_or(u32::MAX);
+            let must = n < g.min;
+            let may = n < g.max && o.price_delta_minor < 0;
+            if !(must || may) {
+                break;
+            }
+            lowest += i128::from(o.price_delta_minor);
+            if o.price_delta_minor < 0 {
+                discounts.push((g, *o));
+            }
+        }
+    }
+    if lowest >= 0 {
+        return Ok(());
+    }
+    let lowest = i64::try_from(lowest).unwrap_or(i64::MIN);
+    let named: Vec<String> = discounts
+        .iter()
+        .map(|(g, o)| format!("`{}` ({}) of `{}`", o.id, o.price_delta_minor, g.id))
+        .collect();
+    let which = if named.len() == 1 {
+        format!("option {}", named[0])
+    } else {
+        format!("options {} together", named.join(", "))
+    };
+    Err(ApiError::new(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "negative_price",
+        format!(
+            "{which} would make the item's price negative ({price_minor} + options = {lowest}); \
+             an option may lower the price to 0 at most"
+        ),
+    )
+    .with_details(json!({
+        "field": "option_groups",
+        "lowest_price_minor": lowest,
+        "options": discounts
+            .iter()
+            .map(|(g, o)| json!({ "group_id": g.id, "option_id": o.id }))
+            .collect::<Vec<_>>(),
+    })))
 }

@@ -2,6 +2,7 @@
 //! status changes. Cancelling gives the stock back.
 
 use axum::extract::State;
+use axum::http::HeaderMap;
 use qrorder_shared::TableId;
 use qrorder_shared::admin::Role;
 use qrorder_shared::order::{Order, OrderStatus, StatusChange};
@@ -27,15 +28,20 @@ pub(super) struct ListQuery {
     until: Option<i64>,
     /// At most this many (default 200, at most 1000), oldest first.
     limit: Option<i64>,
+    /// The `Next-Cursor` of the page before: the orders after it.
+    cursor: Option<i64>,
 }
 
+/// Orders, oldest first, a page at a time: `Next-Cursor` says that more follow.
 #[utoipa::path(get, path = "/orders", tag = "orders", security(("bearer" = [])), params(ListQuery),
-    responses((status = 200, body = Vec<Order>), (status = 422, body = qrorder_shared::ErrorBody)))]
+    responses((status = 200, body = Vec<Order>,
+               headers(("Next-Cursor" = i64, description = "more orders match: ask again with `cursor` set to this"))),
+              (status = 422, body = qrorder_shared::ErrorBody)))]
 pub(super) async fn list_orders(
     State(state): State<AppState>,
     caller: Caller,
     Query(q): Query<ListQuery>,
-) -> ApiResult<Json<Vec<Order>>> {
+) -> ApiResult<(HeaderMap, Json<Vec<Order>>)> {
     let statuses = match q.status.as_deref() {
         None | Some("") => Vec::new(),
         Some(list) => list
@@ -53,9 +59,10 @@ pub(super) async fn list_orders(
         visit_id: None,
         since: q.since,
         until: q.until,
+        after_id: q.cursor,
         limit: q.limit.unwrap_or(200),
     };
-    Ok(Json(
+    Ok(super::paged(
         store::list(&state.db, caller.restaurant_id, &filter).await?,
     ))
 }

@@ -98,6 +98,19 @@ pub fn price_lines(items: &[NewOrderItem], menu: &[MenuItem]) -> ApiResult<Vec<P
         let (Some(unit), Some(total)) = (unit, total) else {
             return Err(invalid_item(index, "the price is out of range"));
         };
+        // The menu refuses options that could do this; a row written
+        // before that check (or by hand) must still never lower a bill.
+        if unit < 0 {
+            return Err(ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "negative_price",
+                format!(
+                    "item {}: these options would make its price negative; choose others or ask the staff",
+                    index + 1
+                ),
+            )
+            .with_details(json!({ "index": index })));
+        }
         lines.push(PricedLine {
             item: (*item).clone(),
             qty: line.qty,
@@ -173,6 +186,57 @@ pub fn business_day(timezone: &str, at_ms: i64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use qrorder_shared::menu::{MenuOption, OptionGroup};
+    use qrorder_shared::{CategoryId, LocalizedText, Money};
+
+    #[test]
+    fn a_unit_price_below_zero_is_never_accepted() {
+        let text = |s: &str| LocalizedText::new(&[("en", s)]);
+        let item = MenuItem {
+            id: MenuItemId(1),
+            category_id: CategoryId(1),
+            name: text("Rice"),
+            description: text(""),
+            price: Money::new(100, "KRW".parse().expect("KRW")),
+            image_url: None,
+            allergens: Vec::new(),
+            option_groups: vec![OptionGroup {
+                id: "size".into(),
+                name: text("Size"),
+                min: 0,
+                max: 1,
+                options: vec![MenuOption {
+                    id: "refund".into(),
+                    name: text("Refund"),
+                    price_delta_minor: -5000,
+                }],
+            }],
+            station: "kitchen".into(),
+            available: true,
+            stock: None,
+            version: 1,
+            sort: 0,
+        };
+        let line = |options: &[&str]| NewOrderItem {
+            menu_item_id: item.id,
+            menu_version: 1,
+            qty: 99,
+            options: BTreeMap::from([(
+                "size".to_owned(),
+                options.iter().map(|o| (*o).to_owned()).collect(),
+            )]),
+            note: None,
+        };
+        let err = price_lines(&[line(&["refund"])], std::slice::from_ref(&item))
+            .err()
+            .expect("a negative unit price is refused");
+        assert_eq!(
+            (err.status, err.code),
+            (StatusCode::UNPROCESSABLE_ENTITY, "negative_price")
+        );
+        let lines = price_lines(&[line(&[])], std::slice::from_ref(&item)).expect("priced");
+        assert_eq!(lines[0].line_total_minor, 9_900);
+    }
 
     #[test]
     fn the_business_day_turns_at_four_in_the_morning_local_time() {

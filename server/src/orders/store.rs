@@ -1,4 +1,5 @@
-//! Reading orders back: one order, the orders of a visit, filtered lists.
+//! Reading orders back: one order, the orders of a visit, filtered lists
+//! in pages (keyset: `after_id`, the last id of the page before).
 //! Items are snapshots taken when the order was placed.
 
 use std::collections::HashMap;
@@ -24,7 +25,22 @@ pub struct Filter {
     pub since: Option<i64>,
     /// Unix milliseconds, exclusive.
     pub until: Option<i64>,
+    /// Only orders after this one (a page's `next_cursor`).
+    pub after_id: Option<i64>,
+    /// The page size, 1 to [`MAX_PAGE`].
     pub limit: i64,
+}
+
+/// The most orders one page holds.
+pub const MAX_PAGE: i64 = 1000;
+
+/// One page of a list, oldest first, and where the next one starts when
+/// more orders match: lists never stop silently.
+#[derive(Debug)]
+pub struct Page {
+    pub orders: Vec<Order>,
+    /// Pass as `after_id` for the next page; `None` on the last one.
+    pub next_cursor: Option<i64>,
 }
 
 /// The order, if it is the restaurant's; else 404.
@@ -39,9 +55,44 @@ pub async fn load(db: &Db, restaurant: RestaurantId, id: i64) -> ApiResult<Order
         .ok_or_else(|| ApiError::not_found("order"))
 }
 
-/// Orders matching `filter`, oldest first.
-pub async fn list(db: &Db, restaurant: RestaurantId, filter: &Filter) -> ApiResult<Vec<Order>> {
-    list_where(db, restaurant, filter, None).await
+/// A page of the orders matching `filter`, oldest first.
+pub async fn list(db: &Db, restaurant: RestaurantId, filter: &Filter) -> ApiResult<Page> {
+    let limit = filter.limit.clamp(1, MAX_PAGE);
+    // One more than the page, to know whether another page follows.
+    let probe = Filter {
+        limit: limit + 1,
+        ..filter.clone()
+    };
+    let mut orders = list_where(db, restaurant, &probe, None).await?;
+    let more = orders.len() > usize::try_from(limit).unwrap_or(usize::MAX);
+    orders.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
+    let next_cursor = if more {
+        orders.last().map(|o| o.id)
+    } else {
+        None
+    };
+    Ok(Page {
+        orders,
+        next_cursor,
+    })
+}
+
+/// Every order matching `filter`, however many: page after page until the
+/// last (a bill must count them all).
+pub async fn list_all(db: &Db, restaurant: RestaurantId, filter: &Filter) -> ApiResult<Vec<Order>> {
+    let mut page_filter = Filter {
+        limit: MAX_PAGE,
+        ..filter.clone()
+    };
+    let mut all = Vec::new();
+    loop {
+        let page = list(db, restaurant, &page_filter).await?;
+        all.extend(page.orders);
+        match page.next_cursor {
+            Some(after) => page_filter.after_id = Some(after),
+            None => return Ok(all),
+        }
+    }
 }
 
 async fn list_where(
@@ -72,6 +123,9 @@ async fn list_where(
     if let Some(u) = f.until {
         push(&mut sql, " AND created_at < ?", u);
     }
+    if let Some(a) = f.after_id {
+        push(&mut sql, " AND id > ?", a);
+    }
     let first_status = ints.len() + 1;
     if !f.statuses.is_empty() {
         let marks: Vec<String> = (0..f.statuses.len())
@@ -79,7 +133,11 @@ async fn list_where(
             .collect();
         sql.push_str(&format!(" AND status IN ({})", marks.join(", ")));
     }
-    sql.push_str(&format!(" ORDER BY id LIMIT {}", f.limit.clamp(1, 1000)));
+    // `list` asks for one more than a page.
+    sql.push_str(&format!(
+        " ORDER BY id LIMIT {}",
+        f.limit.clamp(1, MAX_PAGE + 1)
+    ));
     let mut query = sqlx::query(AssertSqlSafe(sql));
     for v in &ints {
         query = query.bind(*v);

@@ -34,7 +34,7 @@ use super::{from_cart, outbox};
         (status = 403, body = qrorder_shared::ErrorBody, description = "`outside_restaurant` with `details.reason`"),
         (status = 404, body = qrorder_shared::ErrorBody),
         (status = 409, body = qrorder_shared::ErrorBody, description = "`menu_changed`, `sold_out`, `visit_closed`"),
-        (status = 422, body = qrorder_shared::ErrorBody)))]
+        (status = 422, body = qrorder_shared::ErrorBody, description = "`invalid_item`, `negative_price`, `invalid_location` (coordinates off the globe), …")))]
 pub(super) async fn place_order(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
@@ -46,6 +46,9 @@ pub(super) async fn place_order(
     let table = resolve_token(&state.db, &token).await?;
     let r = restaurant::load(&state.db, table.restaurant_id).await?;
     let client = location::client_of(&r, peer, &headers)?;
+    if let Some(fix) = &req.location {
+        location::validate_fix(fix)?;
+    }
     location::check(&r, client, req.location.as_ref(), now_ms())?;
 
     let request_hash = hash_request(&req);

@@ -24,6 +24,7 @@ use crate::http::error::{ApiError, ApiResult};
 use crate::http::extract::Query;
 use crate::infra::db::to_json;
 use crate::infra::pubsub::hub::RoomEvent;
+use crate::infra::pubsub::notify::KITCHEN_RECHECK;
 use crate::state::AppState;
 use qrorder_shared::admin::Role;
 use qrorder_shared::ws::ServerMessage;
@@ -83,8 +84,9 @@ fn feed(state: AppState, upgrade: WebSocketUpgrade, caller: Caller, token: Strin
         .on_upgrade(move |socket| run(state, socket, channel, token))
 }
 
-/// How often a kitchen socket's token is checked again (revoked devices
-/// and expired sessions are shut out) and the socket pinged.
+/// How often a kitchen socket's token is checked again (expired sessions
+/// are shut out; a revoked device is at once, by `KITCHEN_RECHECK`) and
+/// the socket pinged.
 const RECHECK: Duration = Duration::from_secs(30);
 
 async fn run(state: AppState, mut socket: WebSocket, channel: String, token: String) {
@@ -110,6 +112,14 @@ async fn run(state: AppState, mut socket: WebSocket, channel: String, token: Str
             },
             event = room.recv() => {
                 let text = match event {
+                    // Access changed somewhere in the restaurant: is ours still good?
+                    Ok(RoomEvent::Message(text)) if text.as_ref() == KITCHEN_RECHECK => {
+                        if caller_for_token(&state, &token).await.is_err() {
+                            close(&mut socket, close_code::POLICY, "token revoked or expired").await;
+                            break;
+                        }
+                        continue;
+                    }
                     Ok(RoomEvent::Message(text)) => Utf8Bytes::from(text.as_ref()),
                     // Lost messages: the screen reloads open orders from the admin API.
                     Ok(RoomEvent::Resync) | Err(RecvError::Lagged(_)) => Utf8Bytes::from(to_json(&ServerMessage::Resync)),

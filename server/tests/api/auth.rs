@@ -16,6 +16,15 @@ on_both_backends! {
         expect_error(res, StatusCode::UNAUTHORIZED, "unauthorized").await;
     }
 
+    async fn the_login_answer_is_never_cached(app: TestApp) {
+        let res = app.client.post(app.url("/api/v1/admin/login"))
+            .json(&json!({ "email": app.seed.owner.email, "password": app.seed.owner.password }))
+            .send().await.expect("request");
+        assert_eq!(res.headers().get("cache-control").and_then(|v| v.to_str().ok()), Some("no-store"), "{:?}", res.headers());
+        let body = expect_status(res, StatusCode::OK).await;
+        assert!(body["token"].is_string(), "{body}");
+    }
+
     async fn requests_without_or_with_a_bad_token_get_401(app: TestApp) {
         let res = app.client.get(app.url("/api/v1/admin/menu-items")).send().await.expect("request");
         expect_error(res, StatusCode::UNAUTHORIZED, "unauthorized").await;

@@ -82,4 +82,61 @@ on_both_backends! {
         let res = app.admin(Method::DELETE, &format!("/tables/{table_id}"), &app.owner).send().await.expect("delete");
         expect_error(res, StatusCode::CONFLICT, "table_has_orders").await;
     }
+
+    async fn a_bill_counts_every_order_of_a_visit_beyond_a_thousand(app: TestApp) {
+        let token = app.table_token(3);
+        let table_id = app.seed.tables[3].id;
+        // Five orders the ordinary way (one Naengmyeon, 3000 each)…
+        let body = app.order_body(&token, &[(8, 1)]).await;
+        let mut placed = Vec::new();
+        for k in 0..5 {
+            placed.push(expect_status(app.place(&token, &body, &format!("k{k}")).await, StatusCode::CREATED).await);
+        }
+        // …and 1,000 copies of the first, written straight into the database
+        // in two statements (numbered from 100001, their own keys).
+        let template = placed[0]["id"].as_i64().expect("id");
+        let copies = sqlx::query(
+            "INSERT INTO orders (restaurant_id, table_id, visit_id, table_name, business_day, number, idempotency_key, \
+             request_hash, currency, subtotal_minor, tax_minor, total_minor, created_at) \
+             WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 1000) \
+             SELECT o.restaurant_id, o.table_id, o.visit_id, o.table_name, o.business_day, 100000 + n.i, \
+             'copy-' || CAST(n.i AS TEXT), o.request_hash, o.currency, o.subtotal_minor, o.tax_minor, o.total_minor, o.created_at \
+             FROM orders o, n WHERE o.id = $1",
+        ).bind(template).execute(&app.db.pool).await.expect("copy orders");
+        assert_eq!(copies.rows_affected(), 1000);
+        sqlx::query(
+            "INSERT INTO order_items (order_id, menu_item_id, names, qty, unit_price_minor, options, note, station, line_total_minor) \
+             SELECT o.id, t.menu_item_id, t.names, t.qty, t.unit_price_minor, t.options, t.note, t.station, t.line_total_minor \
+             FROM orders o, order_items t WHERE o.number > 100000 AND t.order_id = $1",
+        ).bind(template).execute(&app.db.pool).await.expect("copy items");
+
+        let bill = app.get_json(&format!("/tables/{table_id}/bill"), &app.owner).await;
+        assert_eq!(bill["orders"].as_array().map(Vec::len), Some(1005));
+        assert_eq!(bill["subtotal"]["amount_minor"], 1005 * 3000);
+        assert_eq!(bill["lines"], json!([{ "name": placed[0]["items"][0]["name"], "options": placed[0]["items"][0]["options"], "qty": 1005,
+            "unit_price": { "amount_minor": 3000, "currency": "KRW" }, "line_total": { "amount_minor": 1005 * 3000, "currency": "KRW" } }]));
+
+        // The lists page, and say so: 1000, a cursor, then the last 5.
+        for (first_url, next_url) in [
+            (app.url("/api/v1/admin/orders?limit=1000"), app.url("/api/v1/admin/orders?limit=1000&cursor=")),
+            (app.url(&format!("/api/v1/tables/{token}/orders")), app.url(&format!("/api/v1/tables/{token}/orders?cursor="))),
+        ] {
+            let res = app.client.get(&first_url).bearer_auth(&app.owner).send().await.expect("page 1");
+            let cursor = res.headers().get("next-cursor").and_then(|v| v.to_str().ok()).map(str::to_owned).expect("a Next-Cursor");
+            let page = expect_status(res, StatusCode::OK).await;
+            assert_eq!(page.as_array().map(Vec::len), Some(1000), "{first_url}");
+            let res = app.client.get(format!("{next_url}{cursor}")).bearer_auth(&app.owner).send().await.expect("page 2");
+            assert!(res.headers().get("next-cursor").is_none(), "the last page has no cursor");
+            let rest = expect_status(res, StatusCode::OK).await;
+            assert_eq!(rest.as_array().map(Vec::len), Some(5), "{next_url}");
+            let ids: std::collections::BTreeSet<i64> = page.as_array().into_iter().chain(rest.as_array())
+                .flatten().map(|o| o["id"].as_i64().expect("id")).collect();
+            assert_eq!(ids.len(), 1005, "every order once, none twice");
+        }
+
+        // Closing charges all of them.
+        let res = app.admin(Method::POST, &format!("/tables/{table_id}/close"), &app.owner).send().await.expect("close");
+        let closed = expect_status(res, StatusCode::OK).await;
+        assert_eq!(closed["total"]["amount_minor"], 1005 * 3000);
+    }
 }

@@ -70,6 +70,44 @@ fn a_bad_role_or_config_is_refused_with_a_clear_message() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("unsupported database URL"));
 }
 
+#[test]
+fn create_owner_refuses_a_weak_password_and_leaves_nothing_behind() {
+    let dir = tempfile::tempdir().expect("dir");
+    let db = format!("sqlite:{}", dir.path().join("owner.db").display());
+    let create = |password: &str| {
+        qrorder()
+            .args([
+                "create-owner",
+                "--email",
+                "chef@example.com",
+                "--restaurant-name",
+                "Chez Test",
+            ])
+            .args(["--password", password])
+            .env("QRORDER__DATABASE_URL", &db)
+            .output()
+            .expect("runs")
+    };
+    let out = create("password1234");
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("weak_password") && stderr.contains("common"),
+        "{stderr}"
+    );
+    let out = create("a kitchen of our own");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let created: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(
+        created["restaurant_id"], 1,
+        "the refused attempt made no restaurant"
+    );
+}
+
 /// Reads log lines until one contains `needle`.
 async fn wait_for(lines: &mut Lines<BufReader<ChildStderr>>, needle: &str) -> String {
     tokio::time::timeout(Duration::from_secs(30), async {

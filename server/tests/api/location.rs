@@ -125,4 +125,31 @@ on_both_backends! {
         app.patch_restaurant(json!({ "network_cidrs": ["127.0.0.0/8"] })).await;
         expect_status(order_with(&app, None, None).await, StatusCode::CREATED).await;
     }
+
+    async fn coordinates_off_the_globe_are_422_not_wrapped_onto_the_restaurant(app: TestApp) {
+        app.patch_restaurant(json!({ "location_policy": "gps", "lat": LAT, "lon": LON, "radius_m": 100 })).await;
+        // 397.5663 is the restaurant's latitude plus a full turn: the
+        // haversine alone would call it 0 m away.
+        for (lat, lon, field) in [(LAT + 360.0, LON, "location.lat"), (LAT, LON + 360.0, "location.lon"),
+                                  (-90.5, LON, "location.lat"), (LAT, -180.5, "location.lon")] {
+            let fix = json!({ "lat": lat, "lon": lon, "accuracy_m": 10.0, "at": now_ms() - 3_000 });
+            let err = expect_error(order_with(&app, Some(fix), None).await, StatusCode::UNPROCESSABLE_ENTITY, "invalid_location").await;
+            assert_eq!(err["details"]["field"], field, "{err}");
+        }
+        // Whatever the policy: a fix that is sent must be a point on Earth.
+        app.patch_restaurant(json!({ "location_policy": "network", "network_cidrs": ["127.0.0.0/8"] })).await;
+        let fix = json!({ "lat": LAT + 360.0, "lon": LON, "accuracy_m": 10.0, "at": now_ms() - 3_000 });
+        expect_error(order_with(&app, Some(fix), None).await, StatusCode::UNPROCESSABLE_ENTITY, "invalid_location").await;
+        assert_eq!(app.get_json("/orders", &app.owner).await, json!([]), "nothing was ordered");
+        // The edges themselves are places.
+        let pole = json!({ "lat": 90.0, "lon": -180.0, "accuracy_m": 10.0, "at": now_ms() - 3_000 });
+        expect_status(order_with(&app, Some(pole), None).await, StatusCode::CREATED).await;
+
+        // The restaurant's own position is checked the same way.
+        for (patch, field) in [(json!({ "lat": 397.0 }), "lat"), (json!({ "lon": -486.9779 }), "lon")] {
+            let res = app.admin(reqwest::Method::PATCH, "/restaurant", &app.owner).json(&patch).send().await.expect("PATCH");
+            let err = expect_error(res, StatusCode::UNPROCESSABLE_ENTITY, "invalid_field").await;
+            assert_eq!(err["details"]["field"], field, "{err}");
+        }
+    }
 }

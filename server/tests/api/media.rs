@@ -40,6 +40,21 @@ on_both_backends! {
         }
     }
 
+    async fn media_is_served_with_nosniff_so_appended_html_stays_an_image(app: TestApp) {
+        // The attack pass's file: a real PNG with a page after its end.
+        let mut polyglot = picture(image::ImageFormat::Png);
+        polyglot.extend_from_slice(b"<html><script>alert(document.domain)</script></html>");
+        let item = expect_status(upload(&app, polyglot, "dish.png", "image/png").await, StatusCode::OK).await;
+        let url = item["image_url"].as_str().expect("image_url");
+        let served = app.client.get(app.url(url)).send().await.expect("get image");
+        assert_eq!(served.status(), StatusCode::OK);
+        let header = |name: &str| served.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
+        assert_eq!(header("content-type").as_deref(), Some("image/png"));
+        assert_eq!(header("x-content-type-options").as_deref(), Some("nosniff"), "{:?}", served.headers());
+        // And should a browser open it as a document, it runs nothing.
+        assert_eq!(header("content-security-policy").as_deref(), Some("default-src 'none'; sandbox"));
+    }
+
     async fn a_file_that_is_not_an_image_is_refused(app: TestApp) {
         let res = upload(&app, b"<html>hello</html>".to_vec(), "dish.png", "image/png").await;
         expect_error(res, StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_image_type").await;

@@ -117,4 +117,39 @@ on_both_backends! {
         }
         assert_eq!(app.get_json("/menu-items", &app.owner).await, before, "nothing was created");
     }
+
+    async fn an_option_that_would_make_the_price_negative_is_422_naming_it(app: TestApp) {
+        let group = |options: serde_json::Value, max: u32| json!([{ "id": "extra", "name": { "en": "Extra" }, "min": 0, "max": max, "options": options }]);
+        let item = |price: i64, groups: serde_json::Value| json!({ "category_id": 1, "name": { "en": "Rice" }, "price_minor": price, "option_groups": groups });
+        let before = app.get_json("/menu-items", &app.owner).await;
+        // The finding: a -5000 option on a 100 KRW item.
+        let res = app.admin(Method::POST, "/menu-items", &app.owner)
+            .json(&item(100, group(json!([{ "id": "refund", "name": { "en": "Refund" }, "price_delta_minor": -5000 }]), 1)))
+            .send().await.expect("post");
+        let err = expect_error(res, StatusCode::UNPROCESSABLE_ENTITY, "negative_price").await;
+        assert!(err["message"].as_str().expect("message").contains("`refund`"), "{err}");
+        assert_eq!(err["details"]["options"], json!([{ "group_id": "extra", "option_id": "refund" }]));
+        // Two discounts that may be chosen together are as bad as one.
+        let two = json!([{ "id": "a", "name": { "en": "A" }, "price_delta_minor": -60 },
+                         { "id": "b", "name": { "en": "B" }, "price_delta_minor": -60 }]);
+        let res = app.admin(Method::POST, "/menu-items", &app.owner).json(&item(100, group(two.clone(), 2))).send().await.expect("post");
+        let err = expect_error(res, StatusCode::UNPROCESSABLE_ENTITY, "negative_price").await;
+        assert_eq!(err["details"]["lowest_price_minor"], -20, "{err}");
+        assert_eq!(app.get_json("/menu-items", &app.owner).await, before, "nothing was created");
+
+        // One at a time, or down to exactly 0, is a discount, not a refund.
+        let res = app.admin(Method::POST, "/menu-items", &app.owner).json(&item(100, group(two, 1))).send().await.expect("post");
+        let created = expect_status(res, StatusCode::CREATED).await;
+        let path = format!("/menu-items/{}", created["id"]);
+        let free = item(60, group(json!([{ "id": "a", "name": { "en": "A" }, "price_delta_minor": -60 }]), 1));
+        let res = app.admin(Method::POST, "/menu-items", &app.owner).json(&free).send().await.expect("post");
+        expect_status(res, StatusCode::CREATED).await;
+
+        // Lowering the item's price below an existing discount is refused too.
+        let res = app.admin(Method::PATCH, &path, &app.owner)
+            .json(&json!({ "version": created["version"], "price_minor": 59 })).send().await.expect("patch");
+        let err = expect_error(res, StatusCode::UNPROCESSABLE_ENTITY, "negative_price").await;
+        assert!(err["message"].as_str().expect("message").contains("`a`"), "{err}");
+        assert_eq!(app.get_json(&path, &app.owner).await, created, "the refused patch changed nothing");
+    }
 }

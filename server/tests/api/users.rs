@@ -10,7 +10,7 @@ on_both_backends! {
         let res = app.admin(Method::GET, "/users", &staff).send().await.expect("request");
         expect_error(res, StatusCode::FORBIDDEN, "forbidden").await;
         let res = app.admin(Method::POST, "/users", &staff)
-            .json(&json!({ "email": "x@example.com", "password": "password-1", "role": "owner" }))
+            .json(&json!({ "email": "x@example.com", "password": "a-password-of-staff", "role": "owner" }))
             .send().await.expect("request");
         expect_error(res, StatusCode::FORBIDDEN, "forbidden").await;
         let users = app.get_json("/users", &app.owner).await;
@@ -30,15 +30,15 @@ on_both_backends! {
 
     async fn duplicate_email_is_409_and_short_password_is_422(app: TestApp) {
         let res = app.admin(Method::POST, "/users", &app.owner)
-            .json(&json!({ "email": app.seed.owner.email, "password": "long-enough", "role": "staff" }))
+            .json(&json!({ "email": app.seed.owner.email, "password": "long-enough-by-far", "role": "staff" }))
             .send().await.expect("request");
         expect_error(res, StatusCode::CONFLICT, "email_taken").await;
         let res = app.admin(Method::POST, "/users", &app.owner)
             .json(&json!({ "email": "new@example.com", "password": "short", "role": "staff" }))
             .send().await.expect("request");
-        expect_error(res, StatusCode::UNPROCESSABLE_ENTITY, "invalid_field").await;
+        expect_error(res, StatusCode::UNPROCESSABLE_ENTITY, "weak_password").await;
         let res = app.admin(Method::POST, "/users", &app.owner)
-            .json(&json!({ "email": "not-an-email", "password": "long-enough", "role": "staff" }))
+            .json(&json!({ "email": "not-an-email", "password": "long-enough-by-far", "role": "staff" }))
             .send().await.expect("request");
         expect_error(res, StatusCode::UNPROCESSABLE_ENTITY, "invalid_field").await;
     }
@@ -51,6 +51,40 @@ on_both_backends! {
         expect_error(res, StatusCode::CONFLICT, "last_owner").await;
         let res = app.admin(Method::DELETE, &format!("/users/{id}"), &app.owner).send().await.expect("request");
         expect_error(res, StatusCode::CONFLICT, "last_owner").await;
+    }
+
+    async fn two_owners_demoting_each_other_at_once_never_leave_none(app: TestApp) {
+        let email = "second-owner@example.com";
+        let res = app.admin(Method::POST, "/users", &app.owner)
+            .json(&json!({ "email": email, "password": "a second owner here", "role": "owner" })).send().await.expect("request");
+        let second_id = expect_status(res, StatusCode::CREATED).await["id"].as_i64().expect("id");
+        let second = app.login(email, "a second owner here").await;
+        let users = app.get_json("/users", &app.owner).await;
+        let first_id = users.as_array().expect("users").iter().find(|u| u["email"] == app.seed.owner.email.as_str()).expect("owner")["id"].as_i64().expect("id");
+        let owners = |users: &serde_json::Value| -> Vec<i64> {
+            users.as_array().expect("users").iter().filter(|u| u["role"] == "owner").map(|u| u["id"].as_i64().expect("id")).collect()
+        };
+        let demote = |token: &str, id: i64| app.admin(Method::PATCH, &format!("/users/{id}"), token).json(&json!({ "role": "staff" })).send();
+        for round in 0..50 {
+            let (a, b) = tokio::join!(demote(&app.owner, second_id), demote(&second, first_id));
+            let statuses = [a.expect("a").status(), b.expect("b").status()];
+            assert_eq!(statuses.iter().filter(|s| **s == StatusCode::OK).count(), 1, "round {round}: {statuses:?}");
+            // The other lost: the last owner (409), or no owner any more by the time it was checked (403).
+            assert!(statuses.iter().all(|s| [StatusCode::OK, StatusCode::CONFLICT, StatusCode::FORBIDDEN].contains(s)), "round {round}: {statuses:?}");
+            let (token, other) = if statuses[0] == StatusCode::OK { (&app.owner, second_id) } else { (&second, first_id) };
+            let left = owners(&app.get_json("/users", token).await);
+            assert_eq!(left.len(), 1, "round {round}: exactly one owner remains, not {left:?}");
+            // The one left makes the other an owner again for the next round.
+            let res = app.admin(Method::PATCH, &format!("/users/{other}"), token).json(&json!({ "role": "owner" })).send().await.expect("promote");
+            expect_status(res, StatusCode::OK).await;
+        }
+        // Deleting each other at once ends the same way.
+        let delete = |token: &str, id: i64| app.admin(Method::DELETE, &format!("/users/{id}"), token).send();
+        let (a, b) = tokio::join!(delete(&app.owner, second_id), delete(&second, first_id));
+        let statuses = [a.expect("a").status(), b.expect("b").status()];
+        assert_eq!(statuses.iter().filter(|s| **s == StatusCode::NO_CONTENT).count(), 1, "{statuses:?}");
+        let token = if statuses[0] == StatusCode::NO_CONTENT { &app.owner } else { &second };
+        assert_eq!(owners(&app.get_json("/users", token).await).len(), 1);
     }
 
     async fn a_password_change_ends_the_old_sessions(app: TestApp) {
@@ -92,6 +126,36 @@ on_both_backends! {
         let (_, device) = app.device().await;
         let res = app.admin(Method::GET, "/me", &device).send().await.expect("request");
         expect_error(res, StatusCode::FORBIDDEN, "forbidden").await;
+    }
+
+    async fn weak_passwords_are_422_for_new_accounts_and_password_changes(app: TestApp) {
+        let huge = "x1y2z3".repeat(10_000);
+        for (password, says) in [("password", "at least 12"), ("12345678", "at least 12"), ("        ", "at least 12"),
+                                 ("            ", "different"), ("abababababab", "different"),
+                                 ("password1234", "common"), ("QWERTY123456", "common"), ("1q2w3e4r5t6y", "common"),
+                                 (huge.as_str(), "128 bytes"), (&"é".repeat(65), "128 bytes")] {
+            let res = app.admin(Method::POST, "/users", &app.owner)
+                .json(&json!({ "email": format!("weak-{}@example.com", password.len()), "password": password, "role": "staff" }))
+                .send().await.expect("request");
+            let err = expect_error(res, StatusCode::UNPROCESSABLE_ENTITY, "weak_password").await;
+            assert!(err["message"].as_str().expect("message").contains(says), "{password:.20}: {err}");
+        }
+        let users = app.get_json("/users", &app.owner).await;
+        assert_eq!(users.as_array().map(Vec::len), Some(1), "no account was made: {users}");
+
+        // 12 characters of a passphrase are enough; a change to a weak one is refused.
+        let email = "cook@example.com";
+        let res = app.admin(Method::POST, "/users", &app.owner)
+            .json(&json!({ "email": email, "password": "soup of days", "role": "staff" })).send().await.expect("request");
+        let id = expect_status(res, StatusCode::CREATED).await["id"].as_i64().expect("id");
+        let session = app.login(email, "soup of days").await;
+        let res = app.admin(Method::PATCH, &format!("/users/{id}"), &app.owner)
+            .json(&json!({ "password": "Password1234", "name": "Changed" })).send().await.expect("request");
+        expect_error(res, StatusCode::UNPROCESSABLE_ENTITY, "weak_password").await;
+        app.get_json("/restaurant", &session).await;
+        app.login(email, "soup of days").await;
+        let users = app.get_json("/users", &app.owner).await;
+        assert!(users.as_array().expect("users").iter().all(|u| u["name"] != "Changed"), "the refused patch changed nothing");
     }
 
     async fn another_restaurants_user_answers_404(app: TestApp) {

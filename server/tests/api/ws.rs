@@ -392,6 +392,49 @@ on_both_backends! {
     }
 }
 
+on_both_backends! {
+    async fn a_revoked_devices_kitchen_socket_closes_at_once_with_1008(app: TestApp) {
+        let ws_base = app.base.replacen("http", "ws", 1);
+        let (revoked_id, revoked) = app.device().await;
+        let (_, kept) = app.device().await;
+        let staff = app.staff().await;
+        let (mut a, _) = tokio_tungstenite::connect_async(format!("{ws_base}/ws/kitchen?token={revoked}")).await.expect("socket a");
+        let (mut b, _) = tokio_tungstenite::connect_async(format!("{ws_base}/ws/kitchen?token={kept}")).await.expect("socket b");
+        let (mut c, _) = tokio_tungstenite::connect_async(format!("{ws_base}/ws/kitchen?token={staff}")).await.expect("socket c");
+        for k in [&mut a, &mut b, &mut c] {
+            assert_eq!(next_kitchen(k).await, ServerMessage::Resync);
+        }
+        let res = app.admin(Method::POST, &format!("/devices/{revoked_id}/revoke"), &app.owner).send().await.expect("revoke");
+        expect_status(res, StatusCode::OK).await;
+        assert_closed_within_a_second(&mut a).await;
+
+        // A staff session used by a screen ends the same way on logout.
+        let res = app.admin(Method::POST, "/logout", &staff).send().await.expect("logout");
+        expect_status(res, StatusCode::NO_CONTENT).await;
+        assert_closed_within_a_second(&mut c).await;
+
+        // The device that was not revoked stays, and hears nothing of it:
+        // its next message is the next order.
+        let token = app.table_token(2);
+        let order = expect_status(app.place(&token, &app.order_body(&token, &[(2, 1)]).await, "k").await, StatusCode::CREATED).await;
+        let next = next_kitchen(&mut b).await;
+        assert!(matches!(&next, ServerMessage::OrderPlaced { order: o } if Some(o.id) == order["id"].as_i64()), "{next:?}");
+    }
+}
+
+/// The socket's next frame is a close with 1008 (policy), within a second.
+async fn assert_closed_within_a_second(k: &mut WebSocketStream<MaybeTlsStream<TcpStream>>) {
+    let frame = tokio::time::timeout(Duration::from_secs(1), k.next())
+        .await
+        .expect("closed within 1 s, not at the next 30 s check")
+        .expect("a frame")
+        .expect("a close frame");
+    let Message::Close(Some(close)) = frame else {
+        panic!("expected a close frame, got {frame:?}");
+    };
+    assert_eq!(u16::from(close.code), 1008, "{close:?}");
+}
+
 /// The next message a kitchen socket hears (at most `WAIT`).
 async fn next_kitchen(k: &mut WebSocketStream<MaybeTlsStream<TcpStream>>) -> ServerMessage {
     let m = tokio::time::timeout(WAIT, k.next())

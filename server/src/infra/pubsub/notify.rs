@@ -10,6 +10,12 @@ use crate::infra::db::to_json;
 use crate::infra::keys::Keys;
 use crate::infra::redis::Redis;
 
+/// Said on a restaurant's kitchen channel when a device was revoked (or a
+/// session ended): every kitchen socket of the restaurant checks its token
+/// again at once and closes (1008) if it no longer works. A signal between
+/// the API roles and the ws role only: kitchen sockets never forward it.
+pub const KITCHEN_RECHECK: &str = r#"{"type":"recheck_access"}"#;
+
 /// What a feature announces through (`AppState::notify`).
 pub struct Notify<'a> {
     redis: &'a Redis,
@@ -23,12 +29,15 @@ impl<'a> Notify<'a> {
 }
 
 async fn publish(redis: &Redis, channels: &[String], message: &ServerMessage) {
-    let text = to_json(message);
+    publish_text(redis, channels, &to_json(message)).await;
+}
+
+async fn publish_text(redis: &Redis, channels: &[String], text: &str) {
     let result: redis::RedisResult<()> = async {
         let mut conn = redis.conn().await?;
         let mut pipe = redis::pipe();
         for channel in channels {
-            pipe.cmd("PUBLISH").arg(channel).arg(&text).ignore();
+            pipe.cmd("PUBLISH").arg(channel).arg(text).ignore();
         }
         pipe.query_async(&mut conn).await
     }
@@ -89,5 +98,12 @@ impl Notify<'_> {
             &ServerMessage::MenuChanged { item_ids },
         )
         .await;
+    }
+
+    /// A device token was revoked or a session ended: the restaurant's
+    /// kitchen sockets check theirs now (see [`KITCHEN_RECHECK`]).
+    pub async fn kitchen_access_changed(&self, restaurant: RestaurantId) {
+        let channels = [self.keys.kitchen_channel(restaurant)];
+        publish_text(self.redis, &channels, KITCHEN_RECHECK).await;
     }
 }
