@@ -2,6 +2,7 @@
 //! by staff to void old codes), and the codes themselves (SVG, PNG, a PDF
 //! sheet of all tables).
 
+mod pdf;
 mod public;
 mod qr;
 mod visits;

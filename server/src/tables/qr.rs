@@ -1,12 +1,13 @@
 //! QR codes of table URLs as SVG, PNG, and a printable PDF sheet of all
-//! tables. The PDF is written by hand (vector modules, a built-in font):
-//! small, deterministic, no font files to ship.
+//! tables: vector modules, and names in an embedded font with Hangul
+//! (`pdf.rs`), so that "창가 3" prints as "창가 3".
 
 use std::fmt::Write as _;
 
 use image::{ImageEncoder, Luma};
 use qrcode::{Color, EcLevel, QrCode};
 
+use super::pdf::Document;
 use crate::http::error::{ApiError, ApiResult};
 
 /// Error correction M: survives smudges and a little wear on the table.
@@ -57,26 +58,36 @@ const CODE_SIDE: f64 = 190.0;
 /// An A4 PDF, six tables a page, each code with its table's name under it
 /// and the restaurant's name on top of every page.
 pub fn sheet_pdf(title: &str, entries: &[SheetEntry]) -> ApiResult<Vec<u8>> {
-    let mut pages = Vec::new();
+    let mut doc = Document::new()?;
     for chunk in entries
         .chunks(COLS * ROWS)
         .chain(entries.is_empty().then_some(&[][..]))
     {
-        let mut content = String::new();
-        text(&mut content, 20.0, 40.0, PAGE_H - 40.0, title);
+        let size = fitted(&doc, title, 20.0, PAGE_W - 80.0);
+        doc.text(size, 40.0, PAGE_H - 40.0, title);
         for (i, entry) in chunk.iter().enumerate() {
             let (col, row) = (i % COLS, i / COLS);
             let x0 = col as f64 * CELL_W + (CELL_W - CODE_SIDE) / 2.0;
             let top = PAGE_H - 60.0 - row as f64 * CELL_H - 20.0;
-            modules(&mut content, &code(&entry.url)?, x0, top, CODE_SIDE);
-            // Centred by an average Helvetica glyph width (about half the size).
-            let width = entry.name.chars().count() as f64 * 16.0 * 0.52;
+            modules(doc.content(), &code(&entry.url)?, x0, top, CODE_SIDE);
+            let size = fitted(&doc, &entry.name, 16.0, CELL_W - 20.0);
+            let width = doc.width(&entry.name, size);
             let x = (x0 + (CODE_SIDE - width) / 2.0).max(col as f64 * CELL_W + 10.0);
-            text(&mut content, 16.0, x, top - CODE_SIDE - 22.0, &entry.name);
+            doc.text(size, x, top - CODE_SIDE - 22.0, &entry.name);
         }
-        pages.push(content);
+        doc.end_page();
     }
-    Ok(pdf(&pages))
+    doc.finish(PAGE_W, PAGE_H)
+}
+
+/// `size`, or smaller (down to 8 pt) so that `s` fits in `room` points.
+fn fitted(doc: &Document, s: &str, size: f64, room: f64) -> f64 {
+    let width = doc.width(s, size);
+    if width <= room {
+        size
+    } else {
+        (size * room / width).max(8.0)
+    }
 }
 
 /// Dark modules as filled rectangles, merged into horizontal runs.
@@ -110,79 +121,6 @@ fn modules(out: &mut String, code: &QrCode, x0: f64, top: f64, side: f64) {
     out.push_str("f\n");
 }
 
-fn text(out: &mut String, size: f64, x: f64, y: f64, s: &str) {
-    let _ = writeln!(
-        out,
-        "BT /F1 {size} Tf {x:.2} {y:.2} Td ({}) Tj ET",
-        pdf_string(s)
-    );
-}
-
-/// A literal string in the font's WinAnsi encoding: Latin-1 characters as
-/// they are, others (the built-in font has no glyphs for them) as `?`.
-fn pdf_string(s: &str) -> String {
-    let mut out = String::new();
-    for c in s.chars() {
-        match c {
-            '(' | ')' | '\\' => {
-                out.push('\\');
-                out.push(c);
-            }
-            ' '..='~' => out.push(c),
-            c if (c as u32) >= 0xA0 && (c as u32) <= 0xFF => {
-                let _ = write!(out, "\\{:03o}", c as u32);
-            }
-            _ => out.push('?'),
-        }
-    }
-    out
-}
-
-fn pdf(pages: &[String]) -> Vec<u8> {
-    let mut objects: Vec<String> = Vec::new();
-    // 1 catalog, 2 page tree, 3 font, then a page and its content per page.
-    objects.push("<< /Type /Catalog /Pages 2 0 R >>".into());
-    let kids: Vec<String> = (0..pages.len())
-        .map(|i| format!("{} 0 R", 4 + 2 * i))
-        .collect();
-    objects.push(format!(
-        "<< /Type /Pages /Kids [{}] /Count {} >>",
-        kids.join(" "),
-        pages.len()
-    ));
-    objects.push(
-        "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>".into(),
-    );
-    for (i, content) in pages.iter().enumerate() {
-        objects.push(format!(
-            "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 {PAGE_W} {PAGE_H}] \
-             /Resources << /Font << /F1 3 0 R >> >> /Contents {} 0 R >>",
-            5 + 2 * i
-        ));
-        objects.push(format!(
-            "<< /Length {} >>\nstream\n{content}endstream",
-            content.len()
-        ));
-    }
-    let mut out = String::from("%PDF-1.4\n");
-    let mut offsets = Vec::with_capacity(objects.len());
-    for (i, obj) in objects.iter().enumerate() {
-        offsets.push(out.len());
-        let _ = write!(out, "{} 0 obj\n{obj}\nendobj\n", i + 1);
-    }
-    let xref = out.len();
-    let _ = write!(out, "xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1);
-    for off in offsets {
-        let _ = writeln!(out, "{off:010} 00000 n ");
-    }
-    let _ = write!(
-        out,
-        "trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n",
-        objects.len() + 1
-    );
-    out.into_bytes()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -199,12 +137,5 @@ mod tests {
         assert_eq!(grids.len(), 1);
         let (_, content) = grids[0].decode().expect("decodes");
         assert_eq!(content, url);
-    }
-
-    #[test]
-    fn pdf_strings_escape_delimiters_and_replace_what_the_font_lacks() {
-        assert_eq!(pdf_string("T(1)\\"), "T\\(1\\)\\\\");
-        assert_eq!(pdf_string("Café"), "Caf\\351");
-        assert_eq!(pdf_string("창가 1"), "?? 1");
     }
 }

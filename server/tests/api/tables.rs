@@ -60,6 +60,13 @@ on_both_backends! {
     }
 
     async fn the_qr_sheet_pdf_renders_and_each_code_decodes_to_its_table(app: TestApp) {
+        // A Korean name, and one in Latin with an accent, print as written.
+        let mut tables: Vec<(String, String)> = app.seed.tables.iter().map(|t| (t.name.clone(), t.url.clone())).collect();
+        for name in ["창가 3", "Café terrasse"] {
+            let res = app.admin(Method::POST, "/tables", &app.owner).json(&json!({ "name": name })).send().await.expect("post");
+            let table = expect_status(res, StatusCode::CREATED).await;
+            tables.push((name.to_owned(), table["url"].as_str().expect("url").to_owned()));
+        }
         let res = app.admin(Method::GET, "/tables/qr-sheet.pdf", &app.owner).send().await.expect("r");
         assert_eq!(res.headers()["content-type"], "application/pdf");
         let pdf = res.bytes().await.expect("pdf");
@@ -70,10 +77,15 @@ on_both_backends! {
             .args(["-r", "200", "-gray", "-png"]).arg(&path).arg(dir.path().join("page"))
             .status().expect("pdftoppm is installed (poppler-utils)");
         assert!(status.success(), "pdftoppm renders the sheet");
+        let text = std::process::Command::new("pdftotext").arg(&path).arg("-").output().expect("pdftotext is installed (poppler-utils)");
+        let text = String::from_utf8(text.stdout).expect("utf-8");
+        for (name, _) in &tables {
+            assert!(text.contains(name.as_str()), "{name:?} is on the sheet: {text}");
+        }
         let mut pages: Vec<_> = std::fs::read_dir(dir.path()).expect("dir").filter_map(Result::ok)
             .map(|e| e.path()).filter(|p| p.extension().is_some_and(|e| e == "png")).collect();
         pages.sort();
-        assert_eq!(pages.len(), app.seed.tables.len().div_ceil(6), "six tables a page");
+        assert_eq!(pages.len(), tables.len().div_ceil(6), "six tables a page");
         // rqrr reads one code an image best: cut each page into its 2×3
         // cells (below the 60 pt title) and decode every cell.
         let mut found = Vec::new();
@@ -89,7 +101,7 @@ on_both_backends! {
             }
         }
         found.sort();
-        let mut expected: Vec<String> = app.seed.tables.iter().map(|t| t.url.clone()).collect();
+        let mut expected: Vec<String> = tables.iter().map(|(_, url)| url.clone()).collect();
         expected.sort();
         assert_eq!(found, expected);
     }
