@@ -5,7 +5,7 @@
 
 import { h, fill } from './dom.js';
 import { S, fmt, tr, views } from './state.js';
-import { api } from './api.js';
+import { api, failureText } from './api.js';
 import { checkedField, clearErrors, errorSlot, showError } from './forms.js';
 import { locationSettings } from './location-settings.js';
 import { toast } from './toasts.js';
@@ -15,11 +15,18 @@ const CURRENCIES = ['AUD', 'CAD', 'CHF', 'CNY', 'CZK', 'DKK', 'EUR', 'GBP', 'HKD
   'NOK', 'NZD', 'PHP', 'PLN', 'SEK', 'SGD', 'THB', 'TWD', 'USD', 'VND', 'ZAR'];
 
 export function renderSettings(main) {
-  if (main.dataset.view !== 'settings' || !main.querySelector('form.settings')) {
+  if (main.dataset.view !== 'settings') {
+    // The settings as they are now (another owner may have changed them).
     main.dataset.view = 'settings';
-    drawPage(main);
+    fill(main, h('div', { class: 'page-head' }, h('h1', { tabindex: '-1' }, tr('settings_title'))),
+      h('div', { class: 'skeleton', 'aria-hidden': 'true' }, h('div'), h('div')));
+    api('GET', '/restaurant').then((r) => {
+      S.restaurant = r;
+      if (main.dataset.view === 'settings') drawPage(main);
+    }, (e) => toast(failureText(e), { kind: 'error' }));
     return;
   }
+  if (!main.querySelector('form.settings')) return;
   // A language switch: the forms are drawn again from what is saved, and
   // what was typed but not saved is put back.
   const typed = [...main.querySelectorAll('form.settings [name]')].map((c) => [c.name, c.type === 'checkbox' || c.type === 'radio' ? c.checked : c.value, c.value]);

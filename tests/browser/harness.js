@@ -106,6 +106,41 @@ export function kitchenStreamOrderIds() {
   return ids;
 }
 
+// ---- The console (/admin)
+
+/** A desktop (1280×800 unless told) with the console open and signed in as `account` (the owner unless told). */
+export async function consoleSignedIn(browser, { width = 1280, height = 800, account = SEED.owner, shot, permissions = [] } = {}) {
+  const context = await browser.newContext({ viewport: { width, height }, locale: 'en-US', permissions });
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e));
+  // Refusals the page puts into words are logged by the browser too.
+  page.on('console', (m) => { if (m.type() === 'error' && !/WebSocket|status of (40[139]|422)/.test(m.text())) errors.push(new Error(m.text())); });
+  page.errors = errors;
+  await page.goto(`${BASE}/admin`);
+  const login = page.locator('#login');
+  await login.getByLabel('Email').fill(account.email);
+  await login.getByLabel('Password').fill(account.password);
+  if (shot) await screenshot(page, shot);
+  await login.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('heading', { level: 1, name: "Today's orders" }).waitFor();
+  await consoleLive(page);
+  return { context, page };
+}
+
+/** The staff socket is open and today's orders are loaded. */
+export const consoleLive = (page) => page.waitForFunction(() => document.body.dataset.conn === 'open' && !document.querySelector('#main .skeleton'));
+
+/** The response to a diner's order through the client API (as the diner page places it), not checked. */
+export async function postOrder(t, lines, visitId) {
+  const visit = visitId ?? (await (await fetch(`${BASE}/api/v1/tables/${t.token}`)).json()).visit_id;
+  return fetch(`${BASE}/api/v1/tables/${t.token}/orders`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'idempotency-key': `test-${Date.now()}-${Math.random()}` },
+    body: JSON.stringify({ visit_id: visit, items: lines }),
+  });
+}
+
 /** Waits for `check()` to be truthy, polling; fails with `what` after `ms`. */
 export async function eventually(what, check, ms = 5000) {
   const until = Date.now() + ms;
