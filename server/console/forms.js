@@ -13,8 +13,11 @@ export function errorSlot(name = 'form') {
 
 /** dom.js's field() with an error slot for the control's name (or `name`). */
 export function checkedField(label, control, hint, name = control.name) {
+  const slot = errorSlot(name);
+  // Said until the field is changed.
+  control.addEventListener('input', () => { slot.textContent = ''; });
   const f = field(label, control, hint);
-  f.append(errorSlot(name));
+  f.append(slot);
   return f;
 }
 

@@ -66,8 +66,10 @@ function rangeForm() {
   checkedField(tr('from'), h('input', { type: 'date', name: 'from', value: R.from, 'data-key': 'from' })),
   checkedField(tr('to'), h('input', { type: 'date', name: 'to', value: R.to, 'data-key': 'to' })),
   h('button', { type: 'submit', class: 'btn btn-primary', 'data-key': 'show' }, tr('show_report')),
-  h('div', { class: 'presets', role: 'group', 'aria-label': tr('presets') }, presets().map(([key, from, to]) => h('button', {
-    type: 'button', class: 'btn btn-small', 'data-key': `preset-${key}`, 'aria-pressed': String(R.from === from && R.to === to),
+  h('div', { class: 'presets', role: 'group', 'aria-label': tr('presets') }, presets().map(([key, from, to], i, all) => h('button', {
+    // Pressed: the first quick range that is the range shown.
+    type: 'button', class: 'btn btn-small', 'data-key': `preset-${key}`,
+    'aria-pressed': String(R.from === from && R.to === to && !all.slice(0, i).some(([, f, t]) => f === from && t === to)),
     onclick: () => { [R.from, R.to] = [from, to]; load(); },
   }, tr(`preset_${key}`)))),
   errorSlot());
@@ -104,14 +106,16 @@ function body(r) {
       stat('tax', fmt(r.tax.amount_minor)),
       stat('cancelled', String(r.cancelled_orders), r.cancelled_orders ? tr('cancelled_worth', { total: fmt(r.cancelled_total.amount_minor) }) : null)),
     h('div', { class: 'report-grid' },
-      h('section', { class: 'card-box', 'aria-labelledby': 'by-hour-title' }, h('h2', { id: 'by-hour-title' }, tr('by_hour')), hourChart(r.by_hour, hour)),
-      h('section', { class: 'card-box', 'aria-labelledby': 'prep-title' }, h('h2', { id: 'prep-title' }, tr('prep_times')),
-        r.prep_times.length ? h('ul', { class: 'rank prep' }, r.prep_times.map((p) => h('li', { 'data-station': p.station },
-          h('span', {}, h('code', {}, p.station), ' ', h('span', { class: 'hint' }, tr('orders_n', { n: p.orders }))),
-          h('strong', {}, tr('minutes', { m: (p.average_ms / 60000).toFixed(1) })))))
-          : h('p', { class: 'hint' }, tr('no_prep'))),
-      h('section', { class: 'card-box', 'aria-labelledby': 'top-qty-title' }, h('h2', { id: 'top-qty-title' }, tr('top_by_qty')), rank(r.items.slice(0, TOP), (i) => `${i.qty}×`, 'qty')),
-      h('section', { class: 'card-box', 'aria-labelledby': 'top-rev-title' }, h('h2', { id: 'top-rev-title' }, tr('top_by_revenue')), rank(byRevenue, (i) => fmt(i.revenue.amount_minor), 'revenue'))),
+      h('div', { class: 'report-col' },
+        h('section', { class: 'card-box', 'aria-labelledby': 'by-hour-title' }, h('h2', { id: 'by-hour-title' }, tr('by_hour')), hourChart(r.by_hour, hour)),
+        h('section', { class: 'card-box', 'aria-labelledby': 'prep-title' }, h('h2', { id: 'prep-title' }, tr('prep_times')),
+          r.prep_times.length ? h('ul', { class: 'rank prep' }, r.prep_times.map((p) => h('li', { 'data-station': p.station },
+            h('span', {}, h('code', {}, p.station), ' ', h('span', { class: 'hint' }, tr('orders_n', { n: p.orders }))),
+            h('strong', {}, tr('minutes', { m: (p.average_ms / 60000).toFixed(1) })))))
+            : h('p', { class: 'hint' }, tr('no_prep')))),
+      h('div', { class: 'report-col' },
+        h('section', { class: 'card-box', 'aria-labelledby': 'top-qty-title' }, h('h2', { id: 'top-qty-title' }, tr('top_by_qty')), rank(r.items.slice(0, TOP), (i) => `${i.qty}×`, 'qty')),
+        h('section', { class: 'card-box', 'aria-labelledby': 'top-rev-title' }, h('h2', { id: 'top-rev-title' }, tr('top_by_revenue')), rank(byRevenue, (i) => fmt(i.revenue.amount_minor), 'revenue')))),
   ];
 }
 

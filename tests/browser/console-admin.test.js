@@ -137,6 +137,7 @@ test('settings: the check panel gives the refusal an order gets, and "allow the 
     const address = await page.locator('[data-role=client-address]').textContent();
     assert.match(address, /^(127\.0\.0\.1|::1)$/);
     await page.getByText(`The server sees this browser as ${address}`).waitFor();
+    await panel.evaluate((el) => el.scrollIntoView({ block: 'end' }));
     await screenshot(page, 'console-settings');
 
     await page.getByRole('button', { name: 'Allow the network I am on now' }).click();
