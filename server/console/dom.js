@@ -51,6 +51,14 @@ const PATHS = {
   wifi: 'M2 9a15 15 0 0 1 20 0M5 13a10 10 0 0 1 14 0m-11 3.5a5 5 0 0 1 8 0M12 20h.01',
   alert: 'M12 3 2 21h20L12 3zm0 6v6m0 3h.01',
   image: 'M4 5h16v14H4zM4 15l5-5 5 5 2-2 4 4M15 9h.01',
+  devices: 'M3 5h18v11H3zM8 20h8m-4-4v4',
+  staff: 'M9 11a4 4 0 1 0 0-8 4 4 0 0 0 0 8zM2 21a7 7 0 0 1 14 0m1-10a3 3 0 1 0 0-6m2 16h3a6 6 0 0 0-4-5.6',
+  settings: 'M4 6h10m4 0h2M4 12h2m4 0h10M4 18h12m4 0h0M14 4v4M6 10v4M16 16v4',
+  reports: 'M4 20V10m6 10V4m6 16v-7m4 7H2',
+  user: 'M12 12a4 4 0 1 0 0-8 4 4 0 0 0 0 8zm-8 9a8 8 0 0 1 16 0',
+  copy: 'M9 9h11v11H9zM5 15H4V4h11v1',
+  check: 'M4 12l5 5L20 6',
+  pin: 'M12 21s-7-6.2-7-12a7 7 0 0 1 14 0c0 5.8-7 12-7 12zm0-9a3 3 0 1 0 0-6 3 3 0 0 0 0 6z',
 };
 
 /** A decorative line icon (hidden from assistive technology). */

@@ -1,5 +1,8 @@
 // The console's words in English and Korean, and money and dates by Intl in
 // the restaurant's currency and time zone. Knows nothing of the page.
+// The owners' pages' words are in words.js.
+
+import { en as moreEn, ko as moreKo } from './words.js';
 
 const en = {
   app_name: 'QR Order console',
@@ -132,10 +135,10 @@ const ko = {
   rotated_at: '코드 생성',
 };
 
-export const STRINGS = { en, ko };
+export const STRINGS = { en: { ...en, ...moreEn }, ko: { ...ko, ...moreKo } };
 
 export function t(lang, key, vars = {}) {
-  const s = (STRINGS[lang] || en)[key] ?? en[key] ?? key;
+  const s = (STRINGS[lang] || STRINGS.en)[key] ?? STRINGS.en[key] ?? key;
   if (typeof s === 'function') return s(vars);
   return s;
 }
@@ -194,6 +197,26 @@ export function businessDayStart(now, timeZone) {
   let at = day - zoneOffset(day, timeZone);
   at = day - zoneOffset(at, timeZone);
   return at;
+}
+
+/** The business day of `now` in `timeZone` as its local date, `YYYY-MM-DD` (the server's `business_day`). */
+export function businessDate(now, timeZone) {
+  // 04:00 local of that day, written as a date in the zone.
+  return cached(`bd/${timeZone}`, () => new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }))
+    .format(new Date(businessDayStart(now, timeZone)));
+}
+
+/** `YYYY-MM-DD` moved by `days` (calendar arithmetic, no zone). */
+export function addDays(date, days) {
+  const [y, m, d] = date.split('-').map(Number);
+  return new Date(Date.UTC(y, m - 1, d + days)).toISOString().slice(0, 10);
+}
+
+/** A `YYYY-MM-DD` date for people, e.g. "1 Dec 2026". */
+export function dateLabel(lang, date) {
+  const [y, m, d] = date.split('-').map(Number);
+  return cached(`dl/${lang}`, () => new Intl.DateTimeFormat(LOCALES[lang], { timeZone: 'UTC', year: 'numeric', month: 'short', day: 'numeric', weekday: 'short' }))
+    .format(new Date(Date.UTC(y, m - 1, d)));
 }
 
 /** Allergen codes offered as checkboxes (free text adds others). */

@@ -69,6 +69,8 @@ function render(again) {
   lang.setAttribute('aria-label', `${tr('lang_label')}: ${tr('language')}`);
   panel.querySelector('.login-error').textContent = '';
   panel.hidden = false;
+  // A modal dialog would keep the sign-in panel out of reach.
+  for (const d of document.querySelectorAll('dialog[open]')) d.close();
   el.app.inert = true;
   document.body.classList.add('signing-in');
   const email = form.elements.email;

@@ -7,10 +7,12 @@ import { dateTime, money, t } from './i18n.js';
 export const S = {
   /** {token, role, restaurant_id, expires_at} or null. */
   session: null,
+  /** GET /me: {id, email, name, role} of the signed-in account. */
+  me: null,
   /** GET /restaurant. */
   restaurant: null,
   lang: 'en',
-  /** The page shown: 'orders' | 'menu' | 'tables'. */
+  /** The page shown: a key of app.js's PAGES ('orders', 'menu', 'tables', 'devices', …). */
   page: null,
   /** The staff socket's state: 'connecting' | 'open' | 'reconnecting'. */
   conn: 'connecting',

@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { deflateSync } from 'node:zlib';
-import { BASE, SEED, admin, launch, newTable, phone, screenshot } from './harness.js';
+import { BASE, SEED, admin, consoleSignedIn, launch, newTable, phone, postOrder, screenshot } from './harness.js';
 
 let browser;
 before(async () => { browser = await launch(); });
@@ -15,36 +15,11 @@ after(async () => { await browser?.close(); });
 
 const LIVE_MS = 1000;
 
-/** A desktop (1280×800 unless told) with the console open and signed in. */
-async function signedIn({ width = 1280, height = 800, account = SEED.owner, shot } = {}) {
-  const context = await browser.newContext({ viewport: { width, height }, locale: 'en-US' });
-  const page = await context.newPage();
-  const errors = [];
-  page.on('pageerror', (e) => errors.push(e));
-  page.on('console', (m) => { if (m.type() === 'error' && !/WebSocket|status of 40[139]/.test(m.text())) errors.push(new Error(m.text())); });
-  page.errors = errors;
-  await page.goto(`${BASE}/admin`);
-  const login = page.locator('#login');
-  await login.getByLabel('Email').fill(account.email);
-  await login.getByLabel('Password').fill(account.password);
-  if (shot) await screenshot(page, shot);
-  await login.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByRole('heading', { level: 1, name: "Today's orders" }).waitFor();
-  await live(page);
-  return { context, page };
-}
-
-/** The staff socket is open and today's orders are loaded. */
-const live = (page) => page.waitForFunction(() => document.body.dataset.conn === 'open' && !document.querySelector('#main .skeleton'));
+const signedIn = (options) => consoleSignedIn(browser, options);
 
 /** A diner's order through the client API (as the diner page places it). */
 async function placeOrder(t, lines) {
-  const info = await (await fetch(`${BASE}/api/v1/tables/${t.token}`)).json();
-  const res = await fetch(`${BASE}/api/v1/tables/${t.token}/orders`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', 'idempotency-key': `console-${Date.now()}-${Math.random()}` },
-    body: JSON.stringify({ visit_id: info.visit_id, items: lines }),
-  });
+  const res = await postOrder(t, lines);
   assert.equal(res.status, 201, await res.clone().text());
   return res.json();
 }
