@@ -92,8 +92,8 @@ test('a password changed in the Account dialog ends the account’s other sessio
   await dialog.waitFor({ state: 'hidden' });
   await a.page.getByText('Password changed. Your other sessions were signed out.').waitFor();
 
-  // The other browser is sent to sign in on its next call.
-  await b.page.getByRole('link', { name: 'Tables' }).click();
+  // The other browser is sent to sign in at once: its live feed is closed
+  // (1008) as its session ends.
   await b.page.locator('#login').getByText('Your session ended').waitFor();
   // This one goes on.
   await a.page.getByRole('link', { name: 'Tables' }).click();
@@ -106,8 +106,9 @@ test('a password changed in the Account dialog ends the account’s other sessio
   // And the ended browser signs in with it.
   await b.page.locator('#login').getByLabel('Password').fill(fresh);
   await b.page.locator('#login').getByRole('button', { name: 'Sign in' }).click();
-  await b.page.getByRole('heading', { level: 1, name: 'Tables' }).waitFor();
   await b.page.locator('#login').waitFor({ state: 'hidden' });
+  await b.page.getByRole('link', { name: 'Tables' }).click();
+  await b.page.getByRole('heading', { level: 1, name: 'Tables' }).waitFor();
   assert.deepEqual(a.page.errors, []);
   assert.deepEqual(b.page.errors, []);
   await a.context.close();
