@@ -1,11 +1,16 @@
 //! Uploaded images: checked to be real PNG or JPEG images of sane size,
-//! stored under the media folder with random names, served at `/media/`.
+//! made a sensible size for a phone (a photo straight from a camera is
+//! scaled down, never cropped), stored under the media folder with random
+//! names, served at `/media/`.
 
 use std::io::Cursor;
 use std::path::Path;
 
 use axum::http::StatusCode;
-use image::{ImageFormat, ImageReader, Limits};
+use image::codecs::jpeg::JpegEncoder;
+use image::imageops::FilterType;
+use image::metadata::Orientation;
+use image::{DynamicImage, ImageDecoder, ImageFormat, ImageReader, Limits};
 use rand::RngCore;
 
 use crate::http::error::{ApiError, ApiResult};
@@ -13,14 +18,30 @@ use crate::http::error::{ApiError, ApiResult};
 /// Largest width or height accepted, in pixels.
 const MAX_SIDE: u32 = 4096;
 
+/// The longest side an image is kept at: sharp on any phone's menu card
+/// and sheet, a fraction of a camera photo's weight.
+pub const DISPLAY_SIDE: u32 = 1280;
+
 /// Decodes `bytes` completely (not only the magic number) to prove it is an
-/// image we can show, and returns the file extension to store it under.
-pub fn check_image(bytes: &[u8]) -> ApiResult<&'static str> {
+/// image we can show, and returns what to store: the upload as it is when
+/// it is already small and upright, else the picture turned upright (the
+/// camera's orientation tag) and scaled to fit [`DISPLAY_SIDE`], as a
+/// JPEG (transparency on white) — which also drops the camera's metadata.
+pub fn prepare_image(bytes: &[u8]) -> ApiResult<(Vec<u8>, &'static str)> {
     let format = image::guess_format(bytes).map_err(|_| unsupported())?;
     let ext = match format {
         ImageFormat::Png => "png",
         ImageFormat::Jpeg => "jpg",
         _ => return Err(unsupported()),
+    };
+    let unreadable = |e: image::ImageError| {
+        ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_image",
+            format!(
+                "the file is not a readable {ext} image of at most {MAX_SIDE}×{MAX_SIDE} pixels: {e}"
+            ),
+        )
     };
     let mut reader = ImageReader::with_format(Cursor::new(bytes), format);
     let mut limits = Limits::default();
@@ -28,14 +49,29 @@ pub fn check_image(bytes: &[u8]) -> ApiResult<&'static str> {
     limits.max_image_height = Some(MAX_SIDE);
     limits.max_alloc = Some(128 * 1024 * 1024);
     reader.limits(limits);
-    reader.decode().map_err(|e| {
-        ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "invalid_image",
-            format!("the file is not a readable {ext} image of at most {MAX_SIDE}×{MAX_SIDE} pixels: {e}"),
-        )
-    })?;
-    Ok(ext)
+    let mut decoder = reader.into_decoder().map_err(unreadable)?;
+    let orientation = decoder.orientation().map_err(unreadable)?;
+    let mut picture = DynamicImage::from_decoder(decoder).map_err(unreadable)?;
+    let upright = orientation == Orientation::NoTransforms;
+    if upright && picture.width().max(picture.height()) <= DISPLAY_SIDE {
+        return Ok((bytes.to_vec(), ext));
+    }
+    picture.apply_orientation(orientation);
+    if picture.width().max(picture.height()) > DISPLAY_SIDE {
+        picture = picture.resize(DISPLAY_SIDE, DISPLAY_SIDE, FilterType::Triangle);
+    }
+    let rgba = picture.to_rgba8();
+    // Transparent pixels over white, as the page's card background.
+    let rgb = image::RgbImage::from_fn(rgba.width(), rgba.height(), |x, y| {
+        let [r, g, b, a] = rgba.get_pixel(x, y).0;
+        let over = |c: u8| ((u16::from(c) * u16::from(a) + 255 * (255 - u16::from(a))) / 255) as u8;
+        image::Rgb([over(r), over(g), over(b)])
+    });
+    let mut out = Cursor::new(Vec::new());
+    JpegEncoder::new_with_quality(&mut out, 85)
+        .encode_image(&rgb)
+        .map_err(ApiError::internal)?;
+    Ok((out.into_inner(), "jpg"))
 }
 
 fn unsupported() -> ApiError {

@@ -285,11 +285,10 @@ pub(super) async fn upload_image(
     if bytes.len() > state.config.image_limit_bytes {
         return Err(too_large());
     }
-    let checked = bytes.clone();
-    let ext = tokio::task::spawn_blocking(move || media::check_image(&checked))
+    let (picture, ext) = tokio::task::spawn_blocking(move || media::prepare_image(&bytes))
         .await
         .map_err(ApiError::internal)??;
-    let relative = media::store(&state.config.media_dir, "menu", &bytes, ext).await?;
+    let relative = media::store(&state.config.media_dir, "menu", &picture, ext).await?;
     sqlx::query(
         "UPDATE menu_items SET image = $1, updated_at = $2 WHERE id = $3 AND restaurant_id = $4",
     )

@@ -55,6 +55,22 @@ on_both_backends! {
         assert_eq!(header("content-security-policy").as_deref(), Some("default-src 'none'; sandbox"));
     }
 
+    async fn a_camera_sized_photo_is_stored_scaled_to_fit_never_cropped(app: TestApp) {
+        // 3000×2000, in stripes that compress well (the upload limit is 2 MiB).
+        let img = image::RgbImage::from_fn(3000, 2000, |x, _| if (x / 250) % 2 == 0 { image::Rgb([200, 40, 40]) } else { image::Rgb([40, 140, 60]) });
+        let mut bytes = Cursor::new(Vec::new());
+        img.write_to(&mut bytes, image::ImageFormat::Png).expect("encode");
+        let item = expect_status(upload(&app, bytes.into_inner(), "big.png", "image/png").await, StatusCode::OK).await;
+        let url = item["image_url"].as_str().expect("image_url");
+        assert!(url.ends_with(".jpg"), "stored as a JPEG: {url}");
+        let served = app.client.get(app.url(url)).send().await.expect("get").bytes().await.expect("bytes");
+        let stored = image::load_from_memory(&served).expect("decodable");
+        assert_eq!((stored.width(), stored.height()), (1280, 853), "the longest side fits 1280, the shape kept");
+        // The stripes are still where they were: scaled, not cropped.
+        let rgb = stored.to_rgb8();
+        assert!(rgb.get_pixel(10, 400)[0] > 150 && rgb.get_pixel(1270, 400)[1] > 100, "first stripe red, last green");
+    }
+
     async fn a_file_that_is_not_an_image_is_refused(app: TestApp) {
         let res = upload(&app, b"<html>hello</html>".to_vec(), "dish.png", "image/png").await;
         expect_error(res, StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_image_type").await;
