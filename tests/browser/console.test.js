@@ -6,6 +6,10 @@
 
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { deflateSync } from 'node:zlib';
 import { BASE, SEED, admin, consoleSignedIn, launch, newTable, phone, postOrder, screenshot } from './harness.js';
 
@@ -291,6 +295,34 @@ test('a session ended under an open form asks to sign in again and keeps what wa
   await page.locator('.tables', { hasText: 'Kept table' }).waitFor();
   assert.ok((await admin('GET', '/tables')).some((t) => t.name === 'Kept table'));
   await screenshot(page, 'console-tables');
+  assert.deepEqual(page.errors, []);
+  await context.close();
+});
+
+test('the owner makes table “창가 3” and downloads the sheet: the PDF prints its name and each code opens its table', async () => {
+  const { context, page } = await signedIn();
+  await page.getByRole('link', { name: 'Tables' }).click();
+  await page.getByRole('heading', { level: 1, name: 'Tables' }).waitFor();
+  await page.getByLabel('Table name').fill('창가 3');
+  await page.getByRole('button', { name: 'New table' }).click();
+  await page.locator('.tables', { hasText: '창가 3' }).waitFor();
+  const [download] = await Promise.all([
+    page.waitForEvent('download'),
+    page.getByRole('button', { name: 'Printable sheet (PDF)' }).click(),
+  ]);
+  const dir = mkdtempSync(join(tmpdir(), 'qrorder-sheet-'));
+  const pdf = join(dir, 'tables.pdf');
+  await download.saveAs(pdf);
+  const text = execFileSync('pdftotext', [pdf, '-'], { encoding: 'utf8' });
+  assert.ok(text.includes('창가 3'), text);
+  execFileSync('pdftoppm', ['-r', '150', '-gray', '-png', pdf, join(dir, 'page')]);
+  const found = [];
+  for (const png of readdirSync(dir).filter((f) => f.endsWith('.png')).sort()) {
+    const out = execFileSync('zbarimg', ['--quiet', '--raw', '-Sdisable', '-Sqrcode.enable', join(dir, png)], { encoding: 'utf8' });
+    found.push(...out.split('\n').filter(Boolean));
+  }
+  const expected = (await admin('GET', '/tables')).filter((t) => t.active).map((t) => t.url);
+  assert.deepEqual([...found].sort(), [...expected].sort(), 'every active table once, each code its own URL');
   assert.deepEqual(page.errors, []);
   await context.close();
 });

@@ -13,7 +13,7 @@ source "$HERE/../../scripts/lib/common.sh"
 cd "$ROOT"
 
 need_cargo
-apt_install chromium fonts-noto-core fonts-noto-cjk redis-tools python3 curl
+apt_install chromium fonts-noto-core fonts-noto-cjk redis-tools python3 curl poppler-utils zbar-tools
 # Node may come from elsewhere than Debian (its npm then comes with it).
 command -v node >/dev/null || apt_install nodejs
 command -v npm >/dev/null || apt_install npm
