@@ -208,6 +208,21 @@ pub struct OrderLine {
     pub note: Option<String>,
     pub station: String,
     pub line_total: Money,
+    /// The diner who put the line in the table's shared cart, as the cart
+    /// knew them when the order was placed. `null` (or absent, from older
+    /// servers) when the line is the table's: ordered without the cart.
+    #[serde(default)]
+    pub added_by: Option<Diner>,
+}
+
+/// A diner at a table, as the shared cart knows them.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Diner {
+    /// Stable per browser (the `client_id` of the diner's `hello`).
+    pub client_id: String,
+    /// Their nickname at that moment.
+    pub nickname: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -297,6 +312,22 @@ mod tests {
         );
         assert!(Placed.can_become(Cancelled) && Ready.can_become(Cancelled));
         assert!(!Served.can_become(Cancelled) && !Cancelled.can_become(Placed));
+    }
+
+    #[test]
+    fn a_line_without_attribution_still_reads_and_is_the_tables() {
+        let old = r#"{"menu_item_id":8,"name":{"en":"Naengmyeon"},"qty":1,
+            "unit_price":{"amount_minor":3000,"currency":"KRW"},"options":[],"note":null,
+            "station":"kitchen","line_total":{"amount_minor":3000,"currency":"KRW"}}"#;
+        let line: OrderLine = serde_json::from_str(old).expect("an older server's line");
+        assert_eq!(line.added_by, None);
+        let mut by = line.clone();
+        by.added_by = Some(Diner {
+            client_id: "c1".into(),
+            nickname: "Ann".into(),
+        });
+        let json = serde_json::to_string(&by).expect("json");
+        assert_eq!(serde_json::from_str::<OrderLine>(&json).expect("back"), by);
     }
 
     #[test]
