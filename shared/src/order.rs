@@ -20,6 +20,9 @@ pub struct TableInfo {
     /// The current visit (the table's open bill); orders must name it.
     pub visit_id: i64,
     pub location: LocationRequirements,
+    /// The service requests the restaurant offers (buttons on the page).
+    #[serde(default)]
+    pub service_kinds: Vec<crate::service::ServiceKind>,
 }
 
 /// Which location proofs an order needs, so the page asks for GPS only when

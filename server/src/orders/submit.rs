@@ -45,11 +45,7 @@ pub(super) async fn place_order(
     let key = idempotency_key(&headers)?;
     let table = resolve_token(&state.db, &token).await?;
     let r = restaurant::load(&state.db, table.restaurant_id).await?;
-    let client = location::client_of(&r, peer, &headers)?;
-    if let Some(fix) = &req.location {
-        location::validate_fix(fix)?;
-    }
-    location::check(&r, client, req.location.as_ref(), now_ms())?;
+    location::guard(&r, peer, &headers, req.location.as_ref(), now_ms())?;
 
     let request_hash = hash_request(&req);
     if let Some(existing) = by_key(&state.db, &table, &key, &request_hash).await? {

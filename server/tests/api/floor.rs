@@ -2,7 +2,8 @@
 //! diners' service requests, and the bill split by person or evenly.
 
 use qrorder_shared::MenuItemId;
-use qrorder_shared::ws::ClientMessage;
+use qrorder_shared::service::{ServiceKind, ServiceRequest, ServiceState};
+use qrorder_shared::ws::{ClientMessage, ServerMessage};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
@@ -93,5 +94,246 @@ on_both_backends! {
         assert!(res.status().is_client_error(), "{}", res.status());
         let honest = expect_status(app.place(&token, &cart_order(&app, &token, &a).await, "honest").await, StatusCode::CREATED).await;
         assert_eq!(attribution(&honest), vec![(9, 1, Some("ann-1".to_owned()))]);
+    }
+}
+
+/// `POST /tables/{token}/service-requests` for `kind` on the current visit.
+async fn ask(app: &TestApp, token: &str, kind: &str) -> reqwest::Response {
+    let visit = app.table_info(token).await["visit_id"].clone();
+    ask_on(app, token, json!({ "visit_id": visit, "kind": kind })).await
+}
+
+async fn ask_on(app: &TestApp, token: &str, body: Value) -> reqwest::Response {
+    app.client
+        .post(app.url(&format!("/api/v1/tables/{token}/service-requests")))
+        .json(&body)
+        .send()
+        .await
+        .expect("POST service request")
+}
+
+type Feed =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+/// The staff feed of the owner, past its first `resync`.
+async fn staff_feed(app: &TestApp) -> Feed {
+    let url = format!(
+        "{}/ws/staff?token={}",
+        app.base.replacen("http", "ws", 1),
+        app.owner
+    );
+    let (mut feed, _) = tokio_tungstenite::connect_async(url)
+        .await
+        .expect("staff feed");
+    assert_eq!(next_message(&mut feed).await, ServerMessage::Resync);
+    feed
+}
+
+async fn next_message(feed: &mut Feed) -> ServerMessage {
+    use futures::StreamExt;
+    let m = tokio::time::timeout(std::time::Duration::from_secs(5), feed.next())
+        .await
+        .expect("the feed hears in time")
+        .expect("open")
+        .expect("frame");
+    serde_json::from_str(m.to_text().expect("text")).expect("a server message")
+}
+
+/// The next service request the feed hears, within a second.
+async fn heard_request(feed: &mut Feed) -> ServiceRequest {
+    let started = std::time::Instant::now();
+    loop {
+        if let ServerMessage::ServiceRequest { request } = next_message(feed).await {
+            assert!(
+                started.elapsed() < std::time::Duration::from_secs(1),
+                "heard within a second"
+            );
+            return request;
+        }
+    }
+}
+
+fn diner_heard(d: &Diner, id: i64, state: ServiceState) -> bool {
+    d.events.iter().any(|e| matches!(e, ServerMessage::ServiceRequest { request } if request.id == id && request.state == state))
+}
+
+on_both_backends! {
+    async fn a_call_reaches_staff_and_the_table_once_and_follows_ack_and_done(app: TestApp) {
+        let token = app.table_token(2);
+        let table_id = app.seed.tables[2].id;
+        let mut feed = staff_feed(&app).await;
+        let mut diner = Diner::connect(&app.base, &token, "cal-1", "Cal").await;
+
+        let first = expect_status(ask(&app, &token, "call_staff").await, StatusCode::CREATED).await;
+        assert_eq!((first["state"].as_str(), first["kind"].as_str(), first["table_id"].as_i64()), (Some("open"), Some("call_staff"), Some(table_id)));
+        let id = first["id"].as_i64().expect("id");
+        let heard = heard_request(&mut feed).await;
+        assert_eq!((heard.id, heard.state, heard.kind), (id, ServiceState::Open, ServiceKind::CallStaff));
+        diner.until(|d| diner_heard(d, id, ServiceState::Open)).await;
+
+        // Asking again while it is open: the same request, nothing new said.
+        let again = expect_status(ask(&app, &token, "call_staff").await, StatusCode::OK).await;
+        assert_eq!(again, first);
+        // Many taps at once: one request.
+        let body = json!({ "visit_id": first["visit_id"], "kind": "water" });
+        let taps = futures::future::join_all((0..6).map(|_| ask_on(&app, &token, body.clone()))).await;
+        let statuses: Vec<StatusCode> = taps.iter().map(|r| r.status()).collect();
+        assert_eq!(statuses.iter().filter(|s| **s == StatusCode::CREATED).count(), 1, "{statuses:?}");
+        assert!(statuses.iter().all(|s| *s == StatusCode::CREATED || *s == StatusCode::OK), "{statuses:?}");
+        let mut ids = std::collections::BTreeSet::new();
+        for res in taps {
+            ids.insert(res.json::<Value>().await.expect("json")["id"].as_i64().expect("id"));
+        }
+        assert_eq!(ids.len(), 1, "every tap got the one request");
+        let water = *ids.first().expect("id");
+        let heard = heard_request(&mut feed).await;
+        assert_eq!((heard.id, heard.kind), (water, ServiceKind::Water));
+
+        let open = app.get_json("/service-requests?state=open", &app.owner).await;
+        let kinds: Vec<&str> = open.as_array().expect("list").iter().map(|r| r["kind"].as_str().expect("kind")).collect();
+        assert_eq!(kinds, ["call_staff", "water"]);
+
+        // Devices do not handle requests; staff do.
+        let (_, device) = app.device().await;
+        for path in [format!("/service-requests/{id}/ack"), "/service-requests".to_owned()] {
+            let method = if path.ends_with("ack") { Method::POST } else { Method::GET };
+            let res = app.admin(method, &path, &device).send().await.expect("device");
+            expect_error(res, StatusCode::FORBIDDEN, "forbidden").await;
+        }
+        let staff = app.staff().await;
+        let res = app.admin(Method::POST, &format!("/service-requests/{id}/ack"), &staff).send().await.expect("ack");
+        let acked = expect_status(res, StatusCode::OK).await;
+        assert_eq!(acked["state"], "acked");
+        assert!(acked["acked_at"].as_i64().is_some());
+        let heard = heard_request(&mut feed).await;
+        assert_eq!((heard.id, heard.state), (id, ServiceState::Acked));
+        diner.until(|d| diner_heard(d, id, ServiceState::Acked)).await;
+        // Acknowledged twice: unchanged; asked again while acknowledged: that one.
+        let res = app.admin(Method::POST, &format!("/service-requests/{id}/ack"), &app.owner).send().await.expect("ack");
+        assert_eq!(expect_status(res, StatusCode::OK).await, acked);
+        assert_eq!(expect_status(ask(&app, &token, "call_staff").await, StatusCode::OK).await, acked);
+        assert_eq!(app.get_json("/service-requests?state=acked", &staff).await.as_array().map(Vec::len), Some(1));
+
+        let res = app.admin(Method::POST, &format!("/service-requests/{id}/done"), &staff).send().await.expect("done");
+        let done = expect_status(res, StatusCode::OK).await;
+        assert_eq!(done["state"], "done");
+        diner.until(|d| diner_heard(d, id, ServiceState::Done)).await;
+        assert_eq!(heard_request(&mut feed).await.state, ServiceState::Done);
+        let res = app.admin(Method::POST, &format!("/service-requests/{id}/ack"), &staff).send().await.expect("ack");
+        let err = expect_error(res, StatusCode::CONFLICT, "illegal_transition").await;
+        assert_eq!(err["details"]["current_state"], "done");
+        let res = app.admin(Method::POST, &format!("/service-requests/{id}/done"), &staff).send().await.expect("done");
+        assert_eq!(expect_status(res, StatusCode::OK).await, done);
+        // Done: the next call is a new request.
+        let next = expect_status(ask(&app, &token, "call_staff").await, StatusCode::CREATED).await;
+        assert_ne!(next["id"], first["id"]);
+
+        let res = app.admin(Method::GET, "/service-requests?state=lost", &staff).send().await.expect("list");
+        expect_error(res, StatusCode::UNPROCESSABLE_ENTITY, "invalid_field").await;
+        let other = app.other_restaurant().await;
+        let res = app.admin(Method::POST, &format!("/service-requests/{id}/done"), &other).send().await.expect("other");
+        expect_error(res, StatusCode::NOT_FOUND, "not_found").await;
+        assert_eq!(app.get_json("/service-requests", &other).await, json!([]));
+
+        // The table sees its visit's requests, and once the visit is closed
+        // the next diners see none of them.
+        let res = app.client.get(app.url(&format!("/api/v1/tables/{token}/service-requests"))).send().await.expect("list");
+        assert_eq!(expect_status(res, StatusCode::OK).await.as_array().map(Vec::len), Some(3));
+        let res = app.admin(Method::POST, &format!("/tables/{table_id}/close"), &app.owner).send().await.expect("close");
+        expect_status(res, StatusCode::OK).await;
+        let res = app.client.get(app.url(&format!("/api/v1/tables/{token}/service-requests"))).send().await.expect("list");
+        assert_eq!(expect_status(res, StatusCode::OK).await, json!([]));
+        assert_eq!(app.get_json("/service-requests", &app.owner).await, json!([]), "a closed visit's requests are over");
+        let mut next_party = Diner::connect(&app.base, &token, "dee-2", "Dee").await;
+        let fresh = expect_status(ask(&app, &token, "water").await, StatusCode::CREATED).await;
+        assert_ne!(fresh["id"].as_i64(), Some(water), "a new visit, a new request");
+        let fresh_id = fresh["id"].as_i64().expect("id");
+        next_party.until(|d| diner_heard(d, fresh_id, ServiceState::Open)).await;
+        assert!(next_party.events.iter().all(|e| !matches!(e, ServerMessage::ServiceRequest { request } if request.id != fresh_id)),
+            "nothing of the last party: {:?}", next_party.events);
+    }
+
+    async fn requests_are_guarded_like_orders_and_only_for_the_kinds_offered(app: TestApp) {
+        let token = app.table_token(3);
+        assert_eq!(app.table_info(&token).await["service_kinds"], json!(["call_staff", "water", "bill"]));
+        app.patch_restaurant(json!({ "service_kinds": ["bill", "call_staff", "bill"] })).await;
+        assert_eq!(app.table_info(&token).await["service_kinds"], json!(["call_staff", "bill"]));
+        let err = expect_error(ask(&app, &token, "water").await, StatusCode::UNPROCESSABLE_ENTITY, "service_kind_off").await;
+        assert_eq!(err["details"]["offered"], json!(["call_staff", "bill"]));
+        expect_error(ask(&app, &token, "dessert").await, StatusCode::UNPROCESSABLE_ENTITY, "invalid_body").await;
+
+        // From outside the restaurant's network: the very refusal an order gets.
+        app.patch_restaurant(json!({ "location_policy": "network", "network_cidrs": ["192.0.2.0/24"] })).await;
+        let refused = expect_error(ask(&app, &token, "bill").await, StatusCode::FORBIDDEN, "outside_restaurant").await;
+        let order = expect_error(app.place(&token, &app.order_body(&token, &[(8, 1)]).await, "o").await, StatusCode::FORBIDDEN, "outside_restaurant").await;
+        assert_eq!(refused, order);
+        assert_eq!(refused["details"]["reason"], "not_on_restaurant_network");
+        // GPS policies want the fix, checked as an order's.
+        app.patch_restaurant(json!({ "location_policy": "gps", "lat": 37.5663, "lon": 126.9779, "radius_m": 100 })).await;
+        let refused = expect_error(ask(&app, &token, "bill").await, StatusCode::FORBIDDEN, "outside_restaurant").await;
+        assert_eq!(refused["details"]["reason"], "location_required");
+        let visit = app.table_info(&token).await["visit_id"].clone();
+        let now = qrorder::infra::db::now_ms();
+        let off_globe = json!({ "visit_id": visit, "kind": "bill", "location": { "lat": 397.5663, "lon": 126.9779, "accuracy_m": 10.0, "at": now } });
+        expect_error(ask_on(&app, &token, off_globe).await, StatusCode::UNPROCESSABLE_ENTITY, "invalid_location").await;
+        let near = json!({ "visit_id": visit, "kind": "bill", "location": { "lat": 37.5664, "lon": 126.9779, "accuracy_m": 10.0, "at": now - 2_000 } });
+        expect_status(ask_on(&app, &token, near).await, StatusCode::CREATED).await;
+        app.patch_restaurant(json!({ "location_policy": "network", "network_cidrs": ["127.0.0.0/8"] })).await;
+
+        // A closed visit's page asks no more.
+        let table_id = app.seed.tables[3].id;
+        let res = app.admin(Method::POST, &format!("/tables/{table_id}/close"), &app.owner).send().await.expect("close");
+        expect_status(res, StatusCode::OK).await;
+        expect_error(ask_on(&app, &token, json!({ "visit_id": visit, "kind": "bill" })).await, StatusCode::CONFLICT, "visit_closed").await;
+        let res = ask_on(&app, "no-such-table", json!({ "visit_id": 1, "kind": "bill" })).await;
+        expect_error(res, StatusCode::NOT_FOUND, "table_not_found").await;
+        app.patch_restaurant(json!({ "service_kinds": [] })).await;
+        assert_eq!(app.table_info(&token).await["service_kinds"], json!([]));
+        expect_error(ask(&app, &token, "call_staff").await, StatusCode::UNPROCESSABLE_ENTITY, "service_kind_off").await;
+    }
+}
+
+/// A visit that asks too often is told to wait (repeats of an open request
+/// count too); another table is not.
+async fn rate_limited_per_visit(backend: crate::helpers::Backend) {
+    let app = TestApp::spawn_with(backend, |c| {
+        c.service_requests_per_window = 3;
+        c.service_window_secs = 120;
+    })
+    .await;
+    let token = app.table_token(4);
+    expect_status(ask(&app, &token, "call_staff").await, StatusCode::CREATED).await;
+    expect_status(ask(&app, &token, "call_staff").await, StatusCode::OK).await;
+    expect_status(ask(&app, &token, "water").await, StatusCode::CREATED).await;
+    let res = ask(&app, &token, "bill").await;
+    let retry_after: u64 = res
+        .headers()
+        .get("retry-after")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse().ok())
+        .expect("Retry-After");
+    assert!(retry_after > 0 && retry_after <= 120, "{retry_after}");
+    expect_error(res, StatusCode::TOO_MANY_REQUESTS, "too_many_requests").await;
+    let requests = app.get_json("/service-requests", &app.owner).await;
+    assert_eq!(
+        requests.as_array().map(Vec::len),
+        Some(2),
+        "the refused one was not made"
+    );
+    expect_status(
+        ask(&app, &app.table_token(5), "bill").await,
+        StatusCode::CREATED,
+    )
+    .await;
+}
+
+mod service_requests_are_rate_limited_per_visit {
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn sqlite() {
+        super::rate_limited_per_visit(crate::helpers::Backend::Sqlite).await
+    }
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn postgres() {
+        super::rate_limited_per_visit(crate::helpers::Backend::Postgres).await
     }
 }
