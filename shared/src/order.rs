@@ -263,6 +263,42 @@ pub struct Bill {
     pub tax: Money,
     pub total: Money,
     pub orders: Vec<Order>,
+    /// With `?split=`: the bill in shares that sum exactly to `subtotal`,
+    /// `tax` and `total` (absent otherwise).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shares: Option<Vec<BillShare>>,
+}
+
+/// Whose share of a split bill this is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum ShareKind {
+    /// What one diner added to the shared cart (`split=person`).
+    Diner,
+    /// The table's lines: ordered without the cart (`split=person`).
+    Table,
+    /// One of N equal shares (`split=even`).
+    Even,
+}
+
+/// One share of a split bill. The tax is the bill's, divided by largest
+/// remainder: every share's amounts are whole minor units and the shares
+/// sum to the bill.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct BillShare {
+    pub kind: ShareKind,
+    /// The diner's nickname (as they last ordered), the table's name, or
+    /// `1/3`, `2/3`, … for even shares.
+    pub name: String,
+    /// The diner, for `kind: diner`.
+    pub diner: Option<Diner>,
+    /// What the share is for, merged like the bill's lines (empty for even shares).
+    pub lines: Vec<BillLine>,
+    pub subtotal: Money,
+    pub tax: Money,
+    pub total: Money,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

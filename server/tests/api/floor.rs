@@ -337,3 +337,118 @@ mod service_requests_are_rate_limited_per_visit {
         super::rate_limited_per_visit(crate::helpers::Backend::Postgres).await
     }
 }
+
+fn minor(v: &Value) -> i64 {
+    v["amount_minor"].as_i64().expect("amount_minor")
+}
+
+/// `(name.en, qty, line total)` of each line of a share or bill, sorted.
+fn lines_of(v: &Value) -> Vec<(String, u64, i64)> {
+    let mut got: Vec<_> = v["lines"]
+        .as_array()
+        .expect("lines")
+        .iter()
+        .map(|l| {
+            (
+                l["name"]["en"].as_str().expect("name").to_owned(),
+                l["qty"].as_u64().expect("qty"),
+                minor(&l["line_total"]),
+            )
+        })
+        .collect();
+    got.sort();
+    got
+}
+
+/// The shares sum exactly to the bill: subtotal, tax and total.
+fn assert_sums(bill: &Value) {
+    let shares = bill["shares"].as_array().expect("shares");
+    for field in ["subtotal", "tax", "total"] {
+        let sum: i64 = shares.iter().map(|s| minor(&s[field])).sum();
+        assert_eq!(
+            sum,
+            minor(&bill[field]),
+            "shares' {field} sum to the bill's: {bill}"
+        );
+    }
+    for s in shares {
+        let expect = if bill["tax_included"].as_bool().expect("flag") {
+            minor(&s["subtotal"])
+        } else {
+            minor(&s["subtotal"]) + minor(&s["tax"])
+        };
+        assert_eq!(minor(&s["total"]), expect, "{s}");
+    }
+}
+
+on_both_backends! {
+    async fn split_by_person_gives_each_diner_exactly_what_they_added_and_even_shares_sum_to_the_total(app: TestApp) {
+        // Tax added, at a rate that does not divide evenly: 3.33 %.
+        app.patch_restaurant(json!({ "tax_included": false, "tax_rate_bp": 333 })).await;
+        let token = app.table_token(6);
+        let table_id = app.seed.tables[6].id;
+        let mut ann = Diner::connect(&app.base, &token, "ann-6", "Ann").await;
+        let mut bo = Diner::connect(&app.base, &token, "bo-6", "Bo").await;
+        ann.send(&add(8, 2)).await; // Kimchi 2 × 3 000
+        ann.send(&add(7, 1)).await; // Mandu 7 000
+        ann.until(|d| d.lines.len() == 2).await;
+        bo.send(&add(9, 1)).await; // Sikhye 4 000
+        bo.until(|d| d.lines.len() == 3).await;
+        let body = cart_order(&app, &token, &bo).await;
+        expect_status(app.place(&token, &body, "first").await, StatusCode::CREATED).await;
+        // A second round from the cart: Bo's Kimchi.
+        bo.until(|d| d.lines.is_empty()).await;
+        bo.send(&add(8, 1)).await;
+        bo.until(|d| d.lines.len() == 1).await;
+        expect_status(app.place(&token, &cart_order(&app, &token, &bo).await, "second").await, StatusCode::CREATED).await;
+        // And one without the cart: the table's.
+        expect_status(app.place(&token, &app.order_body(&token, &[(9, 1)]).await, "table").await, StatusCode::CREATED).await;
+        ann.until(|d| d.events.iter().filter(|e| matches!(e, ServerMessage::OrderPlaced { .. })).count() == 3).await;
+
+        let bill = app.get_json(&format!("/tables/{table_id}/bill?split=person"), &app.owner).await;
+        assert_eq!((minor(&bill["subtotal"]), minor(&bill["tax"]), minor(&bill["total"])), (24_000, 799, 24_799));
+        let shares = bill["shares"].as_array().expect("shares");
+        let who: Vec<(&str, &str)> = shares.iter().map(|s| (s["kind"].as_str().expect("kind"), s["name"].as_str().expect("name"))).collect();
+        assert_eq!(who, [("diner", "Ann"), ("diner", "Bo"), ("table", "Window 1")]);
+        assert_eq!(shares[0]["diner"]["client_id"], "ann-6");
+        assert_eq!(lines_of(&shares[0]), [("Kimchi".to_owned(), 2, 6_000), ("Mandu".to_owned(), 1, 7_000)]);
+        assert_eq!(lines_of(&shares[1]), [("Kimchi".to_owned(), 1, 3_000), ("Sikhye".to_owned(), 1, 4_000)]);
+        assert_eq!(lines_of(&shares[2]), [("Sikhye".to_owned(), 1, 4_000)]);
+        assert!(shares[2]["diner"].is_null());
+        assert_eq!(shares.iter().map(|s| minor(&s["subtotal"])).collect::<Vec<_>>(), [13_000, 7_000, 4_000]);
+        // 799 of tax in proportion to 13 000 : 7 000 : 4 000 = 432.79, 233.04,
+        // 133.17 → 432, 233, 133 and the one unit left to the largest remainder.
+        assert_eq!(shares.iter().map(|s| minor(&s["tax"])).collect::<Vec<_>>(), [433, 233, 133]);
+        assert_sums(&bill);
+
+        for ways in [2, 3, 7, 50] {
+            let bill = app.get_json(&format!("/tables/{table_id}/bill?split=even&ways={ways}"), &app.owner).await;
+            let shares = bill["shares"].as_array().expect("shares");
+            assert_eq!(shares.len(), ways);
+            let totals: Vec<i64> = shares.iter().map(|s| minor(&s["total"])).collect();
+            let (min, max) = (totals.iter().min().expect("min"), totals.iter().max().expect("max"));
+            assert!(max - min <= 1, "{totals:?}");
+            assert_eq!(shares[0]["name"], format!("1/{ways}"));
+            assert_sums(&bill);
+        }
+        // Tax included: the shares are the subtotals, the tax divided among them.
+        app.patch_restaurant(json!({ "tax_included": true, "tax_rate_bp": 1000 })).await;
+        let bill = app.get_json(&format!("/tables/{table_id}/bill?split=person"), &app.owner).await;
+        assert_eq!(minor(&bill["total"]), 24_000);
+        assert_sums(&bill);
+        let bill = app.get_json(&format!("/tables/{table_id}/bill?split=even&ways=7"), &app.owner).await;
+        assert_eq!(bill["shares"].as_array().expect("shares").iter().map(|s| minor(&s["total"])).collect::<Vec<_>>(),
+            [3_429, 3_429, 3_429, 3_429, 3_428, 3_428, 3_428]);
+        assert_sums(&bill);
+        // Without `split`, no shares.
+        assert!(app.get_json(&format!("/tables/{table_id}/bill"), &app.owner).await.get("shares").is_none());
+
+        for query in ["split=even", "split=even&ways=1", "split=even&ways=51", "split=items", "split=person&ways=2", "ways=3"] {
+            let res = app.admin(Method::GET, &format!("/tables/{table_id}/bill?{query}"), &app.owner).send().await.expect("bill");
+            expect_error(res, StatusCode::UNPROCESSABLE_ENTITY, "invalid_field").await;
+        }
+        let (_, device) = app.device().await;
+        let res = app.admin(Method::GET, &format!("/tables/{table_id}/bill?split=person"), &device).send().await.expect("bill");
+        expect_error(res, StatusCode::FORBIDDEN, "forbidden").await;
+    }
+}
