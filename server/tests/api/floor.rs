@@ -452,3 +452,30 @@ on_both_backends! {
         expect_error(res, StatusCode::FORBIDDEN, "forbidden").await;
     }
 }
+
+on_both_backends! {
+    async fn the_openapi_document_describes_service_requests_and_the_split(app: TestApp) {
+        let res = app.client.get(app.url("/api/v1/openapi.json")).send().await.expect("doc");
+        let doc = expect_status(res, StatusCode::OK).await;
+        let paths = &doc["paths"];
+        let ask = &paths["/api/v1/tables/{token}/service-requests"]["post"]["responses"];
+        for status in ["200", "201", "403", "404", "409", "422", "429"] {
+            assert!(ask[status].is_object(), "POST service-requests documents {status}");
+        }
+        assert!(paths["/api/v1/tables/{token}/service-requests"]["get"].is_object());
+        assert!(paths["/api/v1/admin/service-requests"]["get"].is_object());
+        for action in ["ack", "done"] {
+            let responses = &paths[format!("/api/v1/admin/service-requests/{{id}}/{action}")]["post"]["responses"];
+            for status in ["200", "401", "403", "404"] {
+                assert!(responses[status].is_object(), "{action} documents {status}");
+            }
+        }
+        let bill = &paths["/api/v1/admin/tables/{id}/bill"]["get"];
+        let params: Vec<&str> = bill["parameters"].as_array().expect("params").iter().map(|p| p["name"].as_str().expect("name")).collect();
+        assert!(params.contains(&"split") && params.contains(&"ways"), "{params:?}");
+        assert!(bill["responses"]["422"].is_object());
+        for schema in ["ServiceRequest", "NewServiceRequest", "BillShare", "Diner"] {
+            assert!(doc["components"]["schemas"][schema].is_object(), "{schema} in the schemas");
+        }
+    }
+}
