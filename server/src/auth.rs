@@ -20,6 +20,7 @@ use utoipa_axum::routes;
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::extract::Json;
 use crate::infra::db::now_ms;
+use crate::infra::redis::count_in_window;
 use crate::state::AppState;
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -352,20 +353,10 @@ pub fn bearer(headers: &axum::http::HeaderMap) -> Option<&str> {
 /// must not lock the staff out.
 async fn check_login_rate(state: &AppState, email: &str, peer: &SocketAddr) -> ApiResult<()> {
     let key = state.keys.login_attempts(email, &peer.ip().to_string());
-    let window = state.config.login_window_secs.max(1);
-    let counted: Result<(u32, i64), redis::RedisError> = async {
+    let window = state.config.login_window_secs;
+    let counted = async {
         let mut conn = state.redis.conn().await?;
-        redis::pipe()
-            .atomic()
-            .incr(&key, 1)
-            .cmd("EXPIRE")
-            .arg(&key)
-            .arg(window)
-            .arg("NX")
-            .ignore()
-            .ttl(&key)
-            .query_async(&mut conn)
-            .await
+        count_in_window(&mut conn, &key, window).await
     }
     .await;
     match counted {
@@ -376,7 +367,7 @@ async fn check_login_rate(state: &AppState, email: &str, peer: &SocketAddr) -> A
                 "too_many_attempts",
                 "too many login attempts; wait a few minutes and try again",
             );
-            e.retry_after_secs = Some(u64::try_from(ttl).unwrap_or(window));
+            e.retry_after_secs = Some(ttl);
             Err(e)
         }
         Ok(_) => Ok(()),

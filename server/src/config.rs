@@ -34,6 +34,10 @@ pub struct Config {
     /// Failed-or-not login attempts per email and client address per window.
     pub login_attempts_per_window: u32,
     pub login_window_secs: u64,
+    /// Service requests (call staff, water, bill) per table visit per
+    /// window, asking again for an open one included.
+    pub service_requests_per_window: u32,
+    pub service_window_secs: u64,
     /// `json` for machine-read logs, `pretty` for people.
     pub log_format: LogFormat,
     /// Publish an order to the kitchen stream right after its commit. When
@@ -65,6 +69,8 @@ impl Default for Config {
             session_ttl_secs: 12 * 3600,
             login_attempts_per_window: 10,
             login_window_secs: 300,
+            service_requests_per_window: 20,
+            service_window_secs: 600,
             log_format: LogFormat::Pretty,
             outbox_immediate_publish: true,
             outbox_relay_interval_ms: 1000,

@@ -23,6 +23,7 @@ mod page;
 mod reports;
 mod restaurant;
 pub mod seed;
+mod service;
 mod tables;
 mod users;
 mod ws;

@@ -72,12 +72,15 @@ async fn patch_restaurant(
     r.radius_m = patch.radius_m.or(r.radius_m);
     r.tax_rate_bp = patch.tax_rate_bp.unwrap_or(r.tax_rate_bp);
     r.tax_included = patch.tax_included.unwrap_or(r.tax_included);
+    if let Some(kinds) = patch.service_kinds {
+        r.service_kinds = kinds;
+    }
     let r = validate(r)?;
     bind_settings(
         sqlx::query(
             "UPDATE restaurants SET name = $1, currency = $2, timezone = $3, languages = $4, \
              location_policy = $5, network_cidrs = $6, trusted_proxies = $7, lat = $8, lon = $9, \
-             radius_m = $10, tax_rate_bp = $11, tax_included = $12 WHERE id = $13",
+             radius_m = $10, tax_rate_bp = $11, tax_included = $12, service_kinds = $13 WHERE id = $14",
         ),
         &r,
     )
@@ -142,6 +145,9 @@ pub fn validate(mut r: Restaurant) -> ApiResult<Restaurant> {
             "must be 0 to 10000 (basis points: 1000 = 10 %)",
         ));
     }
+    // Each kind once, in the one order the page shows them.
+    r.service_kinds.sort();
+    r.service_kinds.dedup();
     if r.location_policy.needs_gps() && (r.lat.is_none() || r.lon.is_none() || r.radius_m.is_none())
     {
         return Err(ApiError::invalid(
@@ -191,7 +197,7 @@ fn is_timezone_name(tz: &str) -> bool {
 pub async fn load(db: &Db, id: RestaurantId) -> ApiResult<Restaurant> {
     let row = sqlx::query(
         "SELECT id, name, currency, timezone, languages, location_policy, network_cidrs, \
-         trusted_proxies, lat, lon, radius_m, tax_rate_bp, tax_included FROM restaurants WHERE id = $1",
+         trusted_proxies, lat, lon, radius_m, tax_rate_bp, tax_included, service_kinds FROM restaurants WHERE id = $1",
     )
     .bind(id.0)
     .fetch_optional(&db.pool)
@@ -229,11 +235,12 @@ fn from_row(row: &AnyRow) -> Result<Restaurant, sqlx::Error> {
             .and_then(|m| u32::try_from(m).ok()),
         tax_rate_bp: u32::try_from(row.try_get::<i64, _>("tax_rate_bp")?).unwrap_or(0),
         tax_included: row.try_get::<i64, _>("tax_included")? != 0,
+        service_kinds: from_json("service_kinds", &row.try_get::<String, _>("service_kinds")?)?,
     })
 }
 
 /// Inserts a restaurant (settings validated first) and returns its id.
-/// Binds the twelve settings, as `$1` to `$12`, in column order.
+/// Binds the thirteen settings, as `$1` to `$13`, in column order.
 fn bind_settings<'q>(
     query: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>,
     r: &'q Restaurant,
@@ -251,6 +258,7 @@ fn bind_settings<'q>(
         .bind(r.radius_m.map(i64::from))
         .bind(i64::from(r.tax_rate_bp))
         .bind(flag(r.tax_included))
+        .bind(to_json(&r.service_kinds))
 }
 
 pub async fn create(db: &Db, r: Restaurant) -> ApiResult<RestaurantId> {
@@ -258,8 +266,8 @@ pub async fn create(db: &Db, r: Restaurant) -> ApiResult<RestaurantId> {
     let id: i64 = bind_settings(
         sqlx::query(
             "INSERT INTO restaurants (name, currency, timezone, languages, location_policy, network_cidrs, \
-             trusted_proxies, lat, lon, radius_m, tax_rate_bp, tax_included, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id",
+             trusted_proxies, lat, lon, radius_m, tax_rate_bp, tax_included, service_kinds, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id",
         ),
         &r,
     )

@@ -1,5 +1,6 @@
 // The table's client API (/api/v1/tables/{token}/…): the fetches, and the
-// loads that bring the menu and the orders into the state and redraw them.
+// loads that bring the menu, the orders and the service requests into the
+// state and redraw them.
 
 import { pick } from './i18n.js';
 import { API, S, cart, fmt, tr, views } from './state.js';
@@ -35,6 +36,22 @@ export async function postOrder(body, key) {
   });
   if (!res.ok) throw new ApiFailure(res.status, await res.json().catch(() => null));
   return res.json();
+}
+
+/**
+ * Asks for staff, water or the bill (`body` as the server's
+ * NewServiceRequest). Returns `{ request, created }`: a new request
+ * (201), or the one of that kind already open (200). Throws an
+ * `ApiFailure` when refused.
+ */
+export async function postServiceRequest(body) {
+  const res = await fetch(`${API}/service-requests`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  if (!res.ok) throw new ApiFailure(res.status, await res.json().catch(() => null));
+  return { request: await res.json(), created: res.status === 201 };
 }
 
 /**
@@ -89,4 +106,16 @@ export function setMenu(menu) {
 export async function loadOrders() {
   S.orders = await getJson('/orders');
   views.orders();
+}
+
+/** The visit's service requests, with their states. */
+export async function loadRequests() {
+  S.requests = await getJson('/service-requests');
+  views.service();
+}
+
+/** Takes a request the server told of (an answer, or a `service_request` message). */
+export function putRequest(request) {
+  S.requests = [...S.requests.filter((r) => r.id !== request.id), request].sort((a, b) => a.id - b.id);
+  views.service();
 }

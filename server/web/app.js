@@ -6,22 +6,25 @@
 // The top of the page's modules: it loads the table and the menu, gives the
 // views to `views` (state.js) and opens the socket. Below it, in the order
 // they import each other: the views (cart-sheet.js, orders-sheet.js,
-// menu.js, item-sheet.js, header.js), then ordering.js, live.js, api.js,
+// service-sheet.js, menu.js, item-sheet.js, header.js), then service.js,
+// ordering.js, live.js, api.js,
 // toasts.js, and at the bottom state.js with cart.js, socket.js,
 // pricing.js, dom.js and i18n.js.
 
 import { h, fill } from './dom.js';
 import { t, chooseLanguage, LANGUAGE_NAMES, NICKNAMES } from './i18n.js';
 import { S, el, store, tr, views } from './state.js';
-import { ApiFailure, getJson, loadOrders, setMenu } from './api.js';
+import { ApiFailure, getJson, loadOrders, loadRequests, setMenu } from './api.js';
 import { connect } from './live.js';
 import { renderConn, renderHeader } from './header.js';
 import { renderMenu } from './menu.js';
 import { openCart, renderCart } from './cart-sheet.js';
 import { renderOrders, showOrders } from './orders-sheet.js';
+import { renderService, showService } from './service-sheet.js';
 
 Object.assign(views, {
-  menu: renderMenu, cart: renderCart, orders: renderOrders, header: renderHeader, conn: renderConn, showOrders,
+  menu: renderMenu, cart: renderCart, orders: renderOrders, header: renderHeader, conn: renderConn,
+  service: renderService, showOrders,
 });
 
 async function start() {
@@ -48,6 +51,7 @@ async function start() {
   renderAll();
   document.body.classList.remove('loading');
   loadOrders().catch(() => {});
+  loadRequests().catch(() => {});
 
   connect();
 }
@@ -68,7 +72,8 @@ function wireStatic() {
   });
   el.people.addEventListener('click', () => openCart(el.people));
   el.ordersBtn.addEventListener('click', showOrders);
-  for (const d of [el.cartDialog, el.ordersDialog, el.itemDialog, el.nameDialog]) {
+  el.serviceBtn.addEventListener('click', showService);
+  for (const d of [el.cartDialog, el.ordersDialog, el.serviceDialog, el.itemDialog, el.nameDialog]) {
     // A tap on the backdrop closes, like the close button.
     d.addEventListener('click', (e) => { if (e.target === d) d.close(); });
   }
@@ -83,6 +88,7 @@ function renderAll() {
   renderMenu();
   renderCart();
   renderOrders();
+  renderService();
   renderConn();
 }
 

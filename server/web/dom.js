@@ -52,6 +52,8 @@ const PATHS = {
   pin: 'M12 21s-7-6.5-7-12a7 7 0 0 1 14 0c0 5.5-7 12-7 12zm0-9a3 3 0 1 0 0-6 3 3 0 0 0 0 6z',
   note: 'M5 4h14v12l-4 4H5V4zm10 16v-4h4M8 9h8m-8 4h5',
   alert: 'M12 3 2 21h20L12 3zm0 6v6m0 3h.01',
+  bell: 'M6 17v-6a6 6 0 0 1 12 0v6l2 2H4l2-2zm4 3a2 2 0 0 0 4 0',
+  water: 'M6 3h12l-1.5 17a1 1 0 0 1-1 1h-7a1 1 0 0 1-1-1L6 3zm.5 6h11',
 };
 
 /** A decorative line icon (hidden from assistive technology). */

@@ -1,6 +1,7 @@
 // The page's header: restaurant and table, how many people are at the
-// table, the orders button (with the count of open orders), the language
-// switch; and the connection bar under it.
+// table, the service button (with the count of requests not done yet), the
+// orders button (with the count of open orders), the language switch; and
+// the connection bar under it.
 
 import { h, fill, icon } from './dom.js';
 import { LANGUAGE_NAMES } from './i18n.js';
@@ -14,6 +15,12 @@ export function renderHeader() {
   fill(el.people, icon('people', 18), h('span', { 'aria-hidden': 'true' }, String(n)));
   el.people.setAttribute('aria-label', tr('people', { n }));
   el.people.title = tr('people', { n });
+  const kinds = S.table.service_kinds || [];
+  el.serviceBtn.hidden = kinds.length === 0;
+  const pending = S.requests.filter((r) => r.state !== 'done' && kinds.includes(r.kind)).length;
+  fill(el.serviceBtn, icon('bell', 18), h('span', { 'aria-hidden': 'true' }, tr('service')),
+    pending ? h('span', { class: 'badge', 'aria-hidden': 'true' }, String(pending)) : null);
+  el.serviceBtn.setAttribute('aria-label', pending ? tr('service_pending', { n: pending }) : tr('service'));
   const active = S.orders.filter((o) => o.status !== 'served' && o.status !== 'cancelled').length;
   fill(el.ordersBtn, icon('receipt', 18), h('span', { 'aria-hidden': 'true' }, tr('orders')),
     active ? h('span', { class: 'badge', 'aria-hidden': 'true' }, String(active)) : null);

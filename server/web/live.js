@@ -1,6 +1,7 @@
 // The table's live link (/ws/tables/{token}, through socket.js): joining,
 // the server's messages (cart snapshots and ops, people at the table,
-// orders placed and their status, menu changes, resync, refusals), sending
+// orders placed and their status, service requests, menu changes, resync,
+// refusals), sending
 // the cart changes made here, and looking now and then when the socket is
 // down. The state it keeps is in `S` and `cart`; it redraws through `views`.
 
@@ -8,7 +9,7 @@ import { pick } from './i18n.js';
 import { sameOptions } from './cart.js';
 import { TableSocket } from './socket.js';
 import { S, WS_URL, cart, clientId, el, itemName, store, tr, views } from './state.js';
-import { loadMenu, loadOrders } from './api.js';
+import { loadMenu, loadOrders, loadRequests, putRequest } from './api.js';
 import { toast } from './toasts.js';
 
 /** A sent cart change unanswered this long asks for a snapshot. */
@@ -51,6 +52,7 @@ function joined() {
     // Events may have been missed while away.
     loadMenu().catch(() => {});
     loadOrders().catch(() => {});
+    loadRequests().catch(() => {});
   }
   S.everOpen = true;
 }
@@ -111,6 +113,15 @@ function onMessage(m) {
     case 'menu_changed':
       loadMenu().catch(() => {});
       break;
+    case 'service_request': {
+      const before = S.requests.find((r) => r.id === m.request.id);
+      putRequest(m.request);
+      // Staff saw it: say so, even with the sheet closed.
+      if (m.request.state === 'acked' && before?.state !== 'acked') {
+        toast(tr('service_acked_toast', { what: tr(`service_${m.request.kind}`) }));
+      }
+      break;
+    }
     case 'resync':
       // Events may have been lost (the server's Redis link was redone): the
       // cart snapshot that follows settles what was sent (or, if the cart is
@@ -120,6 +131,7 @@ function onMessage(m) {
       markSynced();
       loadMenu().catch(() => {});
       loadOrders().catch(() => {});
+      loadRequests().catch(() => {});
       break;
     case 'error': {
       if (m.code === 'outside_restaurant') {

@@ -7,9 +7,11 @@ import { ApiFailure, loadMenu, postOrder } from './api.js';
 import { S, cart, el, itemName, randomId, tr, views } from './state.js';
 import { connected, orderPlaced, requestSync } from './live.js';
 
-class LocationFailure extends Error {}
+/** The phone's location could not be had; its message is a text key. */
+export class LocationFailure extends Error {}
 
-function locate() {
+/** The phone's position (a fix under a minute old is reused). */
+export function locate() {
   if (S.fix && Date.now() - S.fix.at < 60_000) return Promise.resolve(S.fix);
   return new Promise((resolve, reject) => {
     // Browsers give the location to https pages (and localhost) only.

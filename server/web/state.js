@@ -39,6 +39,11 @@ export const S = {
   /** item id → menu item */
   items: new Map(),
   orders: [],
+  /** The visit's service requests (call staff, water, bill), oldest first. */
+  requests: [],
+  /** The kind of service request being sent, and the last refusal in words. */
+  asking: null,
+  serviceError: null,
   participants: [],
   nickname: '',
   conn: 'connecting',
@@ -72,15 +77,20 @@ export const el = {
   cartDialog: $('cart-dialog'), cartBody: $('cart-body'), cartTitle: $('cart-title'),
   ordersDialog: $('orders-dialog'), ordersBody: $('orders-body'), ordersTitle: $('orders-title'),
   itemDialog: $('item-dialog'), nameDialog: $('name-dialog'), toasts: $('toasts'),
+  serviceBtn: $('service-btn'), serviceDialog: $('service-dialog'), serviceBody: $('service-body'),
+  serviceTitle: $('service-title'),
 };
 
 const nothing = () => {};
 /**
  * The redraws, set once by app.js (the views sit above the modules that
  * call them): the menu, the cart bar and sheet, the orders sheet, the
- * header, the connection bar; `showOrders` opens the orders sheet.
+ * header, the connection bar, the service sheet; `showOrders` opens the
+ * orders sheet.
  */
-export const views = { menu: nothing, cart: nothing, orders: nothing, header: nothing, conn: nothing, showOrders: nothing };
+export const views = {
+  menu: nothing, cart: nothing, orders: nothing, header: nothing, conn: nothing, service: nothing, showOrders: nothing,
+};
 
 /** A text in the diner's language. */
 export const tr = (key, vars) => t(S.lang, key, vars);

@@ -2,6 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::service::ServiceKind;
 use crate::{Currency, DeviceId, RestaurantId, TableId, UserId};
 
 /// Who a bearer token speaks for.
@@ -107,6 +108,15 @@ pub struct Restaurant {
     pub tax_rate_bp: u32,
     /// Whether menu prices already include the tax (as in Korea and the EU).
     pub tax_included: bool,
+    /// What diners can ask for from their table's page (all by default;
+    /// none switches the buttons off).
+    #[serde(default = "all_service_kinds")]
+    pub service_kinds: Vec<ServiceKind>,
+}
+
+/// Every kind of service request: a restaurant's default.
+pub fn all_service_kinds() -> Vec<ServiceKind> {
+    ServiceKind::ALL.to_vec()
 }
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
@@ -125,6 +135,7 @@ pub struct RestaurantPatch {
     pub radius_m: Option<u32>,
     pub tax_rate_bp: Option<u32>,
     pub tax_included: Option<bool>,
+    pub service_kinds: Option<Vec<ServiceKind>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

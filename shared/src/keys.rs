@@ -66,6 +66,12 @@ impl Keys {
         format!("{}:kitchen:{{{}}}", self.prefix, restaurant.0)
     }
 
+    /// Counter of the service requests of one table visit in the current
+    /// window (the rate limit of a table's "call staff" buttons).
+    pub fn service_requests(&self, restaurant: RestaurantId, visit_id: i64) -> String {
+        format!("{}:service:{{{}}}:{visit_id}", self.prefix, restaurant.0)
+    }
+
     /// Counter of login attempts for one email from one client address.
     pub fn login_attempts(&self, email: &str, client: &str) -> String {
         format!("{}:login:{}:{}", self.prefix, email.to_lowercase(), client)

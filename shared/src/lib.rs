@@ -10,6 +10,7 @@ pub mod menu;
 pub mod money;
 pub mod order;
 pub mod report;
+pub mod service;
 pub mod stream;
 pub mod text;
 pub mod ws;

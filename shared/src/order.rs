@@ -20,6 +20,9 @@ pub struct TableInfo {
     /// The current visit (the table's open bill); orders must name it.
     pub visit_id: i64,
     pub location: LocationRequirements,
+    /// The service requests the restaurant offers (buttons on the page).
+    #[serde(default)]
+    pub service_kinds: Vec<crate::service::ServiceKind>,
 }
 
 /// Which location proofs an order needs, so the page asks for GPS only when
@@ -208,6 +211,21 @@ pub struct OrderLine {
     pub note: Option<String>,
     pub station: String,
     pub line_total: Money,
+    /// The diner who put the line in the table's shared cart, as the cart
+    /// knew them when the order was placed. `null` (or absent, from older
+    /// servers) when the line is the table's: ordered without the cart.
+    #[serde(default)]
+    pub added_by: Option<Diner>,
+}
+
+/// A diner at a table, as the shared cart knows them.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Diner {
+    /// Stable per browser (the `client_id` of the diner's `hello`).
+    pub client_id: String,
+    /// Their nickname at that moment.
+    pub nickname: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -245,6 +263,42 @@ pub struct Bill {
     pub tax: Money,
     pub total: Money,
     pub orders: Vec<Order>,
+    /// With `?split=`: the bill in shares that sum exactly to `subtotal`,
+    /// `tax` and `total` (absent otherwise).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shares: Option<Vec<BillShare>>,
+}
+
+/// Whose share of a split bill this is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum ShareKind {
+    /// What one diner added to the shared cart (`split=person`).
+    Diner,
+    /// The table's lines: ordered without the cart (`split=person`).
+    Table,
+    /// One of N equal shares (`split=even`).
+    Even,
+}
+
+/// One share of a split bill. The tax is the bill's, divided by largest
+/// remainder: every share's amounts are whole minor units and the shares
+/// sum to the bill.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct BillShare {
+    pub kind: ShareKind,
+    /// The diner's nickname (as they last ordered), the table's name, or
+    /// `1/3`, `2/3`, … for even shares.
+    pub name: String,
+    /// The diner, for `kind: diner`.
+    pub diner: Option<Diner>,
+    /// What the share is for, merged like the bill's lines (empty for even shares).
+    pub lines: Vec<BillLine>,
+    pub subtotal: Money,
+    pub tax: Money,
+    pub total: Money,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -297,6 +351,22 @@ mod tests {
         );
         assert!(Placed.can_become(Cancelled) && Ready.can_become(Cancelled));
         assert!(!Served.can_become(Cancelled) && !Cancelled.can_become(Placed));
+    }
+
+    #[test]
+    fn a_line_without_attribution_still_reads_and_is_the_tables() {
+        let old = r#"{"menu_item_id":8,"name":{"en":"Naengmyeon"},"qty":1,
+            "unit_price":{"amount_minor":3000,"currency":"KRW"},"options":[],"note":null,
+            "station":"kitchen","line_total":{"amount_minor":3000,"currency":"KRW"}}"#;
+        let line: OrderLine = serde_json::from_str(old).expect("an older server's line");
+        assert_eq!(line.added_by, None);
+        let mut by = line.clone();
+        by.added_by = Some(Diner {
+            client_id: "c1".into(),
+            nickname: "Ann".into(),
+        });
+        let json = serde_json::to_string(&by).expect("json");
+        assert_eq!(serde_json::from_str::<OrderLine>(&json).expect("back"), by);
     }
 
     #[test]

@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::MenuItemId;
 use crate::order::{Order, OrderStatus};
+use crate::service::ServiceRequest;
 
 /// From a diner's page to the server.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -86,6 +87,12 @@ pub enum ServerMessage {
     OrderStatus {
         order_id: i64,
         status: OrderStatus,
+    },
+    /// A diner's service request was made, acknowledged or done: to the
+    /// staff feed (and kitchen screens, which may ignore it) and to the
+    /// table's diners.
+    ServiceRequest {
+        request: ServiceRequest,
     },
     /// Items sold out, back, or changed in price: reload them.
     MenuChanged {

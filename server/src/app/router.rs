@@ -50,7 +50,8 @@ pub fn router(state: AppState, roles: Roles) -> Router {
         let client = OpenApiRouter::new()
             .merge(crate::tables::public_router())
             .merge(crate::menu::public_router())
-            .merge(crate::orders::client_router());
+            .merge(crate::orders::client_router())
+            .merge(crate::service::client_router());
         api = api.nest("/api/v1", client);
     }
     if roles.admin_api {
@@ -63,6 +64,7 @@ pub fn router(state: AppState, roles: Roles) -> Router {
             .merge(crate::tables::router())
             .merge(crate::orders::admin_router())
             .merge(crate::billing::router())
+            .merge(crate::service::admin_router())
             .merge(crate::reports::router())
             .merge(crate::location::router());
         api = api.nest("/api/v1/admin", admin);

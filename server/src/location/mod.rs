@@ -157,6 +157,25 @@ pub fn check_network(r: &Restaurant, client: Option<IpAddr>) -> Result<(), Refus
     }
 }
 
+/// The guard of what a diner does from the table (an order, a service
+/// request): the client's address through the trusted proxies and the fix,
+/// if sent (a point on the globe, else 422 `invalid_location`), judged by
+/// the restaurant's policy — 403 `outside_restaurant` with the reason.
+pub fn guard(
+    r: &Restaurant,
+    peer: SocketAddr,
+    headers: &HeaderMap,
+    fix: Option<&GeoFix>,
+    now_ms: i64,
+) -> Result<(), ApiError> {
+    let client = client_of(r, peer, headers)?;
+    if let Some(fix) = fix {
+        validate_fix(fix)?;
+    }
+    check(r, client, fix, now_ms)?;
+    Ok(())
+}
+
 /// The client's address for a request to restaurant `r`, through its
 /// trusted proxies (422 when those settings do not parse).
 pub fn client_of(
@@ -254,6 +273,7 @@ mod tests {
             radius_m: Some(100),
             tax_rate_bp: 0,
             tax_included: true,
+            service_kinds: qrorder_shared::admin::all_service_kinds(),
         }
     }
 

@@ -3,7 +3,7 @@
 
 use qrorder_shared::Money;
 use qrorder_shared::admin::Restaurant;
-use qrorder_shared::order::{Order, OrderLine, tax_and_total};
+use qrorder_shared::order::{Diner, Order, OrderLine, tax_and_total};
 use qrorder_shared::stream::OrderPayload;
 use sqlx::Row;
 
@@ -47,6 +47,8 @@ pub(super) struct Placing<'a> {
     pub key: &'a str,
     pub request_hash: &'a str,
     pub lines: &'a [PricedLine],
+    /// Who added each of `lines` to the shared cart (`None`: the table).
+    pub added_by: &'a [Option<Diner>],
 }
 
 /// One transaction: take stock, number the order, write it with its items
@@ -59,6 +61,7 @@ pub(super) async fn insert(db: &Db, p: &Placing<'_>) -> Result<Placed, Placement
         key,
         request_hash,
         lines,
+        added_by,
     } = *p;
     let now = now_ms();
     let subtotal = lines
@@ -129,10 +132,11 @@ pub(super) async fn insert(db: &Db, p: &Placing<'_>) -> Result<Placed, Placement
         Err(e) => return Err(e.into()),
     };
     let mut order_lines = Vec::with_capacity(lines.len());
-    for l in lines {
+    for (index, l) in lines.iter().enumerate() {
+        let by = added_by.get(index).cloned().flatten();
         sqlx::query(
             "INSERT INTO order_items (order_id, menu_item_id, names, qty, unit_price_minor, options, note, station, \
-             line_total_minor) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+             line_total_minor, added_by_client, added_by_name) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
         )
         .bind(order_id)
         .bind(l.item.id.0)
@@ -143,6 +147,8 @@ pub(super) async fn insert(db: &Db, p: &Placing<'_>) -> Result<Placed, Placement
         .bind(l.note.as_deref())
         .bind(&l.item.station)
         .bind(l.line_total_minor)
+        .bind(by.as_ref().map(|d| d.client_id.as_str()))
+        .bind(by.as_ref().map(|d| d.nickname.as_str()))
         .execute(&mut *tx)
         .await?;
         order_lines.push(OrderLine {
@@ -154,6 +160,7 @@ pub(super) async fn insert(db: &Db, p: &Placing<'_>) -> Result<Placed, Placement
             note: l.note.clone(),
             station: l.item.station.clone(),
             line_total: Money::new(l.line_total_minor, r.currency),
+            added_by: by,
         });
     }
     let order = Order {

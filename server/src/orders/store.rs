@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use qrorder_shared::order::{ChosenOption, Order, OrderLine, OrderStatus};
+use qrorder_shared::order::{ChosenOption, Diner, Order, OrderLine, OrderStatus};
 use qrorder_shared::{Currency, MenuItemId, Money, RestaurantId, TableId};
 use sqlx::any::AnyRow;
 use sqlx::{AssertSqlSafe, Row};
@@ -166,7 +166,7 @@ async fn lines_of(db: &Db, order_ids: &[i64]) -> ApiResult<HashMap<i64, Vec<Orde
         let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
         let sql = format!(
             "SELECT i.order_id, i.menu_item_id, i.names, i.qty, i.unit_price_minor, i.options, i.note, i.station, \
-             i.line_total_minor, o.currency FROM order_items i JOIN orders o ON o.id = i.order_id \
+             i.line_total_minor, i.added_by_client, i.added_by_name, o.currency FROM order_items i JOIN orders o ON o.id = i.order_id \
              WHERE i.order_id IN ({}) ORDER BY i.id",
             marks.join(", ")
         );
@@ -188,6 +188,16 @@ async fn lines_of(db: &Db, order_ids: &[i64]) -> ApiResult<HashMap<i64, Vec<Orde
                 note: row.try_get("note")?,
                 station: row.try_get("station")?,
                 line_total: Money::new(row.try_get("line_total_minor")?, currency),
+                added_by: match (
+                    row.try_get::<Option<String>, _>("added_by_client")?,
+                    row.try_get::<Option<String>, _>("added_by_name")?,
+                ) {
+                    (Some(client_id), nickname) => Some(Diner {
+                        client_id,
+                        nickname: nickname.unwrap_or_default(),
+                    }),
+                    (None, _) => None,
+                },
             };
             out.entry(row.try_get("order_id")?).or_default().push(line);
         }

@@ -45,11 +45,7 @@ pub(super) async fn place_order(
     let key = idempotency_key(&headers)?;
     let table = resolve_token(&state.db, &token).await?;
     let r = restaurant::load(&state.db, table.restaurant_id).await?;
-    let client = location::client_of(&r, peer, &headers)?;
-    if let Some(fix) = &req.location {
-        location::validate_fix(fix)?;
-    }
-    location::check(&r, client, req.location.as_ref(), now_ms())?;
+    location::guard(&r, peer, &headers, req.location.as_ref(), now_ms())?;
 
     let request_hash = hash_request(&req);
     if let Some(existing) = by_key(&state.db, &table, &key, &request_hash).await? {
@@ -62,12 +58,15 @@ pub(super) async fn place_order(
     let menu = menu::list_items(&state.db, r.id, r.currency, None).await?;
     let lines = price_lines(&req.items, &menu)?;
     let cart = CartRef::new(&state.keys, r.id, visit.id);
-    let ordered_lines = match req.cart_version {
+    let cart_lines = match req.cart_version {
         Some(version) => {
             from_cart::check_and_claim(&state, &cart, version, &req.items, &key).await?
         }
         None => Vec::new(),
     };
+    // Who added each line, as the cart says: the table's when not from it.
+    let added_by = from_cart::attribute(&req.items, &cart_lines);
+    let ordered_lines: Vec<String> = cart_lines.into_iter().map(|l| l.line_id).collect();
 
     let placing = Placing {
         restaurant: &r,
@@ -76,6 +75,7 @@ pub(super) async fn place_order(
         key: &key,
         request_hash: &request_hash,
         lines: &lines,
+        added_by: &added_by,
     };
     let placed = place::insert(&state.db, &placing).await;
     let Placed {

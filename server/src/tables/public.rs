@@ -36,5 +36,6 @@ async fn table_info(
         languages: r.languages.clone(),
         visit_id: visit.id,
         location: location::requirements(&r),
+        service_kinds: r.service_kinds.clone(),
     }))
 }

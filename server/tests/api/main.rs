@@ -8,6 +8,7 @@ mod auth;
 mod billing;
 mod cli;
 mod errors;
+mod floor;
 mod hub;
 mod location;
 mod media;

@@ -1,8 +1,9 @@
 //! Events the API roles announce to the ws role over Pub/Sub: an order
-//! placed or moved on, the menu changed. Best effort: Pub/Sub may lose a
+//! placed or moved on, a service request, the menu changed. Best effort: Pub/Sub may lose a
 //! message, and pages re-sync (they reload orders and menu on reconnect).
 
 use qrorder_shared::order::{Order, OrderStatus};
+use qrorder_shared::service::ServiceRequest;
 use qrorder_shared::ws::ServerMessage;
 use qrorder_shared::{MenuItemId, RestaurantId};
 
@@ -79,6 +80,23 @@ impl Notify<'_> {
             self.redis,
             &channels,
             &ServerMessage::OrderStatus { order_id, status },
+        )
+        .await;
+    }
+
+    /// A service request made, acknowledged or done: to the table's diners
+    /// and the staff feed (the kitchen channel).
+    pub async fn service_request(&self, restaurant: RestaurantId, request: &ServiceRequest) {
+        let channels = [
+            self.keys.visit_channel(restaurant, request.visit_id),
+            self.keys.kitchen_channel(restaurant),
+        ];
+        publish(
+            self.redis,
+            &channels,
+            &ServerMessage::ServiceRequest {
+                request: request.clone(),
+            },
         )
         .await;
     }
