@@ -5,7 +5,7 @@ use std::net::IpAddr;
 
 use axum::extract::State;
 use ipnet::IpNet;
-use qrorder_shared::admin::{LocationPolicy, Restaurant, RestaurantPatch, Role};
+use qrorder_shared::admin::{LocationPolicy, OrderLimits, Restaurant, RestaurantPatch, Role};
 use qrorder_shared::{Currency, RestaurantId};
 use sqlx::Row;
 use sqlx::any::AnyRow;
@@ -72,12 +72,15 @@ async fn patch_restaurant(
     r.radius_m = patch.radius_m.or(r.radius_m);
     r.tax_rate_bp = patch.tax_rate_bp.unwrap_or(r.tax_rate_bp);
     r.tax_included = patch.tax_included.unwrap_or(r.tax_included);
+    r.order_limits = patch.order_limits.unwrap_or(r.order_limits);
     let r = validate(r)?;
     bind_settings(
         sqlx::query(
             "UPDATE restaurants SET name = $1, currency = $2, timezone = $3, languages = $4, \
              location_policy = $5, network_cidrs = $6, trusted_proxies = $7, lat = $8, lon = $9, \
-             radius_m = $10, tax_rate_bp = $11, tax_included = $12 WHERE id = $13",
+             radius_m = $10, tax_rate_bp = $11, tax_included = $12, order_visit_burst = $13, \
+             order_visit_per_minute = $14, order_client_burst = $15, order_client_per_minute = $16 \
+             WHERE id = $17",
         ),
         &r,
     )
@@ -86,6 +89,10 @@ async fn patch_restaurant(
     .await?;
     Ok(Json(r))
 }
+
+/// The largest value of each order limit (a limit, not a switch: to
+/// "turn it off", set it high).
+pub const MAX_ORDER_LIMIT: u32 = 10_000;
 
 /// Checks and normalises settings (CIDRs written canonically).
 pub fn validate(mut r: Restaurant) -> ApiResult<Restaurant> {
@@ -142,6 +149,20 @@ pub fn validate(mut r: Restaurant) -> ApiResult<Restaurant> {
             "must be 0 to 10000 (basis points: 1000 = 10 %)",
         ));
     }
+    let l = r.order_limits;
+    for (field, value) in [
+        ("order_limits.visit_burst", l.visit_burst),
+        ("order_limits.visit_per_minute", l.visit_per_minute),
+        ("order_limits.client_burst", l.client_burst),
+        ("order_limits.client_per_minute", l.client_per_minute),
+    ] {
+        if !(1..=MAX_ORDER_LIMIT).contains(&value) {
+            return Err(ApiError::invalid(
+                field,
+                format!("{value} is outside 1 to {MAX_ORDER_LIMIT} orders"),
+            ));
+        }
+    }
     if r.location_policy.needs_gps() && (r.lat.is_none() || r.lon.is_none() || r.radius_m.is_none())
     {
         return Err(ApiError::invalid(
@@ -191,7 +212,9 @@ fn is_timezone_name(tz: &str) -> bool {
 pub async fn load(db: &Db, id: RestaurantId) -> ApiResult<Restaurant> {
     let row = sqlx::query(
         "SELECT id, name, currency, timezone, languages, location_policy, network_cidrs, \
-         trusted_proxies, lat, lon, radius_m, tax_rate_bp, tax_included FROM restaurants WHERE id = $1",
+         trusted_proxies, lat, lon, radius_m, tax_rate_bp, tax_included, order_visit_burst, \
+         order_visit_per_minute, order_client_burst, order_client_per_minute \
+         FROM restaurants WHERE id = $1",
     )
     .bind(id.0)
     .fetch_optional(&db.pool)
@@ -229,11 +252,25 @@ fn from_row(row: &AnyRow) -> Result<Restaurant, sqlx::Error> {
             .and_then(|m| u32::try_from(m).ok()),
         tax_rate_bp: u32::try_from(row.try_get::<i64, _>("tax_rate_bp")?).unwrap_or(0),
         tax_included: row.try_get::<i64, _>("tax_included")? != 0,
+        order_limits: OrderLimits {
+            visit_burst: limit(row, "order_visit_burst")?,
+            visit_per_minute: limit(row, "order_visit_per_minute")?,
+            client_burst: limit(row, "order_client_burst")?,
+            client_per_minute: limit(row, "order_client_per_minute")?,
+        },
+    })
+}
+
+fn limit(row: &AnyRow, column: &str) -> Result<u32, sqlx::Error> {
+    let v: i64 = row.try_get(column)?;
+    u32::try_from(v).map_err(|e| sqlx::Error::ColumnDecode {
+        index: column.into(),
+        source: e.into(),
     })
 }
 
 /// Inserts a restaurant (settings validated first) and returns its id.
-/// Binds the twelve settings, as `$1` to `$12`, in column order.
+/// Binds the sixteen settings, as `$1` to `$16`, in column order.
 fn bind_settings<'q>(
     query: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>,
     r: &'q Restaurant,
@@ -251,6 +288,10 @@ fn bind_settings<'q>(
         .bind(r.radius_m.map(i64::from))
         .bind(i64::from(r.tax_rate_bp))
         .bind(flag(r.tax_included))
+        .bind(i64::from(r.order_limits.visit_burst))
+        .bind(i64::from(r.order_limits.visit_per_minute))
+        .bind(i64::from(r.order_limits.client_burst))
+        .bind(i64::from(r.order_limits.client_per_minute))
 }
 
 pub async fn create(db: &Db, r: Restaurant) -> ApiResult<RestaurantId> {
@@ -258,8 +299,9 @@ pub async fn create(db: &Db, r: Restaurant) -> ApiResult<RestaurantId> {
     let id: i64 = bind_settings(
         sqlx::query(
             "INSERT INTO restaurants (name, currency, timezone, languages, location_policy, network_cidrs, \
-             trusted_proxies, lat, lon, radius_m, tax_rate_bp, tax_included, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id",
+             trusted_proxies, lat, lon, radius_m, tax_rate_bp, tax_included, order_visit_burst, \
+             order_visit_per_minute, order_client_burst, order_client_per_minute, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) RETURNING id",
         ),
         &r,
     )

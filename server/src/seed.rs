@@ -75,6 +75,7 @@ pub fn local_restaurant(
         radius_m: None,
         tax_rate_bp: 0,
         tax_included: true,
+        order_limits: Default::default(),
     }
 }
 

@@ -254,6 +254,7 @@ mod tests {
             radius_m: Some(100),
             tax_rate_bp: 0,
             tax_included: true,
+            order_limits: Default::default(),
         }
     }
 
