@@ -88,6 +88,7 @@ pub fn main() -> ExitCode {
 async fn run(command: Command, config: Config) -> anyhow::Result<()> {
     match command {
         Command::Serve { roles } => {
+            crate::app::raise_open_files_limit();
             let app = Application::build(config, roles).await?;
             app.run_until(shutdown_signal()).await
         }

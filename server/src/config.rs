@@ -46,6 +46,20 @@ pub struct Config {
     pub outbox_immediate_publish: bool,
     /// How often the outbox relay looks for unpublished orders.
     pub outbox_relay_interval_ms: u64,
+    /// How long a client may take to send a request's headers, and how
+    /// long a kept-alive connection may sit idle (hyper's header-read
+    /// timeout). Then the connection is closed.
+    pub header_read_timeout_secs: u64,
+    /// Open connections served normally (WebSockets included, for as long
+    /// as they are open). Keep it below the open-files limit (raised to the
+    /// hard limit at start and logged) with room for the database and
+    /// Redis.
+    pub max_connections: usize,
+    /// Connections accepted beyond `max_connections` on a short leash (1 s
+    /// to send the headers, one request, then closed), so that a health
+    /// check is answered while the normal budget is full. Beyond both,
+    /// new connections wait in the kernel's backlog.
+    pub reserve_connections: usize,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -74,6 +88,9 @@ impl Default for Config {
             log_format: LogFormat::Pretty,
             outbox_immediate_publish: true,
             outbox_relay_interval_ms: 1000,
+            header_read_timeout_secs: 10,
+            max_connections: 10_000,
+            reserve_connections: 64,
         }
     }
 }

@@ -5,7 +5,7 @@ use std::net::IpAddr;
 
 use axum::extract::State;
 use ipnet::IpNet;
-use qrorder_shared::admin::{LocationPolicy, Restaurant, RestaurantPatch, Role};
+use qrorder_shared::admin::{LocationPolicy, OrderLimits, Restaurant, RestaurantPatch, Role};
 use qrorder_shared::{Currency, RestaurantId};
 use sqlx::Row;
 use sqlx::any::AnyRow;
@@ -75,12 +75,15 @@ async fn patch_restaurant(
     if let Some(kinds) = patch.service_kinds {
         r.service_kinds = kinds;
     }
+    r.order_limits = patch.order_limits.unwrap_or(r.order_limits);
     let r = validate(r)?;
     bind_settings(
         sqlx::query(
             "UPDATE restaurants SET name = $1, currency = $2, timezone = $3, languages = $4, \
              location_policy = $5, network_cidrs = $6, trusted_proxies = $7, lat = $8, lon = $9, \
-             radius_m = $10, tax_rate_bp = $11, tax_included = $12, service_kinds = $13 WHERE id = $14",
+             radius_m = $10, tax_rate_bp = $11, tax_included = $12, service_kinds = $13, \
+             order_visit_burst = $14, order_visit_per_minute = $15, order_client_burst = $16, \
+             order_client_per_minute = $17 WHERE id = $18",
         ),
         &r,
     )
@@ -89,6 +92,10 @@ async fn patch_restaurant(
     .await?;
     Ok(Json(r))
 }
+
+/// The largest value of each order limit (a limit, not a switch: to
+/// "turn it off", set it high).
+pub const MAX_ORDER_LIMIT: u32 = 10_000;
 
 /// Checks and normalises settings (CIDRs written canonically).
 pub fn validate(mut r: Restaurant) -> ApiResult<Restaurant> {
@@ -148,6 +155,20 @@ pub fn validate(mut r: Restaurant) -> ApiResult<Restaurant> {
     // Each kind once, in the one order the page shows them.
     r.service_kinds.sort();
     r.service_kinds.dedup();
+    let l = r.order_limits;
+    for (field, value) in [
+        ("order_limits.visit_burst", l.visit_burst),
+        ("order_limits.visit_per_minute", l.visit_per_minute),
+        ("order_limits.client_burst", l.client_burst),
+        ("order_limits.client_per_minute", l.client_per_minute),
+    ] {
+        if !(1..=MAX_ORDER_LIMIT).contains(&value) {
+            return Err(ApiError::invalid(
+                field,
+                format!("{value} is outside 1 to {MAX_ORDER_LIMIT} orders"),
+            ));
+        }
+    }
     if r.location_policy.needs_gps() && (r.lat.is_none() || r.lon.is_none() || r.radius_m.is_none())
     {
         return Err(ApiError::invalid(
@@ -197,7 +218,9 @@ fn is_timezone_name(tz: &str) -> bool {
 pub async fn load(db: &Db, id: RestaurantId) -> ApiResult<Restaurant> {
     let row = sqlx::query(
         "SELECT id, name, currency, timezone, languages, location_policy, network_cidrs, \
-         trusted_proxies, lat, lon, radius_m, tax_rate_bp, tax_included, service_kinds FROM restaurants WHERE id = $1",
+         trusted_proxies, lat, lon, radius_m, tax_rate_bp, tax_included, service_kinds, \
+         order_visit_burst, order_visit_per_minute, order_client_burst, order_client_per_minute \
+         FROM restaurants WHERE id = $1",
     )
     .bind(id.0)
     .fetch_optional(&db.pool)
@@ -236,11 +259,25 @@ fn from_row(row: &AnyRow) -> Result<Restaurant, sqlx::Error> {
         tax_rate_bp: u32::try_from(row.try_get::<i64, _>("tax_rate_bp")?).unwrap_or(0),
         tax_included: row.try_get::<i64, _>("tax_included")? != 0,
         service_kinds: from_json("service_kinds", &row.try_get::<String, _>("service_kinds")?)?,
+        order_limits: OrderLimits {
+            visit_burst: limit(row, "order_visit_burst")?,
+            visit_per_minute: limit(row, "order_visit_per_minute")?,
+            client_burst: limit(row, "order_client_burst")?,
+            client_per_minute: limit(row, "order_client_per_minute")?,
+        },
+    })
+}
+
+fn limit(row: &AnyRow, column: &str) -> Result<u32, sqlx::Error> {
+    let v: i64 = row.try_get(column)?;
+    u32::try_from(v).map_err(|e| sqlx::Error::ColumnDecode {
+        index: column.into(),
+        source: e.into(),
     })
 }
 
 /// Inserts a restaurant (settings validated first) and returns its id.
-/// Binds the thirteen settings, as `$1` to `$13`, in column order.
+/// Binds the seventeen settings, as `$1` to `$17`, in column order.
 fn bind_settings<'q>(
     query: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>,
     r: &'q Restaurant,
@@ -259,6 +296,10 @@ fn bind_settings<'q>(
         .bind(i64::from(r.tax_rate_bp))
         .bind(flag(r.tax_included))
         .bind(to_json(&r.service_kinds))
+        .bind(i64::from(r.order_limits.visit_burst))
+        .bind(i64::from(r.order_limits.visit_per_minute))
+        .bind(i64::from(r.order_limits.client_burst))
+        .bind(i64::from(r.order_limits.client_per_minute))
 }
 
 pub async fn create(db: &Db, r: Restaurant) -> ApiResult<RestaurantId> {
@@ -266,8 +307,10 @@ pub async fn create(db: &Db, r: Restaurant) -> ApiResult<RestaurantId> {
     let id: i64 = bind_settings(
         sqlx::query(
             "INSERT INTO restaurants (name, currency, timezone, languages, location_policy, network_cidrs, \
-             trusted_proxies, lat, lon, radius_m, tax_rate_bp, tax_included, service_kinds, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id",
+             trusted_proxies, lat, lon, radius_m, tax_rate_bp, tax_included, service_kinds, \
+             order_visit_burst, order_visit_per_minute, order_client_burst, order_client_per_minute, \
+             created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18) RETURNING id",
         ),
         &r,
     )

@@ -76,6 +76,7 @@ pub fn local_restaurant(
         tax_rate_bp: 0,
         tax_included: true,
         service_kinds: qrorder_shared::admin::all_service_kinds(),
+        order_limits: Default::default(),
     }
 }
 

@@ -40,6 +40,13 @@ export function renderConn() {
     fill(el.conn, icon('wifi', 18), locationError(S.joinRefusal));
     return;
   }
+  if (S.conn === 'gone') {
+    // The table's code changed: only scanning the new one helps.
+    el.conn.hidden = false;
+    el.conn.dataset.refused = 'true';
+    fill(el.conn, icon('wifi', 18), tr('conn_table_gone'));
+    return;
+  }
   delete el.conn.dataset.refused;
   const show = S.conn !== 'open' && (S.everOpen || Date.now() - S.startedAt > 2000);
   el.conn.hidden = !show;

@@ -141,6 +141,12 @@ function onMessage(m) {
         views.conn();
         break;
       }
+      if (m.code === 'table_not_found') {
+        // The table's code was changed while we were here; the socket
+        // closes next (state 'gone'), and the bar says so.
+        views.conn();
+        break;
+      }
       if (m.code === 'cart_unavailable' || m.code === 'rate_limited') {
         // Not a refusal: the server could not do it now. Try again shortly.
         if (S.snapshot) cart.later();
@@ -193,7 +199,7 @@ function tick() {
     else requestSync();
   }
   if (socket.open && cart.overdue(now, CHANGE_TIMEOUT_MS) && now - S.lastSyncAt > CHANGE_TIMEOUT_MS) requestSync();
-  if (!socket.open) {
+  if (!socket.open && S.conn !== 'gone') {
     // Degraded: no live events, so look now and then.
     const open = S.orders.some((o) => o.status !== 'served' && o.status !== 'cancelled');
     if (open && now - lastOrdersPoll > POLL_ORDERS_MS) {

@@ -151,6 +151,7 @@ async function refused(e) {
       S.error = tr('err_visit_closed');
       break;
     case 'not_found':
+    case 'table_not_found':
       S.error = tr('bad_table');
       break;
     default:

@@ -4,11 +4,16 @@
 // A join refused because the phone is outside the restaurant (close code
 // 4403, after an `error` saying why) is state 'refused': tried again only
 // slowly, or at once when the network or the page's visibility changes.
+// A socket closed because the table's code changed (rotated, or the table
+// out of service: close code 4404, after an `error` `table_not_found`) is
+// state 'gone' and never reconnects: the code in this page's address is void.
 
 const MIN_DELAY_MS = 500;
 const MAX_DELAY_MS = 10_000;
 /** Close code of a refused join (`shared::ws::CLOSE_REFUSED`). */
 const CLOSE_REFUSED = 4403;
+/** Close code when the table's code stopped working (`shared::ws::CLOSE_TABLE_GONE`). */
+const CLOSE_TABLE_GONE = 4404;
 /** A refused phone may join the restaurant's Wi-Fi without any event. */
 const REFUSED_RETRY_MS = 30_000;
 
@@ -63,6 +68,10 @@ export class TableSocket {
     ws.onclose = (e) => {
       if (this.ws !== ws) return;
       this.ws = null;
+      if (e.code === CLOSE_TABLE_GONE) {
+        this.set('gone');
+        return;
+      }
       if (e.code === CLOSE_REFUSED) {
         this.set('refused');
         this.timer = setTimeout(() => this.connect(), REFUSED_RETRY_MS);
@@ -82,7 +91,7 @@ export class TableSocket {
 
   /** Reconnect right away if not connected (network back, page visible). */
   now() {
-    if (this.ws || !this.timer) return;
+    if (this.ws || !this.timer || this.state === 'gone') return;
     this.connect();
   }
 

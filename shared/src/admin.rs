@@ -112,11 +112,49 @@ pub struct Restaurant {
     /// none switches the buttons off).
     #[serde(default = "all_service_kinds")]
     pub service_kinds: Vec<ServiceKind>,
+    /// How fast orders may be placed (429 `too_many_orders` beyond).
+    pub order_limits: OrderLimits,
 }
 
 /// Every kind of service request: a restaurant's default.
 pub fn all_service_kinds() -> Vec<ServiceKind> {
     ServiceKind::ALL.to_vec()
+}
+
+/// The order rate limits of a restaurant: token buckets of `*_burst`
+/// orders, refilled at `*_per_minute`. Per table visit (one party), and per
+/// client address (one phone, or a whole Wi-Fi behind one NAT address:
+/// hence higher). Each value 1 to 10000.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct OrderLimits {
+    /// Orders a visit may place at once.
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 10000))]
+    pub visit_burst: u32,
+    /// Orders a visit may place per minute, sustained.
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 10000))]
+    pub visit_per_minute: u32,
+    /// Orders one client address may place at once, over all tables.
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 10000))]
+    pub client_burst: u32,
+    /// Orders one client address may place per minute, sustained.
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 10000))]
+    pub client_per_minute: u32,
+}
+
+impl Default for OrderLimits {
+    /// A party of eight ordering one by one, then a round every minute or
+    /// two, never meets the visit's limit; a restaurant's Wi-Fi (all its
+    /// phones behind one NAT address) gets six times that.
+    fn default() -> Self {
+        Self {
+            visit_burst: 10,
+            visit_per_minute: 4,
+            client_burst: 60,
+            client_per_minute: 30,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
@@ -136,6 +174,8 @@ pub struct RestaurantPatch {
     pub tax_rate_bp: Option<u32>,
     pub tax_included: Option<bool>,
     pub service_kinds: Option<Vec<ServiceKind>>,
+    /// Replaces all four order limits.
+    pub order_limits: Option<OrderLimits>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -72,6 +72,33 @@ impl Keys {
         format!("{}:service:{{{}}}:{visit_id}", self.prefix, restaurant.0)
     }
 
+    /// Token bucket of the orders of one table visit.
+    pub fn order_rate_visit(&self, restaurant: RestaurantId, visit_id: i64) -> String {
+        format!(
+            "{}:rate:{{{}}}:orders:visit:{visit_id}",
+            self.prefix, restaurant.0
+        )
+    }
+
+    /// Token bucket of the orders from one client address (an IPv4
+    /// address, or an IPv6 /64) at one restaurant; same hash tag as the
+    /// visit's, so both are taken in one script.
+    pub fn order_rate_client(&self, restaurant: RestaurantId, client: &str) -> String {
+        format!(
+            "{}:rate:{{{}}}:orders:client:{client}",
+            self.prefix, restaurant.0
+        )
+    }
+
+    /// Marks an order request (its Idempotency-Key, at one visit) as
+    /// counted by the order limits, so that its retries are not.
+    pub fn order_rate_seen(&self, restaurant: RestaurantId, visit_id: i64, key: &str) -> String {
+        format!(
+            "{}:rate:{{{}}}:orders:seen:{visit_id}:{key}",
+            self.prefix, restaurant.0
+        )
+    }
+
     /// Counter of login attempts for one email from one client address.
     pub fn login_attempts(&self, email: &str, client: &str) -> String {
         format!("{}:login:{}:{}", self.prefix, email.to_lowercase(), client)

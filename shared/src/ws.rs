@@ -61,6 +61,13 @@ pub enum ClientMessage {
 /// changes. (4000–4999 are for applications.)
 pub const CLOSE_REFUSED: u16 = 4403;
 
+/// Close code of a diner's socket whose table code stopped working while it
+/// was open: the table's token was rotated or the table taken out of
+/// service. An `error` with code `table_not_found` comes first. Clients
+/// should not reconnect with the same code: the diner must scan the code on
+/// the table again.
+pub const CLOSE_TABLE_GONE: u16 = 4404;
+
 /// From the server to pages and kitchen screens.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]

@@ -202,6 +202,20 @@ test('a phone outside the restaurant network is told so at once, not left “con
   await p.context.close();
 });
 
+test('a page open when staff rotate the table’s code says to scan the new one, and does not reconnect', async () => {
+  const t = await newTable('Window 7');
+  const p = await open(t);
+  await settled(p.page);
+  await admin('POST', `/tables/${t.id}/rotate-token`);
+  const bar = p.page.getByRole('status');
+  await bar.getByText('This table’s QR code has changed').waitFor({ timeout: 2000 });
+  assert.equal(await p.page.locator('#conn .spinner').count(), 0, 'no spinner: nothing to wait for');
+  assert.equal(await p.page.evaluate(() => document.body.dataset.live), 'false');
+  await screenshot(p.page, 'table-code-changed-390');
+  assert.deepEqual(p.page.errors, []);
+  await p.context.close();
+});
+
 test('a dish sold out by staff while in the cart is flagged, and ordering it is refused in words', async () => {
   const t = table(3);
   const { context, page } = await open(t);

@@ -3,6 +3,7 @@
 //! below `cli`: it composes the features and nothing imports it but `cli`.
 
 mod router;
+mod serve;
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -17,6 +18,7 @@ use crate::infra::db::Db;
 use crate::state::AppState;
 
 pub use router::router;
+pub use serve::raise_open_files_limit;
 
 /// A bound, migrated, ready-to-run server (tests build it on port 0).
 pub struct Application {
@@ -56,13 +58,13 @@ impl Application {
         let (stop, stopped) = watch::channel(false);
         let background = spawn_background(&self.state, self.roles, stopped);
         tracing::info!(addr = %self.local_addr, roles = ?self.roles, "serving");
-        axum::serve(
-            self.listener,
-            app.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown(shutdown)
-        .await
-        .context("server failed")?;
+        let c = &self.state.config;
+        let limits = serve::Limits {
+            header_read_timeout: Duration::from_secs(c.header_read_timeout_secs.max(1)),
+            max_connections: c.max_connections,
+            reserve_connections: c.reserve_connections,
+        };
+        serve::serve(self.listener, app, limits, shutdown).await;
         // In-flight requests are done: close the sockets with a reason, stop
         // the loops, then the pool.
         self.state.hub.close_sessions(Duration::from_secs(5)).await;

@@ -5,5 +5,6 @@ pub mod db;
 pub mod keys;
 pub mod media;
 pub mod pubsub;
+pub mod ratelimit;
 pub mod redis;
 pub mod telemetry;

@@ -41,6 +41,7 @@ pub struct Metrics {
     pub requests: Family<RequestLabels, Counter>,
     pub request_seconds: Family<RequestLabels, Histogram>,
     pub logins_refused: Counter,
+    pub orders_rate_limited: Counter,
 }
 
 impl Metrics {
@@ -51,6 +52,7 @@ impl Metrics {
             Histogram::new(exponential_buckets(0.001, 2.5, 10))
         });
         let logins_refused = Counter::default();
+        let orders_rate_limited = Counter::default();
         registry.register("http_requests", "HTTP requests answered", requests.clone());
         registry.register(
             "http_request_duration_seconds",
@@ -62,11 +64,17 @@ impl Metrics {
             "Logins refused (bad password or rate limit)",
             logins_refused.clone(),
         );
+        registry.register(
+            "orders_rate_limited",
+            "Orders refused by the restaurant's order limits (429)",
+            orders_rate_limited.clone(),
+        );
         Self {
             registry: Mutex::new(registry),
             requests,
             request_seconds,
             logins_refused,
+            orders_rate_limited,
         }
     }
 

@@ -160,20 +160,21 @@ pub fn check_network(r: &Restaurant, client: Option<IpAddr>) -> Result<(), Refus
 /// The guard of what a diner does from the table (an order, a service
 /// request): the client's address through the trusted proxies and the fix,
 /// if sent (a point on the globe, else 422 `invalid_location`), judged by
-/// the restaurant's policy — 403 `outside_restaurant` with the reason.
+/// the restaurant's policy — 403 `outside_restaurant` with the reason. Answers
+/// the client's address (for the order limits).
 pub fn guard(
     r: &Restaurant,
     peer: SocketAddr,
     headers: &HeaderMap,
     fix: Option<&GeoFix>,
     now_ms: i64,
-) -> Result<(), ApiError> {
+) -> Result<Option<IpAddr>, ApiError> {
     let client = client_of(r, peer, headers)?;
     if let Some(fix) = fix {
         validate_fix(fix)?;
     }
     check(r, client, fix, now_ms)?;
-    Ok(())
+    Ok(client)
 }
 
 /// The client's address for a request to restaurant `r`, through its
@@ -274,6 +275,7 @@ mod tests {
             tax_rate_bp: 0,
             tax_included: true,
             service_kinds: qrorder_shared::admin::all_service_kinds(),
+            order_limits: Default::default(),
         }
     }
 

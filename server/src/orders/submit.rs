@@ -3,10 +3,11 @@
 //! in one transaction (`place`) and announce it. The kitchen stream is fed
 //! from the outbox after the commit.
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 
 use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, StatusCode};
+use qrorder_shared::admin::Restaurant;
 use qrorder_shared::order::{NewOrder, Order};
 use qrorder_shared::{MenuItemId, RestaurantId};
 
@@ -14,6 +15,7 @@ use crate::cart::CartRef;
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::extract::{Json, Path};
 use crate::infra::db::now_ms;
+use crate::infra::ratelimit::{self, Bucket, address_key};
 use crate::state::AppState;
 use crate::tables::{current_visit, resolve_token};
 use crate::{location, menu, restaurant};
@@ -34,7 +36,9 @@ use super::{from_cart, outbox};
         (status = 403, body = qrorder_shared::ErrorBody, description = "`outside_restaurant` with `details.reason`"),
         (status = 404, body = qrorder_shared::ErrorBody),
         (status = 409, body = qrorder_shared::ErrorBody, description = "`menu_changed`, `sold_out`, `visit_closed`"),
-        (status = 422, body = qrorder_shared::ErrorBody, description = "`invalid_item`, `negative_price`, `invalid_location` (coordinates off the globe), …")))]
+        (status = 422, body = qrorder_shared::ErrorBody, description = "`invalid_item`, `negative_price`, `invalid_location` (coordinates off the globe), …"),
+        (status = 429, body = qrorder_shared::ErrorBody, description = "`too_many_orders`: the restaurant's order limits (`details.limit`: `visit` or `client`)",
+         headers(("Retry-After" = u64, description = "seconds until an order would be accepted")))))]
 pub(super) async fn place_order(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
@@ -45,7 +49,7 @@ pub(super) async fn place_order(
     let key = idempotency_key(&headers)?;
     let table = resolve_token(&state.db, &token).await?;
     let r = restaurant::load(&state.db, table.restaurant_id).await?;
-    location::guard(&r, peer, &headers, req.location.as_ref(), now_ms())?;
+    let client = location::guard(&r, peer, &headers, req.location.as_ref(), now_ms())?;
 
     let request_hash = hash_request(&req);
     if let Some(existing) = by_key(&state.db, &table, &key, &request_hash).await? {
@@ -55,6 +59,16 @@ pub(super) async fn place_order(
     if req.visit_id != visit.id {
         return Err(visit_closed());
     }
+    // After the idempotency check: a retry of a placed order is answered
+    // above, and one racing the first is counted once (by its key).
+    check_order_rate(
+        &state,
+        &r,
+        visit.id,
+        &key,
+        client.unwrap_or_else(|| peer.ip()),
+    )
+    .await?;
     let menu = menu::list_items(&state.db, r.id, r.currency, None).await?;
     let lines = price_lines(&req.items, &menu)?;
     let cart = CartRef::new(&state.keys, r.id, visit.id);
@@ -123,6 +137,71 @@ pub(super) async fn place_order(
         limited,
     ));
     Ok((StatusCode::CREATED, Json(order)))
+}
+
+/// The restaurant's order limits (`OrderLimits`): a token from the
+/// visit's bucket and from the client address's, both or neither. 429
+/// `too_many_orders` with `Retry-After` and `details.limit` (`visit` or
+/// `client`). When Redis is unreachable the limit is not enforced (an
+/// outage must not stop a restaurant taking orders) and a warning is logged.
+async fn check_order_rate(
+    state: &AppState,
+    r: &Restaurant,
+    visit_id: i64,
+    idempotency_key: &str,
+    client: IpAddr,
+) -> ApiResult<()> {
+    let l = r.order_limits;
+    let buckets = [
+        Bucket::per_minute(
+            state.keys.order_rate_visit(r.id, visit_id),
+            l.visit_burst,
+            l.visit_per_minute,
+        ),
+        Bucket::per_minute(
+            state.keys.order_rate_client(r.id, &address_key(client)),
+            l.client_burst,
+            l.client_per_minute,
+        ),
+    ];
+    let taken = match state.redis.conn().await {
+        Ok(mut conn) => {
+            let once = state.keys.order_rate_seen(r.id, visit_id, idempotency_key);
+            ratelimit::take(&mut conn, &buckets, Some(&once)).await
+        }
+        Err(e) => Err(e),
+    };
+    match taken {
+        Ok(None) => Ok(()),
+        Ok(Some(refused)) => {
+            state.metrics.orders_rate_limited.inc();
+            let (limit, message) = if refused.bucket == 0 {
+                (
+                    "visit",
+                    format!(
+                        "This table has placed many orders in a short time; please wait {} s before ordering again, or ask the staff.",
+                        refused.retry_after_secs
+                    ),
+                )
+            } else {
+                (
+                    "client",
+                    format!(
+                        "Too many orders are coming from your network right now; please wait {} s and try again, or ask the staff.",
+                        refused.retry_after_secs
+                    ),
+                )
+            };
+            let mut e = ApiError::new(StatusCode::TOO_MANY_REQUESTS, "too_many_orders", message)
+                .with_details(serde_json::json!({ "limit": limit }));
+            e.retry_after_secs = Some(refused.retry_after_secs);
+            Err(e)
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "order rate limit not enforced: Redis unreachable");
+            Ok(())
+        }
+    }
 }
 
 /// After the commit: take the ordered lines out of the shared cart and tell

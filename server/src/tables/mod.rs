@@ -98,7 +98,8 @@ async fn get_table(
     ))
 }
 
-/// Rename a table, or take it out of service (`active: false`).
+/// Rename a table, or take it out of service (`active: false`: its diners'
+/// open sockets are closed at once with 4404, `shared::ws::CLOSE_TABLE_GONE`).
 #[utoipa::path(patch, path = "/tables/{id}", tag = "tables", security(("bearer" = [])), request_body = TablePatch,
     params(("id" = i64, Path, description = "table id")),
     responses((status = 200, body = Table), (status = 404, body = qrorder_shared::ErrorBody),
@@ -128,6 +129,13 @@ async fn patch_table(
     .execute(&state.db.pool)
     .await
     .map_err(|e| name_taken(e, &table.name))?;
+    if !table.active {
+        // Out of service: its open diner sockets close now, on every instance.
+        state
+            .notify()
+            .table_access_changed(caller.restaurant_id, table.id)
+            .await;
+    }
     Ok(Json(table))
 }
 
@@ -167,7 +175,9 @@ async fn delete_table(
 }
 
 /// Give the table a new token: its old QR code (and any photo of it) stops
-/// working at once. Print the new code.
+/// working at once, and sockets opened with it are closed (an `error`
+/// `table_not_found`, then 4404, `shared::ws::CLOSE_TABLE_GONE`). Print the
+/// new code.
 #[utoipa::path(post, path = "/tables/{id}/rotate-token", tag = "tables", security(("bearer" = [])),
     params(("id" = i64, Path, description = "table id")),
     responses((status = 200, body = Table), (status = 404, body = qrorder_shared::ErrorBody)))]
@@ -188,7 +198,13 @@ async fn rotate_token(
     .fetch_optional(&state.db.pool)
     .await?
     .ok_or_else(|| ApiError::not_found("table"))?;
-    Ok(Json(from_row(&row, &state.public_base_url())?))
+    let table = from_row(&row, &state.public_base_url())?;
+    // Sockets opened with the old code close now, on every instance.
+    state
+        .notify()
+        .table_access_changed(caller.restaurant_id, table.id)
+        .await;
+    Ok(Json(table))
 }
 
 #[utoipa::path(get, path = "/tables/{id}/qr.svg", tag = "tables", security(("bearer" = [])),

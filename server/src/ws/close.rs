@@ -31,3 +31,23 @@ pub(super) async fn close(
     )
     .await;
 }
+
+/// Closes with a code and a reason, then reads what the page sent
+/// meanwhile until its close answer (at most 2 s): dropping unread data
+/// would reset the connection, and the page might see 1006 instead of the
+/// code.
+pub(super) async fn close_and_drain(
+    socket: &mut axum::extract::ws::WebSocket,
+    code: u16,
+    reason: &'static str,
+) {
+    close(socket, code, reason).await;
+    let _ = tokio::time::timeout(std::time::Duration::from_secs(2), async {
+        while let Some(Ok(m)) = socket.recv().await {
+            if matches!(m, axum::extract::ws::Message::Close(_)) {
+                break;
+            }
+        }
+    })
+    .await;
+}

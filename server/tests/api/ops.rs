@@ -67,3 +67,137 @@ mod readyz_is_503_naming_redis_when_redis_is_unreachable {
         );
     }
 }
+
+/// Reads until the server closes the connection (EOF or reset); how long
+/// it took, or `None` when it stayed open for `within`.
+async fn closed_within(
+    s: &mut tokio::net::TcpStream,
+    within: std::time::Duration,
+) -> Option<std::time::Duration> {
+    use tokio::io::AsyncReadExt;
+    let started = std::time::Instant::now();
+    let mut buf = [0u8; 1024];
+    tokio::time::timeout(within, async {
+        loop {
+            match s.read(&mut buf).await {
+                Ok(0) | Err(_) => return started.elapsed(),
+                Ok(_) => {}
+            }
+        }
+    })
+    .await
+    .ok()
+}
+
+async fn connect(app: &TestApp) -> tokio::net::TcpStream {
+    let addr = app.base.trim_start_matches("http://").to_owned();
+    tokio::net::TcpStream::connect(addr).await.expect("connect")
+}
+
+/// GET /healthz on a connection of its own; the status line.
+async fn healthz_raw(app: &TestApp) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut s = connect(app).await;
+    s.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+        .await
+        .expect("write");
+    let mut buf = vec![0u8; 512];
+    let n = s.read(&mut buf).await.expect("read");
+    String::from_utf8_lossy(&buf[..n])
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .to_owned()
+}
+
+mod a_half_sent_request_is_closed_within_the_header_timeout {
+    use super::*;
+    use tokio::io::AsyncWriteExt;
+
+    async fn run(backend: Backend) {
+        let app = TestApp::spawn_with(backend, |c| c.header_read_timeout_secs = 1).await;
+        let mut s = connect(&app).await;
+        s.write_all(b"GET / HTTP/1.1\r\nHost: x\r\n")
+            .await
+            .expect("write");
+        let took = closed_within(&mut s, std::time::Duration::from_secs(5))
+            .await
+            .expect("closed, not left open for ever");
+        assert!(
+            took < std::time::Duration::from_millis(2500),
+            "closed after {took:?}"
+        );
+        // A kept-alive connection left idle after its answer goes the same way.
+        let mut s = connect(&app).await;
+        s.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+            .await
+            .expect("write");
+        let took = closed_within(&mut s, std::time::Duration::from_secs(5))
+            .await
+            .expect("idle connection closed");
+        assert!(
+            took < std::time::Duration::from_millis(2500),
+            "closed after {took:?}"
+        );
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn sqlite() {
+        run(Backend::Sqlite).await
+    }
+}
+
+mod with_the_connection_budget_held_by_idle_clients_healthz_still_answers {
+    use super::*;
+
+    async fn run(backend: Backend) {
+        let app = TestApp::spawn_with(backend, |c| {
+            c.max_connections = 50;
+            c.reserve_connections = 8;
+            c.header_read_timeout_secs = 30;
+        })
+        .await;
+        let idle_ms = std::time::Duration::from_millis(200);
+        // Fill the normal budget with clients that say nothing (bounded: 50).
+        let mut held = Vec::new();
+        for _ in 0..50 {
+            held.push(connect(&app).await);
+        }
+        // The health check is answered (from the reserve), and promptly.
+        let status = tokio::time::timeout(std::time::Duration::from_secs(3), healthz_raw(&app))
+            .await
+            .expect("healthz answered within 3 s");
+        assert!(status.contains(" 200 "), "{status}");
+        // Idle clients beyond the budget are let go within about a second;
+        // those within it are not (their header timeout is 30 s).
+        let mut extra = Vec::new();
+        for _ in 0..8 {
+            extra.push(connect(&app).await);
+        }
+        for s in &mut extra {
+            let took = closed_within(s, std::time::Duration::from_secs(5))
+                .await
+                .expect("an idle client beyond the budget is closed");
+            assert!(
+                took < std::time::Duration::from_millis(3000),
+                "closed after {took:?}"
+            );
+        }
+        let mut open = 0;
+        for s in held.iter_mut().take(10) {
+            if closed_within(s, idle_ms).await.is_none() {
+                open += 1;
+            }
+        }
+        assert_eq!(open, 10, "the budget's own connections stay open");
+        let status = tokio::time::timeout(std::time::Duration::from_secs(3), healthz_raw(&app))
+            .await
+            .expect("healthz answered within 3 s");
+        assert!(status.contains(" 200 "), "{status}");
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn sqlite() {
+        run(Backend::Sqlite).await
+    }
+}

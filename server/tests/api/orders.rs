@@ -9,6 +9,8 @@ use crate::on_both_backends;
 
 on_both_backends! {
     async fn two_hundred_concurrent_orders_for_ten_portions_accept_exactly_ten(app: TestApp) {
+        // About stock, not the order limits: those are set out of the way.
+        app.patch_restaurant(json!({ "order_limits": { "visit_burst": 1000, "visit_per_minute": 1000, "client_burst": 1000, "client_per_minute": 1000 } })).await;
         let item = app.limited_item("Last ten dumplings", 10).await;
         let token = app.table_token(0);
         let body = app.order_body(&token, &[(item, 1)]).await;
@@ -178,5 +180,107 @@ on_both_backends! {
         let info = app.table_info(&token).await;
         assert_eq!(info["table_name"], "Table 1");
         assert_eq!(info["location"]["gps_required"], false);
+    }
+}
+
+/// The `Retry-After` of a 429, in seconds.
+fn retry_after(res: &reqwest::Response) -> u64 {
+    res.headers()
+        .get("retry-after")
+        .expect("Retry-After on a 429")
+        .to_str()
+        .expect("ascii")
+        .parse()
+        .expect("seconds")
+}
+
+on_both_backends! {
+    async fn a_thousand_orders_from_one_phone_meet_429_after_the_burst(app: TestApp) {
+        // The default limits of a visit (the next test reads them back).
+        let (burst, per_minute) = (10u64, 4u64);
+        let token = app.table_token(0);
+        assert!(app.menu_item(4).await["stock"].is_null(), "no stock to run out of");
+        let body = app.order_body(&token, &[(4, 1)]).await;
+        let started = std::time::Instant::now();
+        // As fast as the phone can: 16 at a time, 1000 in all, bounded in time.
+        let results: Vec<(StatusCode, Option<u64>, serde_json::Value)> = tokio::time::timeout(std::time::Duration::from_secs(120), async {
+            let mut results = Vec::new();
+            for chunk in (0..1000).collect::<Vec<_>>().chunks(16) {
+                let round = chunk.iter().map(|i| {
+                    let (app, body, token) = (&app, &body, &token);
+                    async move {
+                        let res = app.place(token, body, &format!("flood-{i}")).await;
+                        let status = res.status();
+                        let wait = (status == StatusCode::TOO_MANY_REQUESTS).then(|| retry_after(&res));
+                        (status, wait, res.json::<serde_json::Value>().await.expect("body"))
+                    }
+                });
+                results.extend(join_all(round).await);
+            }
+            results
+        }).await.expect("1000 orders answered within 120 s");
+        let elapsed_min = started.elapsed().as_secs_f64() / 60.0;
+        let created = results.iter().filter(|r| r.0 == StatusCode::CREATED).count() as u64;
+        let limited: Vec<_> = results.iter().filter(|r| r.0 == StatusCode::TOO_MANY_REQUESTS).collect();
+        let bound = burst + (elapsed_min * per_minute as f64).ceil() as u64;
+        assert!(created >= burst && created <= bound, "{created} placed; the limit allows {burst} + {per_minute}/min = {bound}");
+        assert_eq!(created as usize + limited.len(), 1000, "every other answer is a 429");
+        for (_, wait, body) in &limited {
+            assert_eq!(body["code"], "too_many_orders", "{body}");
+            assert_eq!(body["details"]["limit"], "visit", "{body}");
+            assert!(body["message"].as_str().is_some_and(|m| m.contains("wait")), "{body}");
+            let wait = wait.expect("Retry-After");
+            assert!((1..=60).contains(&wait), "Retry-After {wait}");
+        }
+        let orders = app.get_json("/orders?limit=1000", &app.owner).await;
+        assert_eq!(orders.as_array().expect("orders").len() as u64, created, "only the accepted reached the kitchen's list");
+    }
+
+    async fn orders_under_the_restaurants_limits_pass_and_the_first_over_gets_429(app: TestApp) {
+        let before = app.get_json("/restaurant", &app.owner).await;
+        assert_eq!(before["order_limits"], json!({ "visit_burst": 10, "visit_per_minute": 4, "client_burst": 60, "client_per_minute": 30 }));
+        for bad in [json!({ "visit_burst": 0, "visit_per_minute": 1, "client_burst": 5, "client_per_minute": 1 }),
+                    json!({ "visit_burst": 3, "visit_per_minute": 1, "client_burst": 10001, "client_per_minute": 1 })] {
+            let res = app.admin(Method::PATCH, "/restaurant", &app.owner).json(&json!({ "order_limits": bad })).send().await.expect("patch");
+            let err = expect_error(res, StatusCode::UNPROCESSABLE_ENTITY, "invalid_field").await;
+            assert!(err["details"]["field"].as_str().is_some_and(|f| f.starts_with("order_limits.")), "{err}");
+        }
+        let limits = json!({ "visit_burst": 3, "visit_per_minute": 1, "client_burst": 5, "client_per_minute": 1 });
+        app.patch_restaurant(json!({ "order_limits": limits })).await;
+        assert_eq!(app.get_json("/restaurant", &app.owner).await["order_limits"], limits);
+
+        // One table: three orders pass, the fourth is over the visit's limit.
+        let token = app.table_token(0);
+        let body = app.order_body(&token, &[(2, 1)]).await;
+        let first = expect_status(app.place(&token, &body, "t0-0").await, StatusCode::CREATED).await;
+        // Ten copies of one order at the same moment (a phone retrying):
+        // one order, one token.
+        let racing = join_all((0..10).map(|_| app.place(&token, &body, "t0-1"))).await;
+        let mut ids = Vec::new();
+        for res in racing {
+            let status = res.status();
+            assert!(status == StatusCode::CREATED || status == StatusCode::OK, "{status}");
+            ids.push(expect_status(res, status).await["id"].clone());
+        }
+        assert!(ids.iter().all(|id| *id == ids[0]), "{ids:?}");
+        expect_status(app.place(&token, &body, "t0-2").await, StatusCode::CREATED).await;
+        let res = app.place(&token, &body, "t0-3").await;
+        assert!(retry_after(&res) >= 1);
+        let err = expect_error(res, StatusCode::TOO_MANY_REQUESTS, "too_many_orders").await;
+        assert_eq!(err["details"]["limit"], "visit");
+        // A retry of a placed order is still answered with it, and costs nothing.
+        for _ in 0..5 {
+            let again = expect_status(app.place(&token, &body, "t0-0").await, StatusCode::OK).await;
+            assert_eq!(again["id"], first["id"]);
+        }
+        // Another table from the same phone: the address's budget (5) has two left.
+        let other = app.table_token(1);
+        let body = app.order_body(&other, &[(2, 1)]).await;
+        for i in 0..2 {
+            expect_status(app.place(&other, &body, &format!("t1-{i}")).await, StatusCode::CREATED).await;
+        }
+        let res = app.place(&other, &body, "t1-2").await;
+        let err = expect_error(res, StatusCode::TOO_MANY_REQUESTS, "too_many_orders").await;
+        assert_eq!(err["details"]["limit"], "client");
     }
 }

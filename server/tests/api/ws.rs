@@ -159,7 +159,12 @@ fn add(item: i64, qty: u32) -> ClientMessage {
 
 /// The cart as Redis holds it.
 async fn cart_in_redis(app: &TestApp, table: usize) -> qrorder::cart::Cart {
-    let info = app.table_info(&app.table_token(table)).await;
+    cart_of(app, &app.table_token(table)).await
+}
+
+/// The cart of the table with this code, as Redis holds it.
+async fn cart_of(app: &TestApp, token: &str) -> qrorder::cart::Cart {
+    let info = app.table_info(token).await;
     let keys = qrorder::infra::keys::Keys::new(&app.config.redis_prefix);
     let cart = qrorder::cart::CartRef::new(
         &keys,
@@ -651,5 +656,122 @@ mod random_concurrent_ops_converge_to_the_cart_in_redis {
             let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime");
             rt.block_on(converge(scripts));
         }
+    }
+}
+
+/// Within a second the diner's socket says `error` `table_not_found`
+/// (after whatever it was sent before) and closes with 4404.
+async fn assert_gone_within_a_second(d: &mut Diner) {
+    let started = std::time::Instant::now();
+    let mut said = false;
+    loop {
+        let left = Duration::from_secs(1).saturating_sub(started.elapsed());
+        let frame = tokio::time::timeout(left, d.ws.next())
+            .await
+            .unwrap_or_else(|_| panic!("not closed within 1 s; events: {:?}", d.events))
+            .expect("a frame before the end")
+            .expect("a frame");
+        match frame {
+            Message::Text(text) => {
+                let m: ServerMessage = serde_json::from_str(&text).expect("a server message");
+                if let ServerMessage::Error { code, message, .. } = &m {
+                    assert_eq!(code, "table_not_found", "{m:?}");
+                    assert!(message.contains("scan"), "{message}");
+                    said = true;
+                }
+                d.events.push(m);
+            }
+            Message::Close(Some(close)) => {
+                assert!(said, "the error comes before the close: {:?}", d.events);
+                assert_eq!(
+                    u16::from(close.code),
+                    qrorder_shared::ws::CLOSE_TABLE_GONE,
+                    "{close:?}"
+                );
+                return;
+            }
+            other => panic!("expected the error and a close, got {other:?}"),
+        }
+    }
+}
+
+async fn rotation_and_deactivation_close_old_sockets(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let (_one, base_one) = ws_instance(&app).await;
+    let (_two, base_two) = ws_instance(&app).await;
+    let old = app.table_token(0);
+    let table_id = app.seed.tables[0].id;
+    let mut a = Diner::connect(&base_one, &old, "old-a", "A").await;
+    let mut b = Diner::connect(&base_two, &old, "old-b", "B").await;
+    // Another table's diner, on the same instances, is not concerned.
+    let mut other = Diner::connect(&base_one, &app.table_token(1), "other", "O").await;
+
+    let res = app
+        .admin(
+            Method::POST,
+            &format!("/tables/{table_id}/rotate-token"),
+            &app.owner,
+        )
+        .send()
+        .await
+        .expect("rotate");
+    let new = expect_status(res, StatusCode::OK).await["token"]
+        .as_str()
+        .expect("token")
+        .to_owned();
+    assert_gone_within_a_second(&mut a).await;
+    assert_gone_within_a_second(&mut b).await;
+    // The old code cannot come back, nor reach the new diners' cart.
+    let url = format!("{}/ws/tables/{old}", base_one.replacen("http", "ws", 1));
+    match tokio_tungstenite::connect_async(url).await {
+        Err(tokio_tungstenite::tungstenite::Error::Http(res)) => assert_eq!(res.status(), 404),
+        other => panic!("expected a 404, got {:?}", other.map(|(_, r)| r.status())),
+    }
+    assert!(
+        a.ws.send(Message::Text(
+            serde_json::to_string(&add(8, 1)).expect("json").into()
+        ))
+        .await
+        .is_err()
+            || a.ws.next().await.is_none_or(|m| m.is_err()),
+        "the closed socket carries nothing more"
+    );
+    let mut fresh = Diner::connect(&base_two, &new, "new", "N").await;
+    fresh.send(&add(8, 2)).await;
+    fresh.until(|d| d.lines.len() == 1).await;
+    let cart = cart_of(&app, &new).await;
+    assert_eq!(
+        cart.lines.len(),
+        1,
+        "only the new diner's line: {:?}",
+        cart.lines
+    );
+    assert_eq!(cart.lines[0].added_by_name, "N");
+    // The other table still works.
+    other.send(&add(9, 1)).await;
+    other.until(|d| d.lines.len() == 1).await;
+
+    // Out of service: the socket opened with the new code closes too.
+    let res = app
+        .admin(Method::PATCH, &format!("/tables/{table_id}"), &app.owner)
+        .json(&json!({ "active": false }))
+        .send()
+        .await
+        .expect("deactivate");
+    expect_status(res, StatusCode::OK).await;
+    assert_gone_within_a_second(&mut fresh).await;
+    other.send(&add(8, 1)).await;
+    other.until(|d| d.lines.len() == 2).await;
+}
+
+mod sockets_opened_before_a_rotation_or_deactivation_close_at_once_on_both_instances {
+    use super::*;
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn sqlite() {
+        rotation_and_deactivation_close_old_sockets(Backend::Sqlite).await
+    }
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn postgres() {
+        rotation_and_deactivation_close_old_sockets(Backend::Postgres).await
     }
 }

@@ -5,7 +5,7 @@
 use qrorder_shared::order::{Order, OrderStatus};
 use qrorder_shared::service::ServiceRequest;
 use qrorder_shared::ws::ServerMessage;
-use qrorder_shared::{MenuItemId, RestaurantId};
+use qrorder_shared::{MenuItemId, RestaurantId, TableId};
 
 use crate::infra::db::to_json;
 use crate::infra::keys::Keys;
@@ -16,6 +16,21 @@ use crate::infra::redis::Redis;
 /// again at once and closes (1008) if it no longer works. A signal between
 /// the API roles and the ws role only: kitchen sockets never forward it.
 pub const KITCHEN_RECHECK: &str = r#"{"type":"recheck_access"}"#;
+
+/// The start of every table recheck signal (see [`table_recheck`]): diner
+/// sockets never forward a restaurant-channel message that starts so.
+pub const TABLE_RECHECK_PREFIX: &str = r#"{"type":"recheck_table","table_id":"#;
+
+/// Said on a restaurant's diner channel when a table's token was rotated or
+/// the table taken out of service: every diner socket of that table checks
+/// its token again at once and closes (4404) if it no longer works. Sent on
+/// the restaurant's channel (every diner socket of the restaurant is in it,
+/// whatever visit it joined) and matched by its exact text, so the other
+/// tables' sockets pay only a string comparison. A signal between the API
+/// roles and the ws role only.
+pub fn table_recheck(table: TableId) -> String {
+    format!("{TABLE_RECHECK_PREFIX}{}}}", table.0)
+}
 
 /// What a feature announces through (`AppState::notify`).
 pub struct Notify<'a> {
@@ -116,6 +131,13 @@ impl Notify<'_> {
             &ServerMessage::MenuChanged { item_ids },
         )
         .await;
+    }
+
+    /// A table's token was rotated or the table deactivated: its diner
+    /// sockets check theirs now (see [`table_recheck`]).
+    pub async fn table_access_changed(&self, restaurant: RestaurantId, table: TableId) {
+        let channels = [self.keys.restaurant_channel(restaurant)];
+        publish_text(self.redis, &channels, &table_recheck(table)).await;
     }
 
     /// A device token was revoked or a session ended: the restaurant's

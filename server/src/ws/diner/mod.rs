@@ -12,9 +12,9 @@ use axum::extract::ws::{Message, Utf8Bytes, WebSocket, WebSocketUpgrade, close_c
 use axum::extract::{ConnectInfo, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
-use qrorder_shared::RestaurantId;
 use qrorder_shared::admin::LocationPolicy;
-use qrorder_shared::ws::{CLOSE_REFUSED, ClientMessage, ServerMessage};
+use qrorder_shared::ws::{CLOSE_REFUSED, CLOSE_TABLE_GONE, ClientMessage, ServerMessage};
+use qrorder_shared::{RestaurantId, TableId};
 use rand::RngCore;
 use tokio::sync::broadcast;
 use tokio::sync::broadcast::error::{RecvError, TryRecvError};
@@ -23,12 +23,13 @@ mod messages;
 
 use messages::{clean_nickname, error};
 
-use super::close::close;
+use super::close::{close, close_and_drain};
 use crate::cart::CartRef;
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::extract::Path;
 use crate::infra::db::to_json;
 use crate::infra::pubsub::hub::RoomEvent;
+use crate::infra::pubsub::notify::{TABLE_RECHECK_PREFIX, table_recheck};
 use crate::location;
 use crate::restaurant;
 use crate::state::AppState;
@@ -82,18 +83,7 @@ pub async fn diner_socket(
             };
             return Ok(limits(upgrade).on_upgrade(move |mut socket| async move {
                 send(&mut socket, message).await;
-                close(&mut socket, CLOSE_REFUSED, "outside_restaurant").await;
-                // Read what the page sent meanwhile (its `hello`) until its
-                // close answer: dropping unread data would reset the
-                // connection, and the page might see 1006 instead of 4403.
-                let _ = tokio::time::timeout(Duration::from_secs(2), async {
-                    while let Some(Ok(m)) = socket.recv().await {
-                        if matches!(m, Message::Close(_)) {
-                            break;
-                        }
-                    }
-                })
-                .await;
+                close_and_drain(&mut socket, CLOSE_REFUSED, "outside_restaurant").await;
             }));
         }
     }
@@ -107,6 +97,9 @@ pub async fn diner_socket(
             field: String::new(),
         },
         restaurant: r.id,
+        table: table.id,
+        token,
+        recheck_due: false,
         state,
         client_id: String::new(),
         nickname: String::new(),
@@ -125,6 +118,12 @@ fn limits(upgrade: WebSocketUpgrade) -> WebSocketUpgrade {
 struct Session {
     state: AppState,
     restaurant: RestaurantId,
+    /// The table and the code it was joined with: checked again when the
+    /// table's access changes (`table_recheck`).
+    table: TableId,
+    token: String,
+    /// Our table's recheck signal was heard (while forwarding a resync).
+    recheck_due: bool,
     cart: CartRef,
     restaurant_channel: String,
     presence: Presence,
@@ -222,6 +221,12 @@ impl Session {
                 .await;
             let _ = self.presence.announce(&mut conn).await;
         }
+        // Subscribed now, so a rotation from here on is heard; one that
+        // came between the upgrade's check and now is caught here.
+        if !self.table_still_valid(&mut socket).await {
+            open_rooms_leave(&hub, &self, table_room, restaurant_room).await;
+            return;
+        }
         let mut open = self.send_snapshot(&mut socket).await;
 
         // 3. the conversation
@@ -274,6 +279,7 @@ impl Session {
                 event = restaurant_room.recv() => {
                     open = self.forward(&mut socket, event, [&mut table_room, &mut restaurant_room]).await;
                 }
+
                 _ = refresh.tick() => {
                     // A phone gone from the Wi-Fi leaves a half-open socket:
                     // ping it, and let it go when nothing came back.
@@ -293,27 +299,61 @@ impl Session {
                     break;
                 }
             }
+            // Heard our table's recheck signal: is our code still good?
+            if self.recheck_due {
+                self.recheck_due = false;
+                if !self.table_still_valid(&mut socket).await {
+                    break;
+                }
+            }
         }
 
         // 4. leave
-        drop(table_room);
-        drop(restaurant_room);
-        hub.leave(&self.presence.channel).await;
-        hub.leave(&self.restaurant_channel).await;
-        if let Ok(mut conn) = self.state.redis.conn().await {
-            let _ = self.presence.remove(&mut conn).await;
-            let _ = self.presence.announce(&mut conn).await;
+        open_rooms_leave(&hub, &self, table_room, restaurant_room).await;
+    }
+
+    /// Whether the code this socket joined with still opens its table
+    /// (not rotated, the table still in service). When not: the `error`
+    /// the API would answer (`table_not_found`), then close 4404, and
+    /// false. A database failure keeps the socket (true): an outage must
+    /// not empty every table.
+    async fn table_still_valid(&self, socket: &mut WebSocket) -> bool {
+        match resolve_token(&self.state.db, &self.token).await {
+            Ok(t) if t.id == self.table => true,
+            Ok(_) => {
+                self.gone(socket, "This table code is not valid any more.".into())
+                    .await;
+                false
+            }
+            Err(e) if e.code == "table_not_found" => {
+                self.gone(socket, e.message).await;
+                false
+            }
+            Err(e) => {
+                tracing::warn!(code = e.code, "table recheck failed; the socket stays");
+                true
+            }
         }
     }
 
+    async fn gone(&self, socket: &mut WebSocket, message: String) {
+        send(socket, error("table_not_found", message)).await;
+        close_and_drain(socket, CLOSE_TABLE_GONE, "table_code_changed").await;
+    }
+
     /// Forwards what a room said; `rooms` are all of this socket's rooms.
+    /// Table recheck signals are not forwarded; ours sets `recheck_due`.
     async fn forward(
-        &self,
+        &mut self,
         socket: &mut WebSocket,
         event: Result<RoomEvent, RecvError>,
         rooms: [&mut broadcast::Receiver<RoomEvent>; 2],
     ) -> bool {
         match event {
+            Ok(RoomEvent::Message(text)) if text.starts_with(TABLE_RECHECK_PREFIX) => {
+                self.recheck_due |= *text == *table_recheck(self.table);
+                true
+            }
             Ok(RoomEvent::Message(text)) => forward_text(socket, &text).await,
             // Fell behind, or Pub/Sub was interrupted: events without a
             // version (menu, order status) may be lost too, so say so, then
@@ -324,6 +364,11 @@ impl Session {
                 for room in rooms {
                     loop {
                         match room.try_recv() {
+                            Ok(RoomEvent::Message(text))
+                                if text.starts_with(TABLE_RECHECK_PREFIX) =>
+                            {
+                                self.recheck_due |= *text == *table_recheck(self.table);
+                            }
                             Ok(RoomEvent::Message(text)) => {
                                 if !forward_text(socket, &text).await {
                                     return false;
@@ -372,6 +417,23 @@ impl Session {
                 .await
             }
         }
+    }
+}
+
+/// Leaves the rooms and the table's presence.
+async fn open_rooms_leave(
+    hub: &crate::infra::pubsub::hub::Hub,
+    session: &Session,
+    table_room: broadcast::Receiver<RoomEvent>,
+    restaurant_room: broadcast::Receiver<RoomEvent>,
+) {
+    drop(table_room);
+    drop(restaurant_room);
+    hub.leave(&session.presence.channel).await;
+    hub.leave(&session.restaurant_channel).await;
+    if let Ok(mut conn) = session.state.redis.conn().await {
+        let _ = session.presence.remove(&mut conn).await;
+        let _ = session.presence.announce(&mut conn).await;
     }
 }
 
