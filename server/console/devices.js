@@ -43,7 +43,7 @@ function draw(main) {
     D.devices === null ? h('div', { class: 'skeleton', 'aria-hidden': 'true' }, h('div'), h('div'))
       : D.devices.length === 0 ? h('p', { class: 'empty' }, tr('no_devices'))
         : h('table', { class: 'tables devices' },
-          h('thead', {}, h('tr', {}, [tr('device_name'), tr('station'), tr('registered'), tr('device_state')].map((t) => h('th', { scope: 'col' }, t)),
+          h('thead', {}, h('tr', {}, [tr('device_name'), tr('station'), tr('registered'), tr('last_seen'), tr('printer'), tr('device_state')].map((t) => h('th', { scope: 'col' }, t)),
             h('th', { scope: 'col' }, h('span', { class: 'sr-only' }, tr('revoke'))))),
           h('tbody', {}, D.devices.map(row))));
 }
@@ -107,6 +107,9 @@ function row(d) {
     h('th', { scope: 'row' }, h('span', { class: 'table-name' }, d.name)),
     h('td', {}, h('code', {}, d.station)),
     h('td', {}, when(d.created_at, true)),
+    h('td', {}, d.last_seen_at ? when(d.last_seen_at, true) : h('span', { class: 'muted' }, tr('never_seen'))),
+    h('td', {}, d.printer ? h('span', { class: `pill ${d.printer === 'ready' ? 'pill-ready' : d.printer === 'not_configured' ? '' : 'pill-cancelled'}` }, tr(`printer_${d.printer}`))
+      : h('span', { class: 'muted' }, tr('printer_unknown'))),
     h('td', {}, h('span', { class: `pill ${d.revoked ? 'pill-cancelled' : 'pill-ready'}` }, d.revoked ? tr('revoked') : tr('device_active'))),
     h('td', { class: 'actions' }, d.revoked ? null : h('button', {
       type: 'button', class: 'btn btn-small btn-quiet-danger', 'aria-label': `${tr('revoke')}: ${d.name}`, onclick: () => revoke(d),

@@ -1,16 +1,19 @@
 //! Kitchen devices: registered by owners or staff, each with its own bearer
-//! token (shown once) and station; revoking a device ends its token.
+//! token (shown once) and station; revoking a device ends its token. A
+//! device is seen when its kitchen socket opens or is checked, and reports
+//! its printer (`POST /devices/status`), so the console can say which
+//! screen is down or out of paper.
 
 use axum::extract::State;
 use axum::http::StatusCode;
 use qrorder_shared::DeviceId;
-use qrorder_shared::admin::{Device, DeviceCreated, NewDevice};
+use qrorder_shared::admin::{Device, DeviceCreated, DevicePrinter, DeviceStatus, NewDevice, Role};
 use sqlx::Row;
 use sqlx::any::AnyRow;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::auth::{Caller, new_token, token_hash};
+use crate::auth::{Caller, bearer, new_token, token_hash};
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::extract::{Json, Path};
 use crate::infra::db::now_ms;
@@ -20,6 +23,7 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list_devices, register_device))
         .routes(routes!(revoke_device))
+        .routes(routes!(report_status))
 }
 
 const MANAGE: &str = "manage devices";
@@ -48,7 +52,8 @@ async fn list_devices(
 ) -> ApiResult<Json<Vec<Device>>> {
     caller.require_people(MANAGE)?;
     let rows = sqlx::query(
-        "SELECT id, name, station, revoked, created_at FROM devices WHERE restaurant_id = $1 ORDER BY id",
+        "SELECT id, name, station, revoked, created_at, last_seen_at, printer_state \
+         FROM devices WHERE restaurant_id = $1 ORDER BY id",
     )
     .bind(caller.restaurant_id.0)
     .fetch_all(&state.db.pool)
@@ -109,7 +114,7 @@ async fn revoke_device(
     caller.require_people(MANAGE)?;
     let row = sqlx::query(
         "UPDATE devices SET revoked = 1 WHERE id = $1 AND restaurant_id = $2 \
-         RETURNING id, name, station, revoked, created_at",
+         RETURNING id, name, station, revoked, created_at, last_seen_at, printer_state",
     )
     .bind(id)
     .bind(caller.restaurant_id.0)
@@ -124,6 +129,40 @@ async fn revoke_device(
     Ok(Json(from_row(&row)?))
 }
 
+/// A device reports its printer (device tokens only); it is seen now.
+#[utoipa::path(post, path = "/devices/status", tag = "devices", security(("bearer" = [])), request_body = DeviceStatus,
+    responses((status = 204), (status = 401, body = qrorder_shared::ErrorBody),
+              (status = 403, description = "not a device's token", body = qrorder_shared::ErrorBody)))]
+async fn report_status(
+    State(state): State<AppState>,
+    caller: Caller,
+    headers: axum::http::HeaderMap,
+    Json(status): Json<DeviceStatus>,
+) -> ApiResult<StatusCode> {
+    caller.require(&[Role::Device], "report a kitchen device's status")?;
+    let token = bearer(&headers).unwrap_or_default();
+    sqlx::query("UPDATE devices SET last_seen_at = $1, printer_state = $2 WHERE token_hash = $3")
+        .bind(now_ms())
+        .bind(status.printer.as_str())
+        .bind(token_hash(token))
+        .execute(&state.db.pool)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// The device of `token` is alive now (its kitchen socket). Best effort:
+/// a failure is logged, the socket goes on.
+pub async fn seen(state: &AppState, token: &str) {
+    let result = sqlx::query("UPDATE devices SET last_seen_at = $1 WHERE token_hash = $2")
+        .bind(now_ms())
+        .bind(token_hash(token))
+        .execute(&state.db.pool)
+        .await;
+    if let Err(e) = result {
+        tracing::warn!(error = %e, "could not note a kitchen device as seen");
+    }
+}
+
 fn from_row(row: &AnyRow) -> Result<Device, sqlx::Error> {
     Ok(Device {
         id: DeviceId(row.try_get("id")?),
@@ -131,5 +170,10 @@ fn from_row(row: &AnyRow) -> Result<Device, sqlx::Error> {
         station: row.try_get("station")?,
         revoked: row.try_get::<i64, _>("revoked")? != 0,
         created_at: row.try_get("created_at")?,
+        last_seen_at: row.try_get("last_seen_at")?,
+        printer: row
+            .try_get::<Option<String>, _>("printer_state")?
+            .as_deref()
+            .and_then(DevicePrinter::parse),
     })
 }

@@ -260,6 +260,62 @@ pub struct Device {
     pub revoked: bool,
     /// Unix time in milliseconds.
     pub created_at: i64,
+    /// When the device last showed it was alive (its kitchen socket opened
+    /// or was checked, or it reported its printer), Unix milliseconds.
+    #[serde(default)]
+    pub last_seen_at: Option<i64>,
+    /// Its printer as it last reported it (`None`: never reported).
+    #[serde(default)]
+    pub printer: Option<DevicePrinter>,
+}
+
+/// A kitchen device's printer, as the device reports it
+/// (`POST /api/v1/admin/devices/status`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum DevicePrinter {
+    Ready,
+    PaperOut,
+    CoverOpen,
+    Error,
+    Offline,
+    /// The device has no printer: tickets are only shown.
+    NotConfigured,
+}
+
+impl DevicePrinter {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DevicePrinter::Ready => "ready",
+            DevicePrinter::PaperOut => "paper_out",
+            DevicePrinter::CoverOpen => "cover_open",
+            DevicePrinter::Error => "error",
+            DevicePrinter::Offline => "offline",
+            DevicePrinter::NotConfigured => "not_configured",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        [
+            DevicePrinter::Ready,
+            DevicePrinter::PaperOut,
+            DevicePrinter::CoverOpen,
+            DevicePrinter::Error,
+            DevicePrinter::Offline,
+            DevicePrinter::NotConfigured,
+        ]
+        .into_iter()
+        .find(|p| p.as_str() == s)
+    }
+}
+
+/// What a kitchen device reports of itself.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct DeviceStatus {
+    pub printer: DevicePrinter,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]

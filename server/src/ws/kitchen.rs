@@ -79,9 +79,10 @@ pub async fn staff_socket(
 
 fn feed(state: AppState, upgrade: WebSocketUpgrade, caller: Caller, token: String) -> Response {
     let channel = state.keys.kitchen_channel(caller.restaurant_id);
+    let device = caller.role == Role::Device;
     upgrade
         .max_message_size(super::diner::FRAME_LIMIT)
-        .on_upgrade(move |socket| run(state, socket, channel, token))
+        .on_upgrade(move |socket| run(state, socket, channel, token, device))
 }
 
 /// How often a kitchen socket's token is checked again (expired sessions
@@ -89,7 +90,12 @@ fn feed(state: AppState, upgrade: WebSocketUpgrade, caller: Caller, token: Strin
 /// the socket pinged.
 const RECHECK: Duration = Duration::from_secs(30);
 
-async fn run(state: AppState, mut socket: WebSocket, channel: String, token: String) {
+/// `device`: a kitchen screen, noted as seen when its socket opens and at
+/// each check (the console shows when each screen was last seen).
+async fn run(state: AppState, mut socket: WebSocket, channel: String, token: String, device: bool) {
+    if device {
+        crate::devices::seen(&state, &token).await;
+    }
     let hub = state.hub.clone();
     let (_guard, mut closing) = hub.session();
     let mut room = hub.join(&channel).await;
@@ -133,6 +139,9 @@ async fn run(state: AppState, mut socket: WebSocket, channel: String, token: Str
                 if caller_for_token(&state, &token).await.is_err() {
                     close(&mut socket, close_code::POLICY, "token revoked or expired").await;
                     break;
+                }
+                if device {
+                    crate::devices::seen(&state, &token).await;
                 }
                 if last_heard.elapsed() > 2 * RECHECK {
                     close(&mut socket, close_code::AWAY, "no answer to pings").await;

@@ -362,6 +362,25 @@ on_both_backends! {
         diner.until(|d| d.events.iter().any(|e| matches!(e, ServerMessage::MenuChanged { item_ids } if item_ids.contains(&MenuItemId(3))))).await;
     }
 
+    async fn a_kitchen_device_is_seen_by_its_socket_and_reports_its_printer(app: TestApp) {
+        let (id, device) = app.device().await;
+        let listed = |devices: serde_json::Value| devices.as_array().expect("devices").iter().find(|d| d["id"] == id).cloned().expect("the device");
+        let before = listed(app.get_json("/devices", &app.owner).await);
+        assert!(before["last_seen_at"].is_null() && before["printer"].is_null(), "{before}");
+        let started = qrorder::infra::db::now_ms();
+        let url = format!("{}/ws/kitchen?token={device}", app.base.replacen("http", "ws", 1));
+        let (mut kitchen, _) = tokio_tungstenite::connect_async(url).await.expect("kitchen socket");
+        assert_eq!(next_kitchen(&mut kitchen).await, ServerMessage::Resync);
+        let seen = listed(app.get_json("/devices", &app.owner).await);
+        assert!(seen["last_seen_at"].as_i64().is_some_and(|t| t >= started), "seen when its socket opened: {seen}");
+        let report = |token: &str, body: serde_json::Value| app.admin(Method::POST, "/devices/status", token).json(&body).send();
+        expect_status(report(&device, json!({ "printer": "paper_out" })).await.expect("report"), StatusCode::NO_CONTENT).await;
+        assert_eq!(listed(app.get_json("/devices", &app.owner).await)["printer"], "paper_out");
+        expect_error(report(&app.owner, json!({ "printer": "ready" })).await.expect("report"), StatusCode::FORBIDDEN, "forbidden").await;
+        expect_error(report(&device, json!({ "printer": "on fire" })).await.expect("report"), StatusCode::UNPROCESSABLE_ENTITY, "invalid_body").await;
+        assert_eq!(listed(app.get_json("/devices", &app.owner).await)["printer"], "paper_out", "refused reports change nothing");
+    }
+
     async fn the_staff_feed_takes_owner_and_staff_sessions_only_and_hears_orders(app: TestApp) {
         let ws = app.base.replacen("http", "ws", 1);
         let (_, device) = app.device().await;
