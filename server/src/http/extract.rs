@@ -38,23 +38,23 @@ where
     }
 }
 
-/// Every finite number of `value` with no fraction that fits an `i64` or a
-/// `u64` becomes that integer (exactly: such a float is an integer).
+/// Every number of `value` that is a float with no fraction, smaller than
+/// 2^53 in magnitude, becomes that integer. Only there is the float exactly
+/// the integer it was written as (`9007199254740993.0` parses as 2^53, and
+/// `-9223372036854775809` as -2^63: those stay floats, and an integer field
+/// refuses them). serde_json's `float_roundtrip` (server/Cargo.toml) makes
+/// the parse exact enough for that: without it `9007199254740991.0` parses
+/// as ...990.
 fn integral_floats_as_integers(value: &mut serde_json::Value) {
     use serde_json::{Number, Value};
-    const TWO_POW_63: f64 = 9_223_372_036_854_775_808.0;
-    const TWO_POW_64: f64 = 18_446_744_073_709_551_616.0;
+    const TWO_POW_53: f64 = 9_007_199_254_740_992.0;
     match value {
         Value::Number(n) if n.is_f64() => {
             let Some(f) = n.as_f64() else { return };
-            if !f.is_finite() || f.fract() != 0.0 {
-                return;
-            }
-            #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
-            if (-TWO_POW_63..TWO_POW_63).contains(&f) {
-                *n = Number::from(f as i64);
-            } else if (0.0..TWO_POW_64).contains(&f) {
-                *n = Number::from(f as u64);
+            if f.fract() == 0.0 && f.abs() < TWO_POW_53 {
+                #[allow(clippy::cast_possible_truncation)]
+                let i = f as i64;
+                *n = Number::from(i);
             }
         }
         Value::Array(items) => items.iter_mut().for_each(integral_floats_as_integers),
@@ -128,8 +128,14 @@ mod tests {
             json!({"a": 8098, "b": [-3, 1.5, 0], "c": {"d": 1e300, "e": "7.0"}, "f": 7})
         );
         assert!(v["a"].is_i64());
-        let mut big = json!(1.8e19);
-        integral_floats_as_integers(&mut big);
-        assert_eq!(big.as_u64(), Some(18_000_000_000_000_000_000));
+        // Where a float is no longer exactly what was written, it stays one.
+        for text in ["9007199254740993.0", "-9223372036854775809", "1.8e19"] {
+            let mut big: serde_json::Value = serde_json::from_str(text).expect("number");
+            integral_floats_as_integers(&mut big);
+            assert!(big.is_f64(), "{text}");
+        }
+        let mut edge: serde_json::Value = serde_json::from_str("9007199254740991.0").expect("n");
+        integral_floats_as_integers(&mut edge);
+        assert_eq!(edge.as_i64(), Some(9_007_199_254_740_991));
     }
 }

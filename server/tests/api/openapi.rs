@@ -127,11 +127,19 @@ async fn an_integer_written_with_a_zero_fraction_is_that_integer() {
         .expect("patch");
     let body = expect_status(res, StatusCode::OK).await;
     assert_eq!(body["tax_rate_bp"], 1000);
-    // A fraction is still not an integer; nor is a number out of range.
-    for bad in [json!(1000.5), json!(-1.0), json!(1e300)] {
+    // A fraction is still not an integer; nor is a number out of range,
+    // nor one past what a float holds exactly.
+    for bad in [
+        "1000.5",
+        "-1.0",
+        "1e300",
+        "4294967296.0",
+        "-9223372036854775809",
+    ] {
         let res = app
             .admin(Method::PATCH, "/restaurant", &app.owner)
-            .json(&json!({ "tax_rate_bp": bad }))
+            .header("content-type", "application/json")
+            .body(format!("{{\"tax_rate_bp\": {bad}}}"))
             .send()
             .await
             .expect("patch");
@@ -144,6 +152,28 @@ async fn an_integer_written_with_a_zero_fraction_is_that_integer() {
             "{body}"
         );
     }
+    // An i64 field the same way: 3.0 is 3; one past i64's least is refused,
+    // not rounded onto it.
+    let category = |body: &'static str| {
+        app.admin(Method::PATCH, "/categories/1", &app.owner)
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+    };
+    let body = expect_status(
+        category("{\"sort\": 3.0}").await.expect("patch"),
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(body["sort"], 3);
+    let body = expect_status(
+        category("{\"sort\": -9223372036854775809}")
+            .await
+            .expect("patch"),
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await;
+    assert_eq!(body["code"], "invalid_body", "{body}");
     // Malformed JSON and a missing content type keep their answers.
     let res = app
         .admin(Method::PATCH, "/restaurant", &app.owner)
