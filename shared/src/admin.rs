@@ -164,6 +164,8 @@ pub struct RestaurantPatch {
     pub name: Option<String>,
     pub currency: Option<Currency>,
     pub timezone: Option<String>,
+    /// At least one; the first is the default.
+    #[cfg_attr(feature = "openapi", schema(min_items = 1))]
     pub languages: Option<Vec<String>>,
     pub location_policy: Option<LocationPolicy>,
     pub network_cidrs: Option<Vec<String>>,

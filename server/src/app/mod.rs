@@ -2,6 +2,7 @@
 //! with graceful shutdown and the background loops. The top of the crate
 //! below `cli`: it composes the features and nothing imports it but `cli`.
 
+mod openapi;
 mod router;
 mod serve;
 

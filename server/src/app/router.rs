@@ -72,7 +72,8 @@ pub fn router(state: AppState, roles: Roles) -> Router {
     if roles.ws {
         api = api.merge(crate::ws::router());
     }
-    let (api, openapi) = api.split_for_parts();
+    let (api, mut openapi) = api.split_for_parts();
+    super::openapi::add_common_responses(&mut openapi);
     let openapi = Arc::new(openapi);
 
     let mut app = Router::new()

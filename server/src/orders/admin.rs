@@ -20,6 +20,7 @@ use super::store::{self, Filter};
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 pub(super) struct ListQuery {
     /// Comma-separated statuses, e.g. `placed,accepted,preparing`.
+    #[param(value_type = Option<Vec<OrderStatus>>, style = Form, explode = false)]
     status: Option<String>,
     table_id: Option<i64>,
     /// Unix milliseconds, inclusive.

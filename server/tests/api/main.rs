@@ -13,6 +13,7 @@ mod hub;
 mod location;
 mod media;
 mod menu;
+mod openapi;
 mod ops;
 mod orders;
 mod outbox;
