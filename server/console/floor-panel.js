@@ -139,6 +139,14 @@ async function loadBill(key) {
   if (P.key === key) redrawPanel();
 }
 
+/** 2 to 50 ways, as the API takes; anything else goes back to what it was. */
+function setWays(input) {
+  const n = Math.round(Number(input.value));
+  if (n >= 2 && n <= 50) {
+    if (n !== P.ways) { P.ways = n; draw(); }
+  } else input.value = String(P.ways);
+}
+
 function splitTo(split) {
   P.split = split;
   draw();
@@ -153,10 +161,8 @@ function billView(e) {
     P.split === 'even' ? h('label', { class: 'inline-field ways' }, tr('fl_ways'),
       h('input', {
         type: 'number', min: '2', max: '50', value: String(P.ways), 'data-key': 'ways', inputmode: 'numeric',
-        onchange: (ev) => {
-          const n = Math.round(Number(ev.target.value));
-          if (n >= 2 && n <= 50) { P.ways = n; draw(); } else ev.target.value = String(P.ways);
-        },
+        onchange: (ev) => setWays(ev.target),
+        onkeydown: (ev) => { if (ev.key === 'Enter') setWays(ev.target); },
       })) : null);
   if (P.error) return [tabs, h('p', { class: 'form-error', role: 'alert' }, P.error)];
   if (!b || b.visit_id !== e.visit.id) return [tabs, h('div', { class: 'skeleton', 'aria-hidden': 'true' }, h('div'))];
