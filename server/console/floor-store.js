@@ -115,7 +115,8 @@ export function floorOrderPlaced(order) {
   if (!loaded) return;
   const e = entryFor(order.table_id, order.visit_id, order.created_at);
   if (!e) return;
-  e.orders.set(order.id, order);
+  // A copy: the orders' store changes its own object on `order_status`.
+  e.orders.set(order.id, { ...order });
   redraw();
 }
 
@@ -135,7 +136,7 @@ export function floorOrderStatus(id, status) {
 export function floorOrderChanged(order) {
   const e = floor.get(order.table_id);
   if (e?.orders.has(order.id)) {
-    e.orders.set(order.id, order);
+    e.orders.set(order.id, { ...order });
     redraw();
   }
 }
