@@ -4,7 +4,7 @@
 
 export const en = {
   // the table map (floor-*.js)
-  nav_floor: 'Table map', floor_title: 'Table map',
+  nav_floor: 'Table map', floor_title: 'Table map', just_now: 'just now',
   floor_need: ({ n }) => `${n} need someone`, floor_seated: ({ n }) => `${n} seated`, floor_free: ({ n }) => `${n} free`,
   floor_none: 'No tables in service. Create them on the Tables page.',
   fl_free: 'Free', fl_seated: 'Seated', fl_ordered: 'Ordered', fl_ready: 'Ready to serve', fl_acked: 'Staff on the way',
@@ -135,7 +135,7 @@ export const en = {
 };
 
 export const ko = {
-  nav_floor: '테이블 현황', floor_title: '테이블 현황',
+  nav_floor: '테이블 현황', floor_title: '테이블 현황', just_now: '방금',
   floor_need: ({ n }) => `응대 필요 ${n}`, floor_seated: ({ n }) => `손님 있음 ${n}`, floor_free: ({ n }) => `빈 테이블 ${n}`,
   floor_none: '사용 중인 테이블이 없습니다. 테이블 화면에서 만드세요.',
   fl_free: '빈 테이블', fl_seated: '식사 중', fl_ordered: '주문 진행 중', fl_ready: '서빙 대기', fl_acked: '직원 가는 중',

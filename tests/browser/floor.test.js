@@ -140,9 +140,18 @@ test('two diners order from the shared cart: split by person gives each their li
   });
   assert.equal(asked.status, 201, await asked.clone().text());
 
+  // And a third has food to serve.
+  const ready = await newTable('Floor 5');
+  const placed = await postOrder(ready, [{ menu_item_id: soju.id, menu_version: soju.version, qty: 2 }]);
+  assert.equal(placed.status, 201, await placed.clone().text());
+  await admin('PATCH', `/orders/${(await placed.json()).id}`, { status: 'ready' });
+
   const { context, page } = await floorShown();
   await tile(page, t, 'ordered').waitFor();
   await tile(page, other, 'called').waitFor();
+  await tile(page, ready, 'ready').waitFor();
+  // Needing someone first, oldest first: the water asked before the food was ready.
+  assert.deepEqual(await page.locator('.tile').evaluateAll((els) => els.slice(0, 3).map((e) => e.dataset.state)), ['called', 'ready', 'ordered']);
   await screenshot(page, 'console-floor');
 
   await tile(page, t).click();
