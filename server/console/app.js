@@ -1,10 +1,11 @@
 // The owner and staff console: signs in, loads the restaurant and the
-// account, shows one page at a time (#orders, #menu, #tables, and for
+// account, shows one page at a time (#orders, #floor, #menu, #tables, and for
 // owners #devices, #staff, #settings, #reports) with the nav its role may
 // use — an owners' page opened by staff says it is for owners — and keeps
 // the staff socket open. Talks to /api/v1/admin and /ws/staff.
 //
-// The top of the modules. Below it: the pages (orders.js, menu-page.js with
+// The top of the modules. Below it: the pages (orders.js, floor.js with
+// floor-panel.js and floor-store.js, menu-page.js with
 // item-form.js and option-groups.js, tables.js, devices.js, staff.js,
 // settings.js with location-settings.js, reports.js with hour-chart.js),
 // account.js, then live.js and orders-store.js, session.js, forms.js,
@@ -18,6 +19,7 @@ import { savedSession, signIn, signOut } from './session.js';
 import { connect } from './live.js';
 import { unlock } from './beep.js';
 import { renderOrders } from './orders.js';
+import { renderFloor } from './floor.js';
 import { renderMenu } from './menu-page.js';
 import { renderTables } from './tables.js';
 import { renderDevices } from './devices.js';
@@ -28,6 +30,7 @@ import { openAccount, whoName } from './account.js';
 
 const PAGES = {
   orders: { render: renderOrders, icon: 'orders', staff: true },
+  floor: { render: renderFloor, icon: 'floor', staff: true },
   menu: { render: renderMenu, icon: 'menu', staff: true },
   tables: { render: renderTables, icon: 'tables', staff: true },
   devices: { render: renderDevices, icon: 'devices', staff: false },

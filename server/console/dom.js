@@ -37,6 +37,7 @@ const PATHS = {
   orders: 'M6 3h12v18l-3-2-3 2-3-2-3 2V3zm3 5h6m-6 4h6m-6 4h3',
   menu: 'M4 6h16M4 12h16M4 18h10',
   tables: 'M3 9h18M5 9v10m14-10v10M8 9V5h8v4',
+  floor: 'M4 4h7v7H4zm9 0h7v7h-7zM4 13h7v7H4zm9 0h7v7h-7z',
   plus: 'M12 5v14M5 12h14',
   close: 'M6 6l12 12M18 6 6 18',
   up: 'M12 19V5m-6 6 6-6 6 6',

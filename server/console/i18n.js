@@ -176,6 +176,16 @@ export function dateTime(lang, ms, timeZone, withDate = false) {
   })).format(new Date(ms));
 }
 
+/** How long: "4 min", "1 hr 5 min" (under a minute: "just now"), by Intl. */
+export function elapsed(lang, ms) {
+  const total = Math.max(0, Math.floor(ms / 60_000));
+  const unit = (u) => cached(`u/${lang}/${u}`, () => new Intl.NumberFormat(LOCALES[lang], { style: 'unit', unit: u, unitDisplay: 'short' }));
+  if (total < 1) return t(lang, 'just_now');
+  if (total < 60) return unit('minute').format(total);
+  const m = total % 60;
+  return `${unit('hour').format(Math.floor(total / 60))}${m ? ` ${unit('minute').format(m)}` : ''}`;
+}
+
 /** The offset of `timeZone` from UTC at `ms`, in ms. */
 function zoneOffset(ms, timeZone) {
   const parts = Object.fromEntries(cached(`z/${timeZone}`, () => new Intl.DateTimeFormat('en-US', {

@@ -1,11 +1,13 @@
-// The staff socket (/ws/staff): `resync` reloads today's orders, orders
-// placed and status changes go into the orders' store, menu changes to the
-// menu page. Says whether it is connected; never polls as the normal path.
+// The staff socket (/ws/staff): `resync` reloads today's orders (and the
+// table map, once shown), orders placed, status changes and service
+// requests go into the orders' store and the map's, menu changes to the
+// menu page; a new request is told. Says whether it is connected; never polls as the normal path.
 
 import { StaffSocket } from './socket.js';
 import { S, views, tr } from './state.js';
 import { sessionEnded } from './session.js';
 import { orderPlaced, orderStatus, reloadOrders } from './orders-store.js';
+import { floorOrderPlaced, floorOrderStatus, floorResync, floorServiceRequest } from './floor-store.js';
 import { toast } from './toasts.js';
 import { api } from './api.js';
 
@@ -34,13 +36,20 @@ function onMessage(m) {
         if (wasDown) toast(tr('reconnected'));
         wasDown = false;
       }).catch(() => {});
+      floorResync();
       for (const fn of listeners.menu_changed) fn({ item_ids: null });
       break;
     case 'order_placed':
       orderPlaced(m.order);
+      floorOrderPlaced(m.order);
       break;
     case 'order_status':
       orderStatus(m.order_id, m.status);
+      floorOrderStatus(m.order_id, m.status);
+      break;
+    case 'service_request':
+      floorServiceRequest(m.request);
+      if (m.request.state === 'open' && S.page !== 'floor') toast(tr('fl_new_request', { table: m.request.table_name, what: tr(`fl_kind_${m.request.kind}`) }));
       break;
     case 'menu_changed':
       for (const fn of listeners.menu_changed) fn(m);

@@ -2,7 +2,7 @@
 // language, saved choices, and `views` — redraws that lower modules ask
 // for without importing the pages. Nothing else is shared between modules.
 
-import { dateTime, money, t } from './i18n.js';
+import { dateTime, elapsed, money, t } from './i18n.js';
 
 export const S = {
   /** {token, role, restaurant_id, expires_at} or null. */
@@ -33,6 +33,8 @@ export const store = {
 export const tr = (key, vars) => t(S.lang, key, vars);
 export const fmt = (minor) => money(S.lang, minor, S.restaurant?.currency || 'KRW');
 export const when = (ms, withDate) => dateTime(S.lang, ms, S.restaurant?.timezone || 'UTC', withDate);
+/** How long since `ms`, in words ("4 min"). */
+export const ago = (ms) => elapsed(S.lang, Date.now() - ms);
 export const isOwner = () => S.session?.role === 'owner';
 
 /** Filled by app.js: redraw the page shown, the header, the connection banner. */

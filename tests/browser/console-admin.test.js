@@ -49,7 +49,7 @@ test('staff do not see the owners’ pages, are told so when opening one, and th
   const staff = await account('staff', 'Sora');
   const { context, page } = await signedIn({ account: staff });
   const nav = page.getByRole('navigation', { name: 'Console pages' });
-  assert.deepEqual(await nav.getByRole('link').allTextContents(), ['Orders', 'Menu', 'Tables']);
+  assert.deepEqual(await nav.getByRole('link').allTextContents(), ['Orders', 'Table map', 'Menu', 'Tables']);
   // The header names the account, not just its role.
   await page.getByRole('button', { name: 'Account: Sora' }).waitFor();
   for (const [hash, title] of [['settings', 'Settings'], ['staff', 'Staff'], ['devices', 'Devices'], ['reports', 'Reports']]) {

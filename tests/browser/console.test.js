@@ -356,7 +356,7 @@ test('staff see orders, menu availability and tables, and cannot edit the menu',
   await admin('POST', '/users', { email, password: 'staff password 1', name: 'Sam', role: 'staff' });
   const { context, page } = await signedIn({ account: { email, password: 'staff password 1' } });
   const nav = page.getByRole('navigation', { name: 'Console pages' });
-  assert.deepEqual(await nav.getByRole('link').allTextContents(), ['Orders', 'Menu', 'Tables']);
+  assert.deepEqual(await nav.getByRole('link').allTextContents(), ['Orders', 'Table map', 'Menu', 'Tables']);
   await nav.getByRole('link', { name: 'Menu' }).click();
   await page.getByText('Staff can mark dishes sold out').first().waitFor();
   assert.equal(await page.getByRole('button', { name: 'New item' }).count(), 0);
