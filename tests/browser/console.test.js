@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { deflateSync } from 'node:zlib';
@@ -315,11 +315,25 @@ test('the owner makes table “창가 3” and downloads the sheet: the PDF prin
   await download.saveAs(pdf);
   const text = execFileSync('pdftotext', [pdf, '-'], { encoding: 'utf8' });
   assert.ok(text.includes('창가 3'), text);
-  execFileSync('pdftoppm', ['-r', '150', '-gray', '-png', pdf, join(dir, 'page')]);
+  // Each of the six cells of each A4 page (below the 60 pt title) on its
+  // own, as a reader scans one code: 150 dpi makes a page 1240 × 1754 px.
+  const pages = Number(/Pages:\s+(\d+)/.exec(execFileSync('pdfinfo', [pdf], { encoding: 'utf8' }))[1]);
+  const [pageW, pageH, top] = [1240, 1754, 125];
+  const [cellW, cellH] = [pageW / 2, (pageH - top) / 3];
   const found = [];
-  for (const png of readdirSync(dir).filter((f) => f.endsWith('.png')).sort()) {
-    const out = execFileSync('zbarimg', ['--quiet', '--raw', '-Sdisable', '-Sqrcode.enable', join(dir, png)], { encoding: 'utf8' });
-    found.push(...out.split('\n').filter(Boolean));
+  for (let p = 1; p <= pages; p += 1) {
+    for (let cell = 0; cell < 6; cell += 1) {
+      const crop = [Math.round((cell % 2) * cellW), Math.round(top + Math.floor(cell / 2) * cellH), Math.round(cellW), Math.round(cellH)];
+      const out = join(dir, `p${p}c${cell}`);
+      execFileSync('pdftoppm', ['-r', '150', '-gray', '-png', '-singlefile', '-f', `${p}`, '-l', `${p}`,
+        '-x', `${crop[0]}`, '-y', `${crop[1]}`, '-W', `${crop[2]}`, '-H', `${crop[3]}`, pdf, out]);
+      try {
+        const text = execFileSync('zbarimg', ['--quiet', '--raw', '-Sdisable', '-Sqrcode.enable', `${out}.png`], { encoding: 'utf8' });
+        found.push(...text.split('\n').filter(Boolean));
+      } catch (e) {
+        if (e.status !== 4) throw e; // 4: no code in this cell (the last page's empty cells)
+      }
+    }
   }
   const expected = (await admin('GET', '/tables')).filter((t) => t.active).map((t) => t.url);
   assert.deepEqual([...found].sort(), [...expected].sort(), 'every active table once, each code its own URL');
