@@ -1,5 +1,6 @@
 //! `kds`: the kitchen display. `kds --headless` runs everything but the window;
-//! `kds --check-config` validates the configuration and prints it.
+//! `kds --check-config` validates the configuration, prints it and says
+//! whether the GPIO pins open (on a Pi built with `pi`) or why not.
 
 use std::path::PathBuf;
 
@@ -14,7 +15,8 @@ struct Args {
     /// No window: consume, print and sync only (servers, tests).
     #[arg(long)]
     headless: bool,
-    /// Load and validate the configuration, print it (token hidden), exit.
+    /// Load and validate the configuration, print it (token hidden) and
+    /// whether the GPIO pins open, exit.
     #[arg(long)]
     check_config: bool,
 }
@@ -35,6 +37,8 @@ fn main() -> anyhow::Result<()> {
         println!("{shown:#?}");
         println!("kitchen stream: {}", config.orders_stream());
         println!("dead letters: {}", config.dead_letters());
+        // What the running device would get: the same `gpio::open`.
+        println!("gpio: {}", kds::gpio::open(&config).describe());
         return Ok(());
     }
     if args.headless {
