@@ -12,8 +12,9 @@ struct Args {
     /// TOML config file; `KDS__…` environment variables override it.
     #[arg(long, env = "KDS_CONFIG")]
     config: Option<PathBuf>,
-    /// No window: consume, print and sync only (servers, tests).
-    #[arg(long)]
+    /// No window: consume, print and sync only (servers, tests, a Pi
+    /// without a screen: KDS_HEADLESS=true in the unit's environment file).
+    #[arg(long, env = "KDS_HEADLESS")]
     headless: bool,
     /// Load and validate the configuration, print it (token hidden) and
     /// whether the GPIO pins open, exit.
