@@ -6,6 +6,10 @@
 #   kds-prints.sh --window    the same with kds's window on an Xvfb display
 #   cluster.sh           scripts/cluster + the diners' flow across it
 #   kds-prints.sh --aarch64   the cross-built kds under qemu-user (-L /)
+#   pi-image.sh          only with QRORDER_TEST_PI=1 (scripts/test --pi), as
+#                        root: the Pi image from Debian packages built
+#                        (build-image --from-debian) and booted in
+#                        qemu-system-aarch64 until its kds prints
 # The aarch64 smoke test always runs: it cross-builds only kds with the
 # fast-compiling pi-test profile (scripts/build-pi installs the cross tools
 # and the arm64 multiarch libraries when missing; the build goes to
@@ -23,4 +27,9 @@ step "kds with the Pi's kds.toml prints (native)" tests/deploy/kds-prints.sh
 step "kds with its window under Xvfb prints (native)" tests/deploy/kds-prints.sh --window
 step "multi-instance cluster, diners on two ws instances" tests/deploy/cluster.sh
 step "aarch64 kds under qemu-user prints" tests/deploy/kds-prints.sh --aarch64
+if [ "${QRORDER_TEST_PI:-0}" = 1 ]; then
+    step "Pi image from Debian packages, booted in qemu-system-aarch64, prints" tests/deploy/pi-image.sh
+else
+    log "deploy: not building and booting the Pi image (scripts/test --pi or QRORDER_TEST_PI=1 does)"
+fi
 log "deploy tests passed in $(( $(date +%s) - t0 )) s"
