@@ -10,6 +10,8 @@
 #     shows kds, its unit and the unit enabled in the root;
 #   - images/kds-pi/boot-test boots it in qemu-system-aarch64 until the kds
 #     inside prints an order on this machine's virtual printer.
+# Environment: PI_ROOTFS=DIR passes --rootfs DIR to build-image (a root
+# directory kept from an earlier run with KEEP_ROOTFS=1: skips mmdebstrap).
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
@@ -19,7 +21,7 @@ apt_install mtools e2fsprogs fdisk python3
 KDS_BIN=$(scripts/build-pi --profile pi-test --only kds | grep '/kds$') || fail "scripts/build-pi did not build kds"
 IMG="$ROOT/target/kds-pi.img"
 s=$(date +%s)
-images/kds-pi/build-image --from-debian --kds "$KDS_BIN" --out "$IMG" > "$WORK/build-image.log" 2>&1 \
+images/kds-pi/build-image --from-debian ${PI_ROOTFS:+--rootfs "$PI_ROOTFS"} --kds "$KDS_BIN" --out "$IMG" > "$WORK/build-image.log" 2>&1 \
     || fail "build-image --from-debian failed (see build-image.log)"
 build_s=$(( $(date +%s) - s ))
 pass "build-image --from-debian built $IMG in $build_s s ($(du -h --apparent-size "$IMG" | cut -f1) apparent, $(du -h "$IMG" | cut -f1) on disk)"
