@@ -17,6 +17,10 @@ pub trait Gpio: Send + 'static {
     fn pulse(&mut self);
     /// Call `on_press` whenever the bump button is pressed.
     fn on_button(&mut self, on_press: ButtonCallback);
+    /// One line for `kds --check-config` and the log: the state and why.
+    fn describe(&self) -> String {
+        self.state().label().into()
+    }
 }
 
 /// No pins: not a Pi, or GPIO failed to open.
@@ -28,6 +32,9 @@ impl Gpio for NoGpio {
     }
     fn pulse(&mut self) {}
     fn on_button(&mut self, _on_press: ButtonCallback) {}
+    fn describe(&self) -> String {
+        format!("{} ({})", self.state().label(), self.0)
+    }
 }
 
 /// Records pulses; the test presses the button.
@@ -76,7 +83,9 @@ pub fn open(config: &Config) -> Box<dyn Gpio> {
 #[cfg(not(feature = "pi"))]
 pub fn open(config: &Config) -> Box<dyn Gpio> {
     let _ = config;
-    Box::new(NoGpio("built without the `pi` feature".into()))
+    let reason = "built without the `pi` feature";
+    tracing::info!(reason, "no GPIO");
+    Box::new(NoGpio(reason.into()))
 }
 
 #[cfg(feature = "pi")]
@@ -93,6 +102,7 @@ mod pi {
     pub struct PiGpio {
         outputs: Vec<Arc<Mutex<OutputPin>>>,
         button: Option<InputPin>,
+        pins: String,
     }
 
     impl PiGpio {
@@ -110,13 +120,28 @@ mod pi {
                 .gpio_button_pin
                 .map(|p| gpio.get(p).map(|p| p.into_input_pullup()))
                 .transpose()?;
-            Ok(Self { outputs, button })
+            let pin = |p: Option<u8>| p.map_or("unset".to_string(), |p| format!("BCM {p}"));
+            let pins = format!(
+                "buzzer {}, LED {}, button {}",
+                pin(config.gpio_buzzer_pin),
+                pin(config.gpio_led_pin),
+                pin(config.gpio_button_pin)
+            );
+            tracing::info!(%pins, "GPIO open");
+            Ok(Self {
+                outputs,
+                button,
+                pins,
+            })
         }
     }
 
     impl Gpio for PiGpio {
         fn state(&self) -> GpioState {
             GpioState::Pins
+        }
+        fn describe(&self) -> String {
+            format!("{} ({})", self.state().label(), self.pins)
         }
         fn pulse(&mut self) {
             for pin in &self.outputs {

@@ -1,5 +1,6 @@
 //! `kds`: the kitchen display. `kds --headless` runs everything but the window;
-//! `kds --check-config` validates the configuration and prints it.
+//! `kds --check-config` validates the configuration, prints it and says
+//! whether the GPIO pins open (on a Pi built with `pi`) or why not.
 
 use std::path::PathBuf;
 
@@ -11,10 +12,12 @@ struct Args {
     /// TOML config file; `KDS__…` environment variables override it.
     #[arg(long, env = "KDS_CONFIG")]
     config: Option<PathBuf>,
-    /// No window: consume, print and sync only (servers, tests).
-    #[arg(long)]
+    /// No window: consume, print and sync only (servers, tests, a Pi
+    /// without a screen: KDS_HEADLESS=true in the unit's environment file).
+    #[arg(long, env = "KDS_HEADLESS")]
     headless: bool,
-    /// Load and validate the configuration, print it (token hidden), exit.
+    /// Load and validate the configuration, print it (token hidden) and
+    /// whether the GPIO pins open, exit.
     #[arg(long)]
     check_config: bool,
 }
@@ -35,6 +38,8 @@ fn main() -> anyhow::Result<()> {
         println!("{shown:#?}");
         println!("kitchen stream: {}", config.orders_stream());
         println!("dead letters: {}", config.dead_letters());
+        // What the running device would get: the same `gpio::open`.
+        println!("gpio: {}", kds::gpio::open(&config).describe());
         return Ok(());
     }
     if args.headless {

@@ -5,7 +5,10 @@
 # site-specific values overridden by KDS__ variables, joins the stream of a
 # test Redis and prints an order XADDed there on the (native) virtual printer;
 # the stream entry is acknowledged after the print.
-# --aarch64: the cross-built binary (scripts/build-pi) under qemu-user.
+# --aarch64: the cross-built binary (scripts/build-pi --profile pi-test --only
+# kds) under `qemu-aarch64-static -L /`, after a guard that qemu-user runs
+# an aarch64 program's threads with one glibc.
+# Every mode configures GPIO pins and checks the no-GPIO fallback off a Pi.
 # --window: with its window (no --headless) on an Xvfb display: the window is
 # mapped under its title and the device prints as it does headless.
 # Environment: TEST_REDIS_URL (default redis://127.0.0.1:6379).
@@ -18,29 +21,45 @@ ARCH=native
 MODE=(--headless)
 [ "${1:-}" = --window ] && MODE=()
 apt_install curl file python3
+# The GPIO pins of a Pi's buzzer, LED and bump button are configured in
+# every run: off a Pi kds must say "no GPIO" and go on printing — the native
+# build because it has no `pi` feature, the aarch64 build (with `pi`, rppal)
+# because rppal finds no Raspberry Pi under qemu-user.
+export KDS__GPIO_BUZZER_PIN=17 KDS__GPIO_LED_PIN=27 KDS__GPIO_BUTTON_PIN=22
 if [ "$ARCH" = aarch64 ]; then
-    # All three binaries, as the image and the acceptance need them (and
-    # one feature set, so that repeated runs rebuild nothing).
-    BUILT=$(scripts/build-pi)
-    for b in kds qrorder virtual-printer; do
-        f=$(grep "/$b\$" <<<"$BUILT") || fail "scripts/build-pi did not report $b"
-        file -b "$f" | grep -q "ARM aarch64" || fail "$f is not an aarch64 binary"
-    done
-    KDS_BIN=$(grep '/kds$' <<<"$BUILT")
-    pass "scripts/build-pi built aarch64 kds, qrorder and virtual-printer ($(file -b "$KDS_BIN" | cut -d, -f1-2))"
-    KDS=(qemu-aarch64-static -L /usr/aarch64-linux-gnu "$KDS_BIN")
-    "${KDS[@]}" --version >/dev/null || fail "aarch64 kds does not run under qemu-user"
-    pass "aarch64 kds --version runs under qemu-user"
-    # kds runs threads (tokio). On some hosts qemu-user hangs in the guest's
-    # first pthread_create (seen on a 6.18 kernel with qemu 7.2 and 10.0):
-    # tell that apart from a kds bug with a five-line C program.
+    # Only kds, with the pi-test profile (Cargo.toml: opt-level 1, no debug
+    # info, no LTO — the quickest to compile from a cold target/), into
+    # target/aarch64/; the server and the printer run natively.
+    BUILT=$(scripts/build-pi --profile pi-test --only kds)
+    KDS_BIN=$(grep '/kds$' <<<"$BUILT") || fail "scripts/build-pi did not report kds"
+    file -b "$KDS_BIN" | grep -q "ARM aarch64" || fail "$KDS_BIN is not an aarch64 binary"
+    pass "scripts/build-pi built aarch64 kds ($(file -b "$KDS_BIN" | cut -d, -f1-2); $(du -h "$KDS_BIN" | cut -f1))"
+    # One glibc: `-L /` takes the dynamic loader and every library from the
+    # multiarch arm64 packages scripts/build-pi installs (libc6:arm64 ...).
+    # Not `-L /usr/aarch64-linux-gnu`: that prefix has the cross toolchain's
+    # loader (libc6-arm64-cross) but no fontconfig, so qemu falls back to the
+    # host's /lib/aarch64-linux-gnu and the program gets the multiarch
+    # libc.so.6 — a loader and a libc of two glibc builds, which hang in the
+    # first pthread_create. KDS_QEMU_PREFIX overrides it (to see the guard).
+    QEMU_PREFIX=${KDS_QEMU_PREFIX:-/}
+    KDS=(qemu-aarch64-static -L "$QEMU_PREFIX" "$KDS_BIN")
+    # The guard: a five-line threaded C program under the same prefix. If it
+    # hangs, the cause is the loader/libc mix above (or a host whose
+    # qemu-user cannot run threads), not kds.
     printf '%s\n' '#include <pthread.h>' '#include <stdio.h>' 'static void *f(void *a) { return a; }' \
         'int main(void) { pthread_t t; pthread_create(&t, 0, f, 0); pthread_join(t, 0); puts("ok"); return 0; }' \
         > "$WORK/thread-probe.c"
     aarch64-linux-gnu-gcc -O1 -pthread "$WORK/thread-probe.c" -o "$WORK/thread-probe"
-    timeout 20 qemu-aarch64-static -L /usr/aarch64-linux-gnu "$WORK/thread-probe" >/dev/null \
-        || fail "qemu-user on this host cannot start a thread in an aarch64 program (kernel $(uname -r), $(qemu-aarch64-static --version | head -n 1)): the smoke test cannot run here; run it on another Linux PC or an arm64 machine"
-    pass "qemu-user runs threads of aarch64 programs on this host"
+    if ! timeout 20 qemu-aarch64-static -L "$QEMU_PREFIX" "$WORK/thread-probe" >/dev/null 2>"$WORK/thread-probe.log"; then
+        loader=$QEMU_PREFIX/lib/ld-linux-aarch64.so.1
+        [ -e "$loader" ] || loader=/lib/ld-linux-aarch64.so.1
+        libc=/lib/aarch64-linux-gnu/libc.so.6
+        pkg() { dpkg -S "$1" 2>/dev/null | sed 's/: .*//' | grep . || echo "not from a package"; }
+        fail "qemu-user did not run a threaded aarch64 program within 20 s under -L $QEMU_PREFIX: the dynamic loader and libc come from two different glibc builds — check -L / the prefix (QEMU_LD_PREFIX); use -L / with the multiarch libc6:arm64. Here the loader is $(readlink -f "$loader") ($(pkg "$loader")), libc $(readlink -f "$libc") ($(pkg "$libc")); kernel $(uname -r), $(qemu-aarch64-static --version | head -n 1)"
+    fi
+    pass "qemu-user runs threads of aarch64 programs under -L $QEMU_PREFIX (one glibc: loader and libc of libc6:arm64)"
+    "${KDS[@]}" --version >/dev/null || fail "aarch64 kds does not run under qemu-user"
+    pass "aarch64 kds --version runs under qemu-user"
     build_native
 else
     build_native
@@ -63,6 +82,16 @@ CHECKED=$(KDS__REDIS_PREFIX="$PREFIX" KDS__RESTAURANT_ID="$RESTAURANT" \
 STREAM=$(sed -n 's/^kitchen stream: //p' <<< "$CHECKED")
 DEAD=$(sed -n 's/^dead letters: //p' <<< "$CHECKED")
 if [ -z "$STREAM" ] || [ -z "$DEAD" ]; then fail "kds --check-config did not name its kitchen stream and dead letters"; fi
+# The GPIO fallback, as --check-config reports it (the same gpio::open the
+# running device calls).
+GPIO=$(sed -n 's/^gpio: //p' <<< "$CHECKED")
+case $ARCH:$GPIO in
+    native:"no GPIO (built without the \`pi\` feature)") ;;
+    aarch64:"no GPIO (built without"*) fail "the aarch64 kds was built without the pi feature (rppal): $GPIO" ;;
+    aarch64:"no GPIO ("*) ;;
+    *) fail "kds --check-config ($ARCH) reported GPIO as '$GPIO', expected the no-GPIO fallback off a Pi" ;;
+esac
+pass "kds ($ARCH) with GPIO pins 17/27/22 configured falls back to: $GPIO"
 ON_EXIT+=('redis-cli -u "$REDIS" del "$STREAM" "$DEAD" >/dev/null 2>&1')
 
 start_printer printer
@@ -81,6 +110,7 @@ group_exists() { redis-cli -u "$REDIS" xinfo groups "$STREAM" 2>/dev/null | grep
 wait_until 120 group_exists || { kill -0 "$KDS_PID" 2>/dev/null || fail "kds exited (see kds.log)"; false; } || fail "kds did not join the consumer group (see kds.log)"
 kill -0 "$KDS_PID" 2>/dev/null || fail "kds exited"
 pass "kds ($ARCH) accepted images/kds-pi/kds.toml and joined group kitchen of $STREAM"
+grep -q 'no GPIO' "$WORK/kds.log" || fail "the running kds ($ARCH) did not log its no-GPIO fallback (see kds.log)"
 if [ ${#MODE[@]} -eq 0 ]; then
     window_shown() { xwininfo -root -tree | grep -q '"QR Order — kitchen"'; }
     wait_until 30 window_shown || fail "no window titled 'QR Order — kitchen' on $DISPLAY"

@@ -5,13 +5,17 @@
 #   kds-prints.sh        the Pi's kds.toml accepted; kds prints an order (native)
 #   kds-prints.sh --window    the same with kds's window on an Xvfb display
 #   cluster.sh           scripts/cluster + the diners' flow across it
-#   kds-prints.sh --aarch64   the cross-built kds under qemu-user (QRORDER_TEST_PI=1)
-# Environment: QRORDER_TEST_PI=1 to cross-build and run the aarch64 smoke
-# test (installs the cross tools when missing). Off by default: a clean
-# aarch64 debug build took about 25 CPU-minutes here (26 min wall on 2
-# shared cores), too long for every CI run; and on hosts where qemu-user
-# cannot start threads (this build machine's 6.18 kernel) it fails with that
-# reason after building and checking the binaries.
+#   kds-prints.sh --aarch64   the cross-built kds under qemu-user (-L /)
+#   pi-image.sh          only with QRORDER_TEST_PI=1 (scripts/test --pi), as
+#                        root: the Pi image from Debian packages built
+#                        (build-image --from-debian) and booted in
+#                        qemu-system-aarch64 until its kds prints
+# The aarch64 smoke test always runs: it cross-builds only kds with the
+# fast-compiling pi-test profile (scripts/build-pi installs the cross tools
+# and the arm64 multiarch libraries when missing; the build goes to
+# target/aarch64/, nothing is cached elsewhere) and runs it under
+# `qemu-aarch64-static -L /`. If qemu-user cannot run an aarch64 program's
+# threads it fails and says why — it does not skip.
 set -euo pipefail
 source "$(dirname "$0")/../../scripts/lib/common.sh"
 cd "$ROOT"
@@ -22,9 +26,10 @@ step "static checks" tests/deploy/static.sh
 step "kds with the Pi's kds.toml prints (native)" tests/deploy/kds-prints.sh
 step "kds with its window under Xvfb prints (native)" tests/deploy/kds-prints.sh --window
 step "multi-instance cluster, diners on two ws instances" tests/deploy/cluster.sh
+step "aarch64 kds under qemu-user prints" tests/deploy/kds-prints.sh --aarch64
 if [ "${QRORDER_TEST_PI:-0}" = 1 ]; then
-    step "aarch64 kds under qemu-user prints" tests/deploy/kds-prints.sh --aarch64
+    step "Pi image from Debian packages, booted in qemu-system-aarch64, prints" tests/deploy/pi-image.sh
 else
-    log "deploy: skipping the aarch64 build and qemu-user smoke test (QRORDER_TEST_PI=1 runs it)"
+    log "deploy: not building and booting the Pi image (scripts/test --pi or QRORDER_TEST_PI=1 does)"
 fi
 log "deploy tests passed in $(( $(date +%s) - t0 )) s"

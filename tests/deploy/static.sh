@@ -10,7 +10,7 @@ cd "$ROOT"
 apt_install shellcheck systemd docker-compose
 
 PI=images/kds-pi
-for f in $PI/README.md $PI/build-image $PI/kds.toml \
+for f in $PI/README.md $PI/build-image $PI/build-image-debian $PI/kds.toml \
          $PI/rootfs/etc/systemd/system/kds.service $PI/rootfs/etc/systemd/system/kds-readonly-root.service \
          $PI/rootfs/usr/local/sbin/kds-readonly-root $PI/rootfs/etc/udev/rules.d/60-kds-printer.rules \
          $PI/rootfs/etc/systemd/system.conf.d/kds-watchdog.conf $PI/rootfs/etc/systemd/journald.conf.d/kds.conf \
@@ -18,16 +18,16 @@ for f in $PI/README.md $PI/build-image $PI/kds.toml \
          images/server/nginx.conf images/server/nginx-routes.conf scripts/build-pi scripts/cluster; do
     [ -s "$f" ] || fail "$f is missing"
 done
-for f in $PI/build-image $PI/rootfs/usr/local/sbin/kds-readonly-root scripts/build-pi scripts/cluster tests/deploy/[!l]*.sh; do
+for f in $PI/build-image $PI/build-image-debian $PI/rootfs/usr/local/sbin/kds-readonly-root scripts/build-pi scripts/cluster tests/deploy/[!l]*.sh; do
     [ -x "$f" ] || fail "$f is not executable"
 done
 pass "the files of images/kds-pi, images/server and the scripts are there"
 
 # Info-level notes (e.g. functions only called through traps) are not errors.
 shellcheck -S warning -x --source-path=SCRIPTDIR \
-    $PI/build-image $PI/rootfs/usr/local/sbin/kds-readonly-root scripts/build-pi scripts/cluster tests/deploy/*.sh \
+    $PI/build-image $PI/build-image-debian $PI/rootfs/usr/local/sbin/kds-readonly-root scripts/build-pi scripts/cluster tests/deploy/*.sh \
     || fail "shellcheck"
-pass "shellcheck: build-image, kds-readonly-root, build-pi, cluster, tests/deploy"
+pass "shellcheck: build-image, build-image-debian, kds-readonly-root, build-pi, cluster, tests/deploy"
 
 # systemd-analyze verify checks that the executables exist: map the image's
 # paths to files of this machine. It exits 0 on unknown keys and bad values,
@@ -66,6 +66,8 @@ out=$("$PI/build-image" 2>&1) && fail "build-image ran without --base"
 grep -q -- "--base" <<<"$out" || fail "build-image without --base: $out"
 "$PI/build-image" --help | grep -q "raspios-bookworm-arm64-lite" || fail "build-image --help"
 scripts/build-pi --help | grep -q "aarch64" || fail "build-pi --help"
+"$PI/build-image-debian" --help | grep -q "mmdebstrap" || fail "build-image-debian --help"
+out=$("$PI/build-image-debian" --nonsense 2>&1) && fail "build-image-debian accepted an unknown argument"
 out=$(scripts/build-pi --only nonsense 2>&1) && fail "build-pi accepted an unknown binary"
 pass "build-image and build-pi explain themselves and refuse bad arguments"
 
