@@ -1,5 +1,5 @@
-//! Kitchen devices: registered by owners or staff, each with its own bearer
-//! token (shown once) and station; revoking a device ends its token. A
+//! Kitchen devices: registered by owners (a device's token opens the
+//! kitchen feed), each with its own bearer token (shown once) and station; revoking a device ends its token. A
 //! device is seen when its kitchen socket opens or is checked, and reports
 //! its printer (`POST /devices/status`), so the console can say which
 //! screen is down or out of paper.
@@ -50,7 +50,7 @@ async fn list_devices(
     State(state): State<AppState>,
     caller: Caller,
 ) -> ApiResult<Json<Vec<Device>>> {
-    caller.require_people(MANAGE)?;
+    caller.require(&[Role::Owner], MANAGE)?;
     let rows = sqlx::query(
         "SELECT id, name, station, revoked, created_at, last_seen_at, printer_state \
          FROM devices WHERE restaurant_id = $1 ORDER BY id",
@@ -71,7 +71,7 @@ async fn register_device(
     caller: Caller,
     Json(new): Json<NewDevice>,
 ) -> ApiResult<(StatusCode, Json<DeviceCreated>)> {
-    caller.require_people(MANAGE)?;
+    caller.require(&[Role::Owner], MANAGE)?;
     let name = new.name.trim().to_owned();
     if name.is_empty() || name.chars().count() > 100 {
         return Err(ApiError::invalid("name", "must be 1 to 100 characters"));
@@ -111,7 +111,7 @@ async fn revoke_device(
     caller: Caller,
     Path(id): Path<i64>,
 ) -> ApiResult<Json<Device>> {
-    caller.require_people(MANAGE)?;
+    caller.require(&[Role::Owner], MANAGE)?;
     let row = sqlx::query(
         "UPDATE devices SET revoked = 1 WHERE id = $1 AND restaurant_id = $2 \
          RETURNING id, name, station, revoked, created_at, last_seen_at, printer_state",

@@ -70,16 +70,16 @@ async fn patch_user(
     if let Some(password) = &patch.password {
         check_password(password)?;
     }
-    let mut user = load(&state.db, caller.restaurant_id, UserId(id)).await?;
-    if let Some(name) = patch.name {
-        user.name = validate_name(&name)?;
-    }
-    if let Some(role) = patch.role {
-        if role == Role::Device {
+    let user = load(&state.db, caller.restaurant_id, UserId(id)).await?;
+    // Only what the patch sets is written (a concurrent change of the other
+    // field is not undone by the values loaded here).
+    let name = patch.name.as_deref().map(validate_name).transpose()?;
+    let role = match patch.role {
+        Some(Role::Device) => {
             return Err(ApiError::invalid("role", "must be `owner` or `staff`"));
         }
-        user.role = role;
-    }
+        other => other.map(|r| r.as_str()),
+    };
     // Hashed before the transaction: argon2 is slow, the lock is not held for it.
     let password_hash = match patch.password {
         Some(password) => Some(hash_password(password).await?),
@@ -90,12 +90,13 @@ async fn patch_user(
     // or another owner remains — checked as the row is written, after any
     // concurrent change of the restaurant's owners (see `begin_owner_change`).
     let updated = sqlx::query(
-        "UPDATE users SET name = $1, role = $2 WHERE id = $3 AND restaurant_id = $4 \
-         AND ($2 = 'owner' OR role <> 'owner' OR EXISTS \
+        "UPDATE users SET name = COALESCE($1, name), role = COALESCE($2, role) \
+         WHERE id = $3 AND restaurant_id = $4 \
+         AND ($2 IS NULL OR $2 = 'owner' OR role <> 'owner' OR EXISTS \
               (SELECT 1 FROM users o WHERE o.restaurant_id = $4 AND o.role = 'owner' AND o.id <> $3))",
     )
-    .bind(&user.name)
-    .bind(user.role.as_str())
+    .bind(name)
+    .bind(role)
     .bind(user.id.0)
     .bind(caller.restaurant_id.0)
     .execute(&mut *tx)
@@ -127,7 +128,7 @@ async fn patch_user(
             .kitchen_access_changed(caller.restaurant_id)
             .await;
     }
-    Ok(Json(user))
+    Ok(Json(load(&state.db, caller.restaurant_id, user.id).await?))
 }
 
 /// Remove an account and its sessions (owner only; not the last owner).

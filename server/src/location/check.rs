@@ -35,6 +35,10 @@ pub(super) async fn check_location(
     let r = restaurant::load(&state.db, caller.restaurant_id).await?;
     let client = client_of(&r, peer, &headers)?;
     let fix = req.location.as_ref();
+    // A fix off the globe is refused as an order's would be (422).
+    if let Some(fix) = fix {
+        super::validate_fix(fix)?;
+    }
     let verdict = check(&r, client, fix, now_ms());
     let gps_ok = match (fix, r.lat, r.lon, r.radius_m) {
         (Some(_), Some(_), Some(_), Some(_)) => Some(super::check_fix(&r, fix, now_ms()).is_ok()),

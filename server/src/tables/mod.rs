@@ -171,6 +171,11 @@ async fn delete_table(
         .execute(&mut *tx)
         .await?;
     tx.commit().await?;
+    // Its diners' open sockets close now, as after a rotation.
+    state
+        .notify()
+        .table_access_changed(caller.restaurant_id, TableId(id))
+        .await;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -87,6 +87,36 @@ on_both_backends! {
         assert_eq!(owners(&app.get_json("/users", token).await).len(), 1);
     }
 
+    async fn a_rename_at_the_moment_of_a_demotion_undoes_neither(app: TestApp) {
+        for round in 0..20 {
+            let res = app.admin(Method::POST, "/users", &app.owner)
+                .json(&json!({ "email": format!("co-owner-{round}@example.com"), "password": "a long pass phrase 9", "role": "owner" }))
+                .send().await.expect("create");
+            let id = expect_status(res, StatusCode::CREATED).await["id"].as_i64().expect("id");
+            let path = format!("/users/{id}");
+            let (demote, rename) = tokio::join!(
+                app.admin(Method::PATCH, &path, &app.owner).json(&json!({ "role": "staff" })).send(),
+                app.admin(Method::PATCH, &path, &app.owner).json(&json!({ "name": "Renamed" })).send(),
+            );
+            expect_status(demote.expect("demote"), StatusCode::OK).await;
+            expect_status(rename.expect("rename"), StatusCode::OK).await;
+            let users = app.get_json("/users", &app.owner).await;
+            let user = users.as_array().expect("users").iter().find(|u| u["id"] == id).expect("user");
+            assert_eq!((user["role"].as_str(), user["name"].as_str()), (Some("staff"), Some("Renamed")), "round {round}");
+        }
+    }
+
+    async fn staff_cannot_register_or_revoke_kitchen_devices(app: TestApp) {
+        let staff = app.staff().await;
+        let res = app.admin(Method::POST, "/devices", &staff).json(&json!({ "name": "Rogue screen", "station": "kitchen" })).send().await.expect("post");
+        expect_error(res, StatusCode::FORBIDDEN, "forbidden").await;
+        let (id, _) = app.device().await;
+        let res = app.admin(Method::POST, &format!("/devices/{id}/revoke"), &staff).send().await.expect("revoke");
+        expect_error(res, StatusCode::FORBIDDEN, "forbidden").await;
+        let res = app.admin(Method::GET, "/devices", &staff).send().await.expect("list");
+        expect_error(res, StatusCode::FORBIDDEN, "forbidden").await;
+    }
+
     async fn a_password_change_ends_the_old_sessions(app: TestApp) {
         let email = "cook@example.com";
         let res = app.admin(Method::POST, "/users", &app.owner)
