@@ -205,10 +205,13 @@ async function closeBill(e, b) {
   });
   if (!ok) return;
   try {
-    await api('POST', `/tables/${e.table.id}/close`);
+    // Only the bill that was shown is closed: an order that came in
+    // meanwhile makes it 409 `bill_changed`, and the panel shows it again.
+    await api('POST', `/tables/${e.table.id}/close?expected_total_minor=${b.total.amount_minor}`);
     toast(tr('fl_closed', { name: e.table.name }));
   } catch (err) {
-    toast(err instanceof ApiFailure && err.status === 409 ? tr('fl_already_closed') : failureText(err), { kind: 'error' });
+    const changed = err instanceof ApiFailure && err.status === 409 && err.code === 'bill_changed';
+    toast(changed ? tr('fl_bill_changed') : err instanceof ApiFailure && err.status === 409 ? tr('fl_already_closed') : failureText(err), { kind: 'error' });
   }
   await refreshTable(e.table.id).catch(() => {});
 }

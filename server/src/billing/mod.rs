@@ -14,6 +14,7 @@ use qrorder_shared::order::{
 };
 use qrorder_shared::{Currency, Money, RestaurantId, TableId};
 use serde::Deserialize;
+use sqlx::Row;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -207,25 +208,40 @@ fn evenly(bill: &Bill, ways: usize) -> Vec<BillShare> {
     .collect()
 }
 
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+struct CloseQuery {
+    /// The total the staff member was shown. When the bill is no longer
+    /// that (an order came in meanwhile), nothing is closed: 409
+    /// `bill_changed` with the current total.
+    expected_total_minor: Option<i64>,
+}
+
 /// Close the bill: the visit is paid and ends, a new one begins. Answers
 /// the closed bill.
 #[utoipa::path(post, path = "/tables/{id}/close", tag = "billing", security(("bearer" = [])),
-    params(("id" = i64, Path, description = "table id")),
-    responses((status = 200, body = Bill), (status = 404, body = qrorder_shared::ErrorBody)))]
+    params(("id" = i64, Path, description = "table id"), CloseQuery),
+    responses((status = 200, body = Bill), (status = 404, body = qrorder_shared::ErrorBody),
+              (status = 409, body = qrorder_shared::ErrorBody, description = "`already_closed`, or `bill_changed` (not the expected total)")))]
 async fn close_bill(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<i64>,
+    Query(q): Query<CloseQuery>,
 ) -> ApiResult<Json<Bill>> {
     caller.require_people(BILLING)?;
     let table = crate::tables::load(&state.db, caller.restaurant_id, TableId(id), "").await?;
     let visit = current_visit(&state.db, caller.restaurant_id, table.id).await?;
+    let r = restaurant::load(&state.db, caller.restaurant_id).await?;
+    let mut tx = state.db.pool.begin().await?;
+    // Closing takes the visit's row first: an order being placed on it
+    // waits, then finds it closed (`visit_closed`), so the total checked
+    // below is the total closed.
     let closed = sqlx::query(
         "UPDATE table_visits SET closed_at = $1, paid = 1 WHERE id = $2 AND closed_at IS NULL",
     )
     .bind(now_ms())
     .bind(visit.id)
-    .execute(&state.db.pool)
+    .execute(&mut *tx)
     .await?;
     if closed.rows_affected() == 0 {
         return Err(ApiError::conflict(
@@ -233,6 +249,26 @@ async fn close_bill(
             "this bill was closed a moment ago",
         ));
     }
+    if let Some(expected) = q.expected_total_minor {
+        let subtotal: i64 = sqlx::query(
+            "SELECT CAST(COALESCE(SUM(subtotal_minor), 0) AS BIGINT) AS subtotal FROM orders \
+             WHERE visit_id = $1 AND status <> 'cancelled'",
+        )
+        .bind(visit.id)
+        .fetch_one(&mut *tx)
+        .await?
+        .try_get("subtotal")?;
+        let (_, total) = tax_and_total(subtotal, r.tax_rate_bp, r.tax_included);
+        if total != expected {
+            drop(tx);
+            return Err(ApiError::conflict(
+                "bill_changed",
+                "the bill changed since it was shown (an order came in or was cancelled); nothing was closed — look at it again",
+            )
+            .with_details(serde_json::json!({ "total_minor": total })));
+        }
+    }
+    tx.commit().await?;
     let final_bill = bill(
         &state.db,
         caller.restaurant_id,

@@ -83,6 +83,27 @@ on_both_backends! {
         expect_error(res, StatusCode::CONFLICT, "table_has_orders").await;
     }
 
+    async fn a_bill_closes_only_at_the_total_staff_were_shown(app: TestApp) {
+        let token = app.table_token(4);
+        let table_id = app.seed.tables[4].id;
+        let body = app.order_body(&token, &[(8, 1)]).await;
+        expect_status(app.place(&token, &body, "shown").await, StatusCode::CREATED).await;
+        let shown = app.get_json(&format!("/tables/{table_id}/bill"), &app.owner).await["total"]["amount_minor"].as_i64().expect("total");
+        // An order comes in while staff look at the bill.
+        expect_status(app.place(&token, &body, "meanwhile").await, StatusCode::CREATED).await;
+        let close = |expected: i64| app.admin(Method::POST, &format!("/tables/{table_id}/close?expected_total_minor={expected}"), &app.owner).send();
+        let err = expect_error(close(shown).await.expect("close"), StatusCode::CONFLICT, "bill_changed").await;
+        let now = err["details"]["total_minor"].as_i64().expect("the current total");
+        assert_eq!(now, 2 * shown);
+        let bill = app.get_json(&format!("/tables/{table_id}/bill"), &app.owner).await;
+        assert_eq!(bill["orders"].as_array().map(Vec::len), Some(2), "nothing was closed");
+        expect_status(app.place(&token, &body, "still-open").await, StatusCode::CREATED).await;
+        let total = app.get_json(&format!("/tables/{table_id}/bill"), &app.owner).await["total"]["amount_minor"].as_i64().expect("total");
+        let closed = expect_status(close(total).await.expect("close"), StatusCode::OK).await;
+        assert_eq!(closed["orders"].as_array().map(Vec::len), Some(3));
+        expect_error(app.place(&token, &body, "after").await, StatusCode::CONFLICT, "visit_closed").await;
+    }
+
     async fn a_bill_counts_every_order_of_a_visit_beyond_a_thousand(app: TestApp) {
         let token = app.table_token(3);
         let table_id = app.seed.tables[3].id;
