@@ -4,6 +4,7 @@
 use std::time::Duration;
 
 use qrorder_shared::ErrorBody;
+use qrorder_shared::admin::{DevicePrinter, DeviceStatus};
 use qrorder_shared::order::{Order, OrderStatus, StatusChange};
 
 #[derive(Debug, thiserror::Error)]
@@ -64,6 +65,19 @@ impl AdminClient {
             code,
             message,
         })
+    }
+
+    /// `POST /api/v1/admin/devices/status`: this device's printer, for the
+    /// console's device list.
+    pub async fn report_printer(&self, printer: DevicePrinter) -> Result<(), ApiError> {
+        let resp = self
+            .http
+            .post(format!("{}/api/v1/admin/devices/status", self.base))
+            .bearer_auth(&self.token)
+            .json(&DeviceStatus { printer })
+            .send()
+            .await?;
+        Self::check(resp).await.map(drop)
     }
 
     /// `GET /healthz`: the server answers.

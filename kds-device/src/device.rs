@@ -72,6 +72,7 @@ impl Device {
         let (commands_tx, commands_rx) = mpsc::unbounded_channel();
         let (updates_tx, updates_rx) = mpsc::unbounded_channel();
         let (ui_tx, ui_rx) = mpsc::unbounded_channel();
+        let (printer_tx, printer_rx) = mpsc::unbounded_channel();
         let in_flight = InFlight::default();
 
         let mut gpio = options.gpio;
@@ -106,11 +107,16 @@ impl Device {
                 journal,
                 in_flight,
                 events: events_tx.clone(),
+                printer_reports: printer_tx,
                 jobs: jobs_rx,
                 hooks: options.hooks,
             }
             .run(),
         ));
+        tasks.push(tokio::spawn(status_sync::report_printer(
+            api.clone(),
+            printer_rx,
+        )));
         tasks.push(tokio::spawn(status_sync::probe(
             api.clone(),
             Duration::from_millis(config.api_health_ms),

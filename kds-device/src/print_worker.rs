@@ -49,6 +49,9 @@ pub struct PrintWorker {
     pub journal: Arc<Mutex<Journal>>,
     pub in_flight: InFlight,
     pub events: mpsc::UnboundedSender<Event>,
+    /// Each printer state shown is also reported to the server
+    /// (`status_sync::report_printer`).
+    pub printer_reports: mpsc::UnboundedSender<PrinterState>,
     pub jobs: mpsc::UnboundedReceiver<PrintJob>,
     pub hooks: TestHooks,
 }
@@ -76,6 +79,9 @@ pub fn state_of_error(e: &PrintError) -> PrinterState {
 
 impl PrintWorker {
     fn send(&self, e: Event) {
+        if let Event::Printer(state) = e {
+            let _ = self.printer_reports.send(state);
+        }
         let _ = self.events.send(e);
     }
 

@@ -193,3 +193,49 @@ fn combined(http: Option<&(bool, String)>, push: Option<&(bool, String)>) -> (bo
     }
     (down.is_empty(), down.join("; "))
 }
+
+/// Reports each new printer state to the server, for the console's list of
+/// kitchen devices. A report that fails is sent again on a timer until it
+/// goes through or a newer state replaces it; `Unknown` is not reported.
+pub async fn report_printer(
+    api: AdminClient,
+    mut states: mpsc::UnboundedReceiver<crate::event::PrinterState>,
+) {
+    use crate::event::PrinterState;
+    use qrorder_shared::admin::DevicePrinter;
+    let wire = |s: PrinterState| match s {
+        PrinterState::Ready => Some(DevicePrinter::Ready),
+        PrinterState::PaperOut => Some(DevicePrinter::PaperOut),
+        PrinterState::CoverOpen => Some(DevicePrinter::CoverOpen),
+        PrinterState::Error => Some(DevicePrinter::Error),
+        PrinterState::Offline => Some(DevicePrinter::Offline),
+        PrinterState::NotConfigured => Some(DevicePrinter::NotConfigured),
+        PrinterState::Unknown => None,
+    };
+    let (mut reported, mut pending) = (None, None);
+    let mut retry = tokio::time::interval(Duration::from_secs(10));
+    retry.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            state = states.recv() => match state {
+                Some(state) => {
+                    let state = wire(state);
+                    if state.is_some() && state != reported {
+                        pending = state;
+                    }
+                }
+                None => return,
+            },
+            _ = retry.tick() => {}
+        }
+        if let Some(state) = pending {
+            match api.report_printer(state).await {
+                Ok(()) => {
+                    reported = Some(state);
+                    pending = None;
+                }
+                Err(e) => tracing::debug!(error = %e, "printer state not reported yet"),
+            }
+        }
+    }
+}

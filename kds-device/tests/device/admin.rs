@@ -214,5 +214,15 @@ async fn screen_only_devices_ack_once_the_ticket_is_shown() {
         async move { pending_on(&mut r, &stream, "kitchen").await == 0 }
     })
     .await;
+    // The console's device list says this screen has no printer, and that
+    // it was seen (its kitchen socket).
+    until("the device's printer reported", || async {
+        let devices = server.admin(reqwest::Method::GET, "/devices", None).await;
+        devices.as_array().is_some_and(|d| {
+            d.iter()
+                .any(|d| d["printer"] == "not_configured" && d["last_seen_at"].is_i64())
+        })
+    })
+    .await;
     dev.device.stop().await;
 }
