@@ -23,10 +23,11 @@ const MAX_SIDE: u32 = 4096;
 pub const DISPLAY_SIDE: u32 = 1280;
 
 /// Decodes `bytes` completely (not only the magic number) to prove it is an
-/// image we can show, and returns what to store: the upload as it is when
-/// it is already small and upright, else the picture turned upright (the
-/// camera's orientation tag) and scaled to fit [`DISPLAY_SIDE`], as a
-/// JPEG (transparency on white) — which also drops the camera's metadata.
+/// image we can show, and returns what to store: a PNG as it is when it is
+/// already small and upright, else the picture turned upright (the
+/// camera's orientation tag) and scaled to fit [`DISPLAY_SIDE`], as a JPEG
+/// (transparency on white) — every JPEG so, which drops the camera's
+/// metadata.
 pub fn prepare_image(bytes: &[u8]) -> ApiResult<(Vec<u8>, &'static str)> {
     let format = image::guess_format(bytes).map_err(|_| unsupported())?;
     let ext = match format {
@@ -53,7 +54,12 @@ pub fn prepare_image(bytes: &[u8]) -> ApiResult<(Vec<u8>, &'static str)> {
     let orientation = decoder.orientation().map_err(unreadable)?;
     let mut picture = DynamicImage::from_decoder(decoder).map_err(unreadable)?;
     let upright = orientation == Orientation::NoTransforms;
-    if upright && picture.width().max(picture.height()) <= DISPLAY_SIDE {
+    // A JPEG is always written again: a camera's metadata (its GPS fix
+    // among it) must not be published with the dish.
+    if format == ImageFormat::Png
+        && upright
+        && picture.width().max(picture.height()) <= DISPLAY_SIDE
+    {
         return Ok((bytes.to_vec(), ext));
     }
     picture.apply_orientation(orientation);

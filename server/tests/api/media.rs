@@ -36,8 +36,33 @@ on_both_backends! {
             assert!(url.starts_with("/media/menu/"), "{url}");
             let served = app.client.get(app.url(url)).send().await.expect("get image");
             assert_eq!(served.status(), StatusCode::OK);
-            assert_eq!(served.bytes().await.expect("bytes").as_ref(), bytes.as_slice());
+            let served = served.bytes().await.expect("bytes");
+            if format == image::ImageFormat::Png {
+                assert_eq!(served.as_ref(), bytes.as_slice(), "a small PNG is kept as sent");
+            } else {
+                let back = image::load_from_memory(&served).expect("decodable");
+                assert_eq!((back.width(), back.height()), (64, 48));
+            }
         }
+    }
+
+    async fn a_jpegs_camera_metadata_is_not_published(app: TestApp) {
+        // A JPEG with an EXIF segment (APP1, "Exif", a big-endian TIFF
+        // header and one empty directory) right after its start marker.
+        let plain = picture(image::ImageFormat::Jpeg);
+        let tiff = b"MM\x00\x2a\x00\x00\x00\x08\x00\x00\x00\x00\x00\x00";
+        let mut app1 = b"Exif\x00\x00".to_vec();
+        app1.extend_from_slice(tiff);
+        let length = u16::try_from(app1.len() + 2).expect("short");
+        let mut with_exif = vec![0xFF, 0xD8, 0xFF, 0xE1];
+        with_exif.extend_from_slice(&length.to_be_bytes());
+        with_exif.extend_from_slice(&app1);
+        with_exif.extend_from_slice(&plain[2..]);
+        let item = expect_status(upload(&app, with_exif, "dish.jpg", "image/jpeg").await, StatusCode::OK).await;
+        let url = item["image_url"].as_str().expect("image_url");
+        let served = app.client.get(app.url(url)).send().await.expect("get").bytes().await.expect("bytes");
+        assert!(!served.windows(4).any(|w| w == b"Exif"), "the EXIF segment is gone");
+        image::load_from_memory(&served).expect("still a picture");
     }
 
     async fn media_is_served_with_nosniff_so_appended_html_stays_an_image(app: TestApp) {
