@@ -36,17 +36,21 @@ pub(super) async fn sales_report(
     let money = |amount| Money::new(amount, r.currency);
     let pool = &state.db.pool;
     let id = caller.restaurant_id.0;
+    // A query over the period's orders, its `$1`..`$3` bound.
+    let in_period = |sql: &'static str| {
+        sqlx::query(sql)
+            .bind(id)
+            .bind(from.clone())
+            .bind(to.clone())
+    };
 
     // Per visit, as its bill computes tax and total.
-    let visits = sqlx::query(concat!(
+    let visits = in_period(concat!(
         "SELECT o.visit_id, COUNT(*) AS n, CAST(SUM(o.subtotal_minor) AS BIGINT) AS subtotal \
          FROM orders o WHERE ",
         period!(),
         " AND o.status <> 'cancelled' GROUP BY o.visit_id"
     ))
-    .bind(id)
-    .bind(&from)
-    .bind(&to)
     .fetch_all(pool)
     .await?;
     let (mut orders, mut subtotal, mut tax, mut total) = (0u64, 0i64, 0i64, 0i64);
@@ -59,19 +63,16 @@ pub(super) async fn sales_report(
         total += visit_total;
     }
 
-    let cancelled = sqlx::query(concat!(
+    let cancelled = in_period(concat!(
         "SELECT COUNT(*) AS n, CAST(COALESCE(SUM(o.total_minor), 0) AS BIGINT) AS total \
          FROM orders o WHERE ",
         period!(),
         " AND o.status = 'cancelled'"
     ))
-    .bind(id)
-    .bind(&from)
-    .bind(&to)
     .fetch_one(pool)
     .await?;
 
-    let items = sqlx::query(concat!(
+    let items = in_period(concat!(
         "SELECT i.menu_item_id, MAX(i.names) AS names, CAST(SUM(i.qty) AS BIGINT) AS qty, \
          CAST(SUM(i.line_total_minor) AS BIGINT) AS revenue \
          FROM order_items i JOIN orders o ON o.id = i.order_id \
@@ -80,9 +81,6 @@ pub(super) async fn sales_report(
         " AND o.status <> 'cancelled' GROUP BY i.menu_item_id \
          ORDER BY qty DESC, revenue DESC, i.menu_item_id"
     ))
-    .bind(id)
-    .bind(&from)
-    .bind(&to)
     .fetch_all(pool)
     .await?
     .iter()
@@ -106,16 +104,13 @@ pub(super) async fn sales_report(
             total: money(0),
         })
         .collect();
-    let hours = sqlx::query(concat!(
+    let hours = in_period(concat!(
         "SELECT o.created_at / 3600000 AS utc_hour, COUNT(*) AS n, \
          CAST(SUM(o.total_minor) AS BIGINT) AS total \
          FROM orders o WHERE ",
         period!(),
         " AND o.status <> 'cancelled' GROUP BY o.created_at / 3600000"
     ))
-    .bind(id)
-    .bind(&from)
-    .bind(&to)
     .fetch_all(pool)
     .await?;
     for row in &hours {
@@ -127,7 +122,7 @@ pub(super) async fn sales_report(
         by_hour[local].total.amount_minor += row.try_get::<i64, _>("total")?;
     }
 
-    let prep_times = sqlx::query(concat!(
+    let prep_times = in_period(concat!(
         "SELECT t.station, COUNT(*) AS n, CAST(SUM(t.ready_at - t.created_at) AS BIGINT) AS ms \
          FROM (SELECT DISTINCT o.id, i.station, o.created_at, o.ready_at \
                FROM orders o JOIN order_items i ON i.order_id = o.id \
@@ -136,9 +131,6 @@ pub(super) async fn sales_report(
         " AND o.status <> 'cancelled' AND o.ready_at IS NOT NULL) t \
          GROUP BY t.station ORDER BY t.station"
     ))
-    .bind(id)
-    .bind(&from)
-    .bind(&to)
     .fetch_all(pool)
     .await?
     .iter()

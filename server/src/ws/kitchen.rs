@@ -120,8 +120,7 @@ async fn run(state: AppState, mut socket: WebSocket, channel: String, token: Str
                 let text = match event {
                     // Access changed somewhere in the restaurant: is ours still good?
                     Ok(RoomEvent::Message(text)) if text.as_ref() == KITCHEN_RECHECK => {
-                        if caller_for_token(&state, &token).await.is_err() {
-                            close(&mut socket, close_code::POLICY, "token revoked or expired").await;
+                        if !still_allowed(&state, &mut socket, &token).await {
                             break;
                         }
                         continue;
@@ -136,8 +135,7 @@ async fn run(state: AppState, mut socket: WebSocket, channel: String, token: Str
                 }
             }
             _ = recheck.tick() => {
-                if caller_for_token(&state, &token).await.is_err() {
-                    close(&mut socket, close_code::POLICY, "token revoked or expired").await;
+                if !still_allowed(&state, &mut socket, &token).await {
                     break;
                 }
                 if device {
@@ -159,4 +157,14 @@ async fn run(state: AppState, mut socket: WebSocket, channel: String, token: Str
     }
     drop(room);
     hub.leave(&channel).await;
+}
+
+/// Whether the socket's token still opens the feed; if not, the socket is
+/// closed with 1008.
+async fn still_allowed(state: &AppState, socket: &mut WebSocket, token: &str) -> bool {
+    if caller_for_token(state, token).await.is_ok() {
+        return true;
+    }
+    close(socket, close_code::POLICY, "token revoked or expired").await;
+    false
 }
