@@ -75,9 +75,8 @@ async function save(form, extra) {
     ...extra,
   };
   for (const k of ['lat', 'lon', 'radius_m']) {
+    // An emptied field is sent as null: the position is cleared.
     if (Number.isNaN(next[k])) return showError(form, { details: { field: k } }, tr('not_a_number'));
-    // The API keeps a position once set: an emptied field changes nothing.
-    if (next[k] === null) delete next[k];
   }
   const patch = Object.fromEntries(Object.entries(next).filter(([k, v]) => JSON.stringify(v) !== JSON.stringify(r[k])));
   if (!Object.keys(patch).length) {

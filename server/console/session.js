@@ -134,6 +134,7 @@ async function submit(e) {
     for (const r of resolve) r(session);
   } catch (err) {
     if (err instanceof ApiFailure && err.status === 401) error.textContent = tr('wrong_password');
+    else if (err instanceof ApiFailure && err.code === 'account_disabled') error.textContent = tr('account_disabled');
     else if (err instanceof ApiFailure && err.status === 429) error.textContent = tr('too_many', { s: err.retryAfter });
     else if (err instanceof ApiFailure && err.status === 0) error.textContent = tr('err_network');
     else error.textContent = tr('err_generic', { m: err.message });

@@ -1,6 +1,7 @@
 // The staff page (owners): the restaurant's accounts with their role;
 // creating a staff or owner account, changing a role, setting a new
-// password (which ends that person's sessions) and removing an account.
+// password (which ends that person's sessions), switching an account off
+// (it cannot sign in, its sessions end; on again later) and removing one.
 // The server's refusals (the last owner, an email in use, a short
 // password) are said in words. One's own account is changed from the
 // header's Account dialog instead.
@@ -91,13 +92,18 @@ function row(u) {
   const self = u.id === S.me?.id;
   const label = u.name || u.email;
   return h('tr', { 'data-user': u.id },
-    h('th', { scope: 'row' }, h('span', { class: 'table-name' }, u.name || '—'), self ? h('span', { class: 'pill pill-placed you' }, tr('you')) : null),
+    h('th', { scope: 'row' }, h('span', { class: 'table-name' }, u.name || '—'), self ? h('span', { class: 'pill pill-placed you' }, tr('you')) : null,
+      u.disabled ? h('span', { class: 'pill pill-cancelled' }, tr('switched_off')) : null),
     h('td', {}, u.email),
     h('td', {}, self ? tr(`role_${u.role}`) : h('select', {
       'aria-label': `${tr('role')}: ${label}`, 'data-key': `role-${u.id}`, onchange: (e) => setRole(u, e.target),
     }, ROLES.map((r) => h('option', { value: r, selected: r === u.role }, tr(`role_${r}`))))),
     h('td', { class: 'actions' }, self ? h('span', { class: 'hint' }, tr('self_hint')) : [
       h('button', { type: 'button', class: 'btn btn-small', 'aria-label': `${tr('reset_password')}: ${label}`, onclick: () => resetPassword(u) }, tr('reset_password')),
+      h('button', {
+        type: 'button', class: 'btn btn-small', 'data-key': `switch-${u.id}`,
+        'aria-label': `${tr(u.disabled ? 'switch_on' : 'switch_off')}: ${label}`, onclick: () => setDisabled(u, !u.disabled),
+      }, tr(u.disabled ? 'switch_on' : 'switch_off')),
       h('button', { type: 'button', class: 'btn btn-small btn-quiet-danger', 'aria-label': `${tr('remove_account')}: ${label}`, onclick: () => remove(u) }, icon('trash', 16), tr('remove_account')),
     ]));
 }
@@ -108,6 +114,18 @@ async function setRole(u, select) {
     toast(tr('role_changed', { name: u.name || u.email, role: tr(`role_${select.value}`) }));
   } catch (e) {
     select.value = u.role;
+    toast(refusal(e) || failureText(e), { kind: 'error' });
+  }
+  await load().catch(() => {});
+}
+
+async function setDisabled(u, off) {
+  const name = u.name || u.email;
+  if (off && !await confirmDialog({ title: tr('switch_off_q', { name }), body: tr('switch_off_warn'), ok: tr('switch_off') })) return;
+  try {
+    await api('PATCH', `/users/${u.id}`, { disabled: off });
+    toast(tr(off ? 'switched_off_done' : 'switched_on_done', { name }));
+  } catch (e) {
     toast(refusal(e) || failureText(e), { kind: 'error' });
   }
   await load().catch(() => {});

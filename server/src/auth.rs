@@ -92,7 +92,7 @@ pub async fn caller_for_token(state: &AppState, token: &str) -> ApiResult<Caller
     if token.starts_with(SESSION_PREFIX) {
         let row = sqlx::query(
             "SELECT u.id, u.restaurant_id, u.role FROM sessions s JOIN users u ON u.id = s.user_id \
-             WHERE s.token_hash = $1 AND s.expires_at > $2",
+             WHERE s.token_hash = $1 AND s.expires_at > $2 AND u.disabled_at IS NULL",
         )
         .bind(&hash)
         .bind(now_ms())
@@ -253,6 +253,7 @@ fn dummy_hash() -> &'static str {
     responses((status = 200, body = LoginResponse,
                headers(("Cache-Control" = String, description = "`no-store`: the token must not be cached"))),
               (status = 401, body = qrorder_shared::ErrorBody),
+              (status = 403, body = qrorder_shared::ErrorBody, description = "`account_disabled`: the password is right but an owner switched the account off"),
               (status = 429, body = qrorder_shared::ErrorBody)))]
 async fn login(
     State(state): State<AppState>,
@@ -262,11 +263,12 @@ async fn login(
     let email = req.email.trim().to_lowercase();
     check_login_rate(&state, &email, &peer).await?;
 
-    let row =
-        sqlx::query("SELECT id, restaurant_id, role, password_hash FROM users WHERE email = $1")
-            .bind(&email)
-            .fetch_optional(&state.db.pool)
-            .await?;
+    let row = sqlx::query(
+        "SELECT id, restaurant_id, role, password_hash, disabled_at FROM users WHERE email = $1",
+    )
+    .bind(&email)
+    .fetch_optional(&state.db.pool)
+    .await?;
     let hash = match &row {
         Some(r) => Some(r.try_get::<String, _>("password_hash")?),
         None => None,
@@ -276,6 +278,15 @@ async fn login(
         state.metrics.logins_refused.inc();
         return Err(ApiError::unauthorized("wrong email or password"));
     };
+    // Said only to whoever knows the password.
+    if row.try_get::<Option<i64>, _>("disabled_at")?.is_some() {
+        state.metrics.logins_refused.inc();
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "account_disabled",
+            "this account is switched off; an owner of the restaurant can switch it on again",
+        ));
+    }
 
     let token = new_token(false);
     let expires_at =

@@ -67,9 +67,9 @@ async fn patch_restaurant(
     if let Some(t) = patch.trusted_proxies {
         r.trusted_proxies = t;
     }
-    r.lat = patch.lat.or(r.lat);
-    r.lon = patch.lon.or(r.lon);
-    r.radius_m = patch.radius_m.or(r.radius_m);
+    r.lat = patch.lat.unwrap_or(r.lat);
+    r.lon = patch.lon.unwrap_or(r.lon);
+    r.radius_m = patch.radius_m.unwrap_or(r.radius_m);
     r.tax_rate_bp = patch.tax_rate_bp.unwrap_or(r.tax_rate_bp);
     r.tax_included = patch.tax_included.unwrap_or(r.tax_included);
     if let Some(kinds) = patch.service_kinds {

@@ -30,11 +30,12 @@ const MANAGE: &str = "manage users";
     responses((status = 200, body = Vec<User>), (status = 403, body = qrorder_shared::ErrorBody)))]
 async fn list_users(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<Vec<User>>> {
     caller.require(&[Role::Owner], MANAGE)?;
-    let rows =
-        sqlx::query("SELECT id, email, name, role FROM users WHERE restaurant_id = $1 ORDER BY id")
-            .bind(caller.restaurant_id.0)
-            .fetch_all(&state.db.pool)
-            .await?;
+    let rows = sqlx::query(
+        "SELECT id, email, name, role, disabled_at FROM users WHERE restaurant_id = $1 ORDER BY id",
+    )
+    .bind(caller.restaurant_id.0)
+    .fetch_all(&state.db.pool)
+    .await?;
     Ok(Json(rows.iter().map(from_row).collect::<Result<_, _>>()?))
 }
 
@@ -53,8 +54,9 @@ async fn create_user(
     Ok((StatusCode::CREATED, Json(user)))
 }
 
-/// Change a name, a role or a password (owner only). The last owner cannot
-/// be made staff.
+/// Change a name, a role or a password, or switch an account off or on
+/// (owner only). The last owner who can log in cannot be made staff or
+/// switched off. Switching off or a new password ends the account's sessions.
 #[utoipa::path(patch, path = "/users/{id}", tag = "users", security(("bearer" = [])), request_body = UserPatch,
     params(("id" = i64, Path, description = "user id")),
     responses((status = 200, body = User), (status = 404, body = qrorder_shared::ErrorBody),
@@ -85,20 +87,28 @@ async fn patch_user(
         Some(password) => Some(hash_password(password).await?),
         None => None,
     };
+    // `disabled_at` as written: kept (NULL bind), cleared (0) or set (now).
+    let disabled = patch.disabled.map(|off| if off { now_ms() } else { 0 });
     let mut tx = begin_owner_change(&state.db, caller.restaurant_id).await?;
-    // One statement: the new role is `owner`, or the user is no owner now,
-    // or another owner remains — checked as the row is written, after any
-    // concurrent change of the restaurant's owners (see `begin_owner_change`).
+    // One statement: the row stays an owner who can log in, or is not one
+    // now, or another such owner remains — checked as the row is written,
+    // after any concurrent change of the restaurant's owners (see
+    // `begin_owner_change`).
     let updated = sqlx::query(
-        "UPDATE users SET name = COALESCE($1, name), role = COALESCE($2, role) \
+        "UPDATE users SET name = COALESCE($1, name), role = COALESCE($2, role), \
+         disabled_at = CASE WHEN $5 IS NULL THEN disabled_at WHEN $5 = 0 THEN NULL \
+                            ELSE COALESCE(disabled_at, $5) END \
          WHERE id = $3 AND restaurant_id = $4 \
-         AND ($2 IS NULL OR $2 = 'owner' OR role <> 'owner' OR EXISTS \
-              (SELECT 1 FROM users o WHERE o.restaurant_id = $4 AND o.role = 'owner' AND o.id <> $3))",
+         AND ((COALESCE($2, role) = 'owner' AND ($5 = 0 OR ($5 IS NULL AND disabled_at IS NULL))) \
+              OR role <> 'owner' OR disabled_at IS NOT NULL OR EXISTS \
+              (SELECT 1 FROM users o WHERE o.restaurant_id = $4 AND o.role = 'owner' \
+               AND o.disabled_at IS NULL AND o.id <> $3))",
     )
     .bind(name)
     .bind(role)
     .bind(user.id.0)
     .bind(caller.restaurant_id.0)
+    .bind(disabled)
     .execute(&mut *tx)
     .await?;
     if updated.rows_affected() == 0 {
@@ -107,21 +117,24 @@ async fn patch_user(
         load(&state.db, caller.restaurant_id, user.id).await?;
         return Err(last_owner());
     }
-    let password_changed = password_hash.is_some();
+    let ends_sessions = password_hash.is_some() || patch.disabled == Some(true);
     if let Some(hash) = password_hash {
         sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
             .bind(hash)
             .bind(user.id.0)
             .execute(&mut *tx)
             .await?;
-        // A new password ends the sessions that knew the old one.
+    }
+    if ends_sessions {
+        // The sessions that knew the old password, or of an account
+        // switched off, end.
         sqlx::query("DELETE FROM sessions WHERE user_id = $1")
             .bind(user.id.0)
             .execute(&mut *tx)
             .await?;
     }
     tx.commit().await?;
-    if password_changed {
+    if ends_sessions {
         // A kitchen screen logged in as this user closes now.
         state
             .notify()
@@ -147,10 +160,13 @@ async fn delete_user(
         .bind(id)
         .execute(&mut *tx)
         .await?;
-    // One statement, as in `patch_user`: no owner, or not the last one.
+    // One statement, as in `patch_user`: no owner who can log in, or not
+    // the last one.
     let deleted = sqlx::query(
-        "DELETE FROM users WHERE id = $1 AND restaurant_id = $2 AND (role <> 'owner' OR EXISTS \
-         (SELECT 1 FROM users o WHERE o.restaurant_id = $2 AND o.role = 'owner' AND o.id <> $1))",
+        "DELETE FROM users WHERE id = $1 AND restaurant_id = $2 \
+         AND (role <> 'owner' OR disabled_at IS NOT NULL OR EXISTS \
+         (SELECT 1 FROM users o WHERE o.restaurant_id = $2 AND o.role = 'owner' \
+          AND o.disabled_at IS NULL AND o.id <> $1))",
     )
     .bind(id)
     .bind(caller.restaurant_id.0)
@@ -258,7 +274,10 @@ async fn begin_owner_change(
 }
 
 fn last_owner() -> ApiError {
-    ApiError::conflict("last_owner", "a restaurant needs at least one owner")
+    ApiError::conflict(
+        "last_owner",
+        "a restaurant needs at least one owner who can log in",
+    )
 }
 
 /// Creates an account after checking its fields; also used by `create-owner`.
@@ -300,17 +319,19 @@ pub async fn create(db: &Db, restaurant: RestaurantId, new: NewUser) -> ApiResul
         email,
         name,
         role: new.role,
+        disabled: false,
     })
 }
 
 async fn load(db: &Db, restaurant: RestaurantId, id: UserId) -> ApiResult<User> {
-    let row =
-        sqlx::query("SELECT id, email, name, role FROM users WHERE id = $1 AND restaurant_id = $2")
-            .bind(id.0)
-            .bind(restaurant.0)
-            .fetch_optional(&db.pool)
-            .await?
-            .ok_or_else(|| ApiError::not_found("user"))?;
+    let row = sqlx::query(
+        "SELECT id, email, name, role, disabled_at FROM users WHERE id = $1 AND restaurant_id = $2",
+    )
+    .bind(id.0)
+    .bind(restaurant.0)
+    .fetch_optional(&db.pool)
+    .await?
+    .ok_or_else(|| ApiError::not_found("user"))?;
     Ok(from_row(&row)?)
 }
 
@@ -324,6 +345,7 @@ fn from_row(row: &AnyRow) -> Result<User, sqlx::Error> {
         } else {
             Role::Staff
         },
+        disabled: row.try_get::<Option<i64>, _>("disabled_at")?.is_some(),
     })
 }
 

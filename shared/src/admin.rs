@@ -170,9 +170,29 @@ pub struct RestaurantPatch {
     pub location_policy: Option<LocationPolicy>,
     pub network_cidrs: Option<Vec<String>>,
     pub trusted_proxies: Option<Vec<String>>,
-    pub lat: Option<f64>,
-    pub lon: Option<f64>,
-    pub radius_m: Option<u32>,
+    /// `null` clears the restaurant's position (with `lon` and `radius_m`,
+    /// for a policy that does not need GPS).
+    #[serde(
+        default,
+        deserialize_with = "crate::menu::present",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<f64>, nullable))]
+    pub lat: Option<Option<f64>>,
+    #[serde(
+        default,
+        deserialize_with = "crate::menu::present",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<f64>, nullable))]
+    pub lon: Option<Option<f64>>,
+    #[serde(
+        default,
+        deserialize_with = "crate::menu::present",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<u32>, nullable))]
+    pub radius_m: Option<Option<u32>>,
     pub tax_rate_bp: Option<u32>,
     pub tax_included: Option<bool>,
     pub service_kinds: Option<Vec<ServiceKind>>,
@@ -187,6 +207,9 @@ pub struct User {
     pub email: String,
     pub name: String,
     pub role: Role,
+    /// Switched off by an owner: cannot log in, not counted as an owner.
+    #[serde(default)]
+    pub disabled: bool,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -208,6 +231,8 @@ pub struct UserPatch {
     pub name: Option<String>,
     pub role: Option<Role>,
     pub password: Option<String>,
+    /// `true` switches the account off (its sessions end), `false` on again.
+    pub disabled: Option<bool>,
 }
 
 /// `POST /api/v1/admin/location/check`: how the location guard would judge

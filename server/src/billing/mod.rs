@@ -236,11 +236,15 @@ async fn close_bill(
     // Closing takes the visit's row first: an order being placed on it
     // waits, then finds it closed (`visit_closed`), so the total checked
     // below is the total closed.
+    // With the tax it is closed with: later settings do not change it.
     let closed = sqlx::query(
-        "UPDATE table_visits SET closed_at = $1, paid = 1 WHERE id = $2 AND closed_at IS NULL",
+        "UPDATE table_visits SET closed_at = $1, paid = 1, tax_rate_bp = $3, tax_included = $4 \
+         WHERE id = $2 AND closed_at IS NULL",
     )
     .bind(now_ms())
     .bind(visit.id)
+    .bind(i64::from(r.tax_rate_bp))
+    .bind(i64::from(r.tax_included))
     .execute(&mut *tx)
     .await?;
     if closed.rows_affected() == 0 {

@@ -44,10 +44,12 @@ pub(super) async fn sales_report(
             .bind(to.clone())
     };
 
-    // Per visit, as its bill computes tax and total.
+    // Per visit, as its bill computes tax and total: a closed bill with the
+    // tax it was closed with, an open one with today's settings.
     let visits = in_period(concat!(
-        "SELECT o.visit_id, COUNT(*) AS n, CAST(SUM(o.subtotal_minor) AS BIGINT) AS subtotal \
-         FROM orders o WHERE ",
+        "SELECT o.visit_id, COUNT(*) AS n, CAST(SUM(o.subtotal_minor) AS BIGINT) AS subtotal, \
+         MAX(v.tax_rate_bp) AS rate, MAX(v.tax_included) AS included \
+         FROM orders o JOIN table_visits v ON v.id = o.visit_id WHERE ",
         period!(),
         " AND o.status <> 'cancelled' GROUP BY o.visit_id"
     ))
@@ -56,7 +58,14 @@ pub(super) async fn sales_report(
     let (mut orders, mut subtotal, mut tax, mut total) = (0u64, 0i64, 0i64, 0i64);
     for row in &visits {
         let visit_subtotal: i64 = row.try_get("subtotal")?;
-        let (visit_tax, visit_total) = tax_and_total(visit_subtotal, r.tax_rate_bp, r.tax_included);
+        let rate = row
+            .try_get::<Option<i64>, _>("rate")?
+            .and_then(|bp| u32::try_from(bp).ok())
+            .unwrap_or(r.tax_rate_bp);
+        let included = row
+            .try_get::<Option<i64>, _>("included")?
+            .map_or(r.tax_included, |i| i != 0);
+        let (visit_tax, visit_total) = tax_and_total(visit_subtotal, rate, included);
         orders += u64::try_from(row.try_get::<i64, _>("n")?).unwrap_or(0);
         subtotal += visit_subtotal;
         tax += visit_tax;

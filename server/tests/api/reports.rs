@@ -100,6 +100,33 @@ on_both_backends! {
         assert_eq!(lines.len(), 6);
     }
 
+    async fn a_closed_bill_keeps_its_tax_in_the_report_when_the_settings_change(app: TestApp) {
+        let tax = |rate: u32, included: bool| app.admin(Method::PATCH, "/restaurant", &app.owner)
+            .json(&json!({ "tax_rate_bp": rate, "tax_included": included })).send();
+        expect_status(tax(1000, false).await.expect("10% added"), StatusCode::OK).await;
+        let token = app.table_token(0);
+        expect_status(app.place(&token, &app.order_body(&token, &[(7, 3)]).await, "closed").await, StatusCode::CREATED).await;
+        let table = app.seed.tables[0].id;
+        let bill = app.get_json(&format!("/tables/{table}/bill"), &app.owner).await;
+        let closed_total = bill["total"]["amount_minor"].as_i64().expect("total");
+        assert!(bill["tax"]["amount_minor"].as_i64().expect("tax") > 0, "{bill}");
+        let res = app.admin(Method::POST, &format!("/tables/{table}/close?expected_total_minor={closed_total}"), &app.owner)
+            .send().await.expect("close");
+        expect_status(res, StatusCode::OK).await;
+
+        // Later the restaurant includes tax in its prices: the closed bill stays as it was paid,
+        // an open one is counted as its bill shows now.
+        expect_status(tax(500, true).await.expect("5% included"), StatusCode::OK).await;
+        let token = app.table_token(1);
+        expect_status(app.place(&token, &app.order_body(&token, &[(7, 1)]).await, "open").await, StatusCode::CREATED).await;
+        let open = app.get_json(&format!("/tables/{}/bill", app.seed.tables[1].id), &app.owner).await;
+        let open_total = open["total"]["amount_minor"].as_i64().expect("total");
+        let report = app.get_json(&format!("/reports/sales?{}", around_today()), &app.owner).await;
+        assert_eq!(report["total"]["amount_minor"].as_i64(), Some(closed_total + open_total), "{report}");
+        let taxes = bill["tax"]["amount_minor"].as_i64().expect("tax") + open["tax"]["amount_minor"].as_i64().expect("tax");
+        assert_eq!(report["tax"]["amount_minor"].as_i64(), Some(taxes), "{report}");
+    }
+
     async fn reports_are_for_owners_and_take_an_ordered_range_of_dates(app: TestApp) {
         let staff = app.staff().await;
         let res = app.admin(Method::GET, &format!("/reports/sales?{}", around_today()), &staff).send().await.expect("get");

@@ -37,6 +37,24 @@ on_both_backends! {
         assert_eq!(app.get_json("/restaurant", &app.owner).await, before);
     }
 
+    async fn a_position_is_cleared_with_null_once_no_policy_needs_it(app: TestApp) {
+        let patch = |body: serde_json::Value| app.admin(Method::PATCH, "/restaurant", &app.owner).json(&body).send();
+        let res = patch(json!({ "location_policy": "gps", "lat": 37.5665, "lon": 126.978, "radius_m": 150 })).await.expect("gps");
+        expect_status(res, StatusCode::OK).await;
+        // Left out: kept. Null while GPS is the policy: refused, nothing cleared.
+        let body = expect_status(patch(json!({ "name": "Hanok" })).await.expect("name"), StatusCode::OK).await;
+        assert_eq!((body["lat"].as_f64(), body["radius_m"].as_i64()), (Some(37.5665), Some(150)));
+        let err = expect_error(patch(json!({ "lat": null })).await.expect("clear lat"), StatusCode::UNPROCESSABLE_ENTITY, "invalid_field").await;
+        assert_eq!(err["details"]["field"], "location_policy", "{err}");
+        assert_eq!(app.get_json("/restaurant", &app.owner).await["lat"].as_f64(), Some(37.5665));
+        // Under a network policy the position goes away.
+        let res = patch(json!({ "location_policy": "network", "network_cidrs": ["127.0.0.0/8"],
+                                "lat": null, "lon": null, "radius_m": null })).await.expect("clear");
+        let body = expect_status(res, StatusCode::OK).await;
+        assert_eq!((&body["lat"], &body["lon"], &body["radius_m"]), (&json!(null), &json!(null), &json!(null)), "{body}");
+        assert_eq!(app.get_json("/restaurant", &app.owner).await, body);
+    }
+
     async fn staff_read_settings_but_cannot_change_them(app: TestApp) {
         let staff = app.staff().await;
         let settings = app.get_json("/restaurant", &staff).await;

@@ -188,6 +188,65 @@ on_both_backends! {
         assert!(users.as_array().expect("users").iter().all(|u| u["name"] != "Changed"), "the refused patch changed nothing");
     }
 
+    async fn a_switched_off_account_cannot_sign_in_and_its_sessions_end(app: TestApp) {
+        let email = "switched@example.com";
+        let res = app.admin(Method::POST, "/users", &app.owner)
+            .json(&json!({ "email": email, "password": "a long pass phrase 3", "role": "staff" })).send().await.expect("create");
+        let id = expect_status(res, StatusCode::CREATED).await["id"].as_i64().expect("id");
+        let session = app.login(email, "a long pass phrase 3").await;
+        let login = |password: &'static str| app.client.post(app.url("/api/v1/admin/login"))
+            .json(&json!({ "email": email, "password": password })).send();
+
+        let res = app.admin(Method::PATCH, &format!("/users/{id}"), &app.owner)
+            .json(&json!({ "disabled": true })).send().await.expect("switch off");
+        assert_eq!(expect_status(res, StatusCode::OK).await["disabled"], true);
+        let res = app.admin(Method::GET, "/me", &session).send().await.expect("me");
+        expect_error(res, StatusCode::UNAUTHORIZED, "unauthorized").await;
+        expect_error(login("a long pass phrase 3").await.expect("login"), StatusCode::FORBIDDEN, "account_disabled").await;
+        // Without the password nothing tells that the account exists.
+        expect_error(login("not the password at all").await.expect("login"), StatusCode::UNAUTHORIZED, "unauthorized").await;
+        let users = app.get_json("/users", &app.owner).await;
+        let listed = users.as_array().expect("users").iter().find(|u| u["id"] == id).expect("still listed");
+        assert_eq!(listed["disabled"], true);
+
+        let res = app.admin(Method::PATCH, &format!("/users/{id}"), &app.owner)
+            .json(&json!({ "disabled": false })).send().await.expect("switch on");
+        assert_eq!(expect_status(res, StatusCode::OK).await["disabled"], false);
+        let again = app.login(email, "a long pass phrase 3").await;
+        assert_eq!(app.get_json("/me", &again).await["email"], email);
+    }
+
+    async fn a_switched_off_owner_does_not_count_as_the_remaining_owner(app: TestApp) {
+        let users = app.get_json("/users", &app.owner).await;
+        let first = users[0]["id"].as_i64().expect("id");
+        let res = app.admin(Method::PATCH, &format!("/users/{first}"), &app.owner)
+            .json(&json!({ "disabled": true })).send().await.expect("self off");
+        expect_error(res, StatusCode::CONFLICT, "last_owner").await;
+
+        let res = app.admin(Method::POST, "/users", &app.owner)
+            .json(&json!({ "email": "co-owner@example.com", "password": "a long pass phrase 4", "role": "owner" }))
+            .send().await.expect("create");
+        let second = expect_status(res, StatusCode::CREATED).await["id"].as_i64().expect("id");
+        let res = app.admin(Method::PATCH, &format!("/users/{second}"), &app.owner)
+            .json(&json!({ "disabled": true })).send().await.expect("second off");
+        expect_status(res, StatusCode::OK).await;
+        // The switched-off owner cannot take over: the first stays the last owner.
+        let res = app.admin(Method::PATCH, &format!("/users/{first}"), &app.owner)
+            .json(&json!({ "role": "staff" })).send().await.expect("demote");
+        expect_error(res, StatusCode::CONFLICT, "last_owner").await;
+        let res = app.admin(Method::DELETE, &format!("/users/{first}"), &app.owner).send().await.expect("delete");
+        expect_error(res, StatusCode::CONFLICT, "last_owner").await;
+        // With the second owner on again, the first may be switched off.
+        let res = app.admin(Method::PATCH, &format!("/users/{second}"), &app.owner)
+            .json(&json!({ "disabled": false })).send().await.expect("second on");
+        expect_status(res, StatusCode::OK).await;
+        let res = app.admin(Method::PATCH, &format!("/users/{first}"), &app.owner)
+            .json(&json!({ "disabled": true })).send().await.expect("first off");
+        expect_status(res, StatusCode::OK).await;
+        let res = app.admin(Method::GET, "/me", &app.owner).send().await.expect("me");
+        expect_error(res, StatusCode::UNAUTHORIZED, "unauthorized").await;
+    }
+
     async fn another_restaurants_user_answers_404(app: TestApp) {
         let other = app.other_restaurant().await;
         let theirs = app.get_json("/users", &other).await;
