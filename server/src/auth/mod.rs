@@ -157,7 +157,7 @@ pub const MAX_PASSWORD_BYTES: usize = 128;
 /// …at least this many different characters (not twelve spaces)…
 const MIN_DISTINCT_CHARS: usize = 4;
 /// …and none of the most common passwords (compared without case).
-const COMMON_PASSWORDS: &str = include_str!("../data/common-passwords.txt");
+const COMMON_PASSWORDS: &str = include_str!("../../data/common-passwords.txt");
 
 /// Checks a new password against the policy: 422 `weak_password` saying
 /// what is wrong, in words. For `create-owner`, new accounts and changes.
