@@ -21,7 +21,7 @@ pub(super) fn hold_diner(
     restaurant: RestaurantId,
     table: TableId,
     client: IpAddr,
-) -> Result<Held, ServerMessage> {
+) -> Result<Held, Box<ServerMessage>> {
     let c = &state.config;
     let limits = [
         (
@@ -47,10 +47,10 @@ pub(super) fn hold_diner(
                 "too many pages are open at this table; close the ones no longer used",
             )
         };
-        ServerMessage::Error {
+        Box::new(ServerMessage::Error {
             code: "too_many_sockets".to_owned(),
             message: message.to_owned(),
             details: Some(json!({ "limit": limit, "max": max })),
-        }
+        })
     })
 }

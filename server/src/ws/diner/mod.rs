@@ -74,23 +74,22 @@ pub async fn diner_socket(
     if matches!(
         r.location_policy,
         LocationPolicy::Network | LocationPolicy::NetworkAndGps
-    ) {
-        if let Err(refusal) = location::check_network(&r, client) {
-            // Refused over the socket, not with an HTTP 403: a browser's
-            // WebSocket cannot read an HTTP answer, so the page could only
-            // retry for ever. It gets the reason and a close code that
-            // tells it to stop.
-            let e = ApiError::from(refusal);
-            let message = ServerMessage::Error {
-                code: e.code.to_owned(),
-                message: e.message,
-                details: e.details,
-            };
-            return Ok(limits(upgrade).on_upgrade(move |mut socket| async move {
-                send(&mut socket, message).await;
-                close_and_drain(&mut socket, CLOSE_REFUSED, "outside_restaurant").await;
-            }));
-        }
+    ) && let Err(refusal) = location::check_network(&r, client)
+    {
+        // Refused over the socket, not with an HTTP 403: a browser's
+        // WebSocket cannot read an HTTP answer, so the page could only
+        // retry for ever. It gets the reason and a close code that
+        // tells it to stop.
+        let e = ApiError::from(refusal);
+        let message = ServerMessage::Error {
+            code: e.code.to_owned(),
+            message: e.message,
+            details: e.details,
+        };
+        return Ok(limits(upgrade).on_upgrade(move |mut socket| async move {
+            send(&mut socket, message).await;
+            close_and_drain(&mut socket, CLOSE_REFUSED, "outside_restaurant").await;
+        }));
     }
     // A trusted proxy that names no client counts as itself.
     let client = client.unwrap_or(peer.ip().to_canonical());
@@ -98,7 +97,7 @@ pub async fn diner_socket(
         Ok(held) => held,
         Err(message) => {
             return Ok(limits(upgrade).on_upgrade(move |mut socket| async move {
-                send(&mut socket, message).await;
+                send(&mut socket, *message).await;
                 close_and_drain(&mut socket, CLOSE_TOO_MANY, "too_many_sockets").await;
             }));
         }
