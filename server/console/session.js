@@ -1,5 +1,8 @@
 // Signing in and out. The session ({token, role, restaurant_id,
 // expires_at}) is kept in sessionStorage: this tab only, gone with it.
+// The login's `device_token` is kept in localStorage per email (it is no
+// credential, and must outlive the tab): sent with the next sign-in, it
+// gives this browser a budget of attempts that strangers cannot use up.
 // When a call finds the session ended, the sign-in panel covers the page
 // (which is made inert, not redrawn: open forms keep what was typed) and the
 // waiting calls go on once signed in again as the same restaurant.
@@ -100,6 +103,18 @@ function buildForm() {
   return form;
 }
 
+const deviceKey = (email) => `device:${email.toLowerCase()}`;
+
+/** The restaurants a password opened (409 restaurant_required), as buttons that sign in to one. */
+function chooseRestaurant(form, error, restaurants) {
+  fill(error, h('span', {}, tr('choose_restaurant')), ...restaurants.map((r) => h('button', {
+    type: 'button', class: 'btn btn-small', onclick: () => {
+      form.dataset.restaurant = String(r.id);
+      form.requestSubmit();
+    },
+  }, r.name)));
+}
+
 async function submit(e) {
   e.preventDefault();
   const form = e.currentTarget;
@@ -116,8 +131,16 @@ async function submit(e) {
   button.textContent = tr('signing_in');
   error.textContent = '';
   try {
-    const session = await api('POST', '/login', { email, password }, { auth: false });
+    const body = { email, password };
+    const device = store.get(deviceKey(email));
+    if (device) body.device_token = device;
+    if (form.dataset.restaurant) {
+      body.restaurant_id = Number(form.dataset.restaurant);
+      delete form.dataset.restaurant;
+    }
+    const session = await api('POST', '/login', body, { auth: false });
     store.set('email', email);
+    if (session.device_token) store.set(deviceKey(email), session.device_token);
     const before = S.lastSession;
     keep(session);
     form.elements.password.value = '';
@@ -135,7 +158,12 @@ async function submit(e) {
   } catch (err) {
     if (err instanceof ApiFailure && err.status === 401) error.textContent = tr('wrong_password');
     else if (err instanceof ApiFailure && err.code === 'account_disabled') error.textContent = tr('account_disabled');
-    else if (err instanceof ApiFailure && err.status === 429) error.textContent = tr('too_many', { s: err.retryAfter });
+    else if (err instanceof ApiFailure && err.status === 429) {
+      error.textContent = tr(err.details?.limit === 'account' ? 'too_many_account' : 'too_many', { s: err.retryAfter });
+    } else if (err instanceof ApiFailure && err.code === 'restaurant_required') {
+      chooseRestaurant(form, error, err.details?.restaurants || []);
+      return;
+    }
     else if (err instanceof ApiFailure && err.status === 0) error.textContent = tr('err_network');
     else error.textContent = tr('err_generic', { m: err.message });
     form.elements.password.select();

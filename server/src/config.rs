@@ -31,9 +31,37 @@ pub struct Config {
     pub image_limit_bytes: usize,
     /// How long an admin login lasts.
     pub session_ttl_secs: u64,
-    /// Failed-or-not login attempts per email and client address per window.
+    /// The login limits (token buckets in Redis; a login that succeeds
+    /// gives its attempts back). Per account and client address: a burst of
+    /// `login_attempts_per_window`, refilled over `login_window_secs`.
     pub login_attempts_per_window: u32,
     pub login_window_secs: u64,
+    /// Per account, from any address: a burst, then one attempt back every
+    /// this many seconds (slower: the whole internet shares it).
+    pub login_account_attempts: u32,
+    pub login_account_refill_secs: u64,
+    /// Per client address, at any account (guessing many accounts).
+    pub login_client_attempts: u32,
+    pub login_client_refill_secs: u64,
+    /// Per known device (a token given at a successful login, shown at the
+    /// next): its own budget instead of the three above, so that a
+    /// stranger's guesses do not lock the account's owner out.
+    pub login_device_attempts: u32,
+    pub login_device_refill_secs: u64,
+    /// How long a known-device token lasts after its last login.
+    pub known_device_ttl_days: u64,
+    /// The deployment's reverse proxies (addresses or networks): the login
+    /// limits believe `X-Forwarded-For` only from them. (The location
+    /// guard uses each restaurant's own `trusted_proxies`.)
+    pub trusted_proxies: Vec<String>,
+    /// `/metrics` answers only `Authorization: Bearer <metrics_token>`;
+    /// unset, it answers no one (403).
+    pub metrics_token: Option<String>,
+    /// Diner sockets one instance holds per client address (an IPv4
+    /// address or an IPv6 /64; a restaurant's Wi-Fi is one address for the
+    /// whole room) and per table.
+    pub ws_sockets_per_client: usize,
+    pub ws_sockets_per_table: usize,
     /// Service requests (call staff, water, bill) per table visit per
     /// window, asking again for an open one included.
     pub service_requests_per_window: u32,
@@ -83,6 +111,17 @@ impl Default for Config {
             session_ttl_secs: 12 * 3600,
             login_attempts_per_window: 10,
             login_window_secs: 300,
+            login_account_attempts: 20,
+            login_account_refill_secs: 180,
+            login_client_attempts: 20,
+            login_client_refill_secs: 15,
+            login_device_attempts: 10,
+            login_device_refill_secs: 30,
+            known_device_ttl_days: 90,
+            trusted_proxies: Vec::new(),
+            metrics_token: None,
+            ws_sockets_per_client: 300,
+            ws_sockets_per_table: 40,
             service_requests_per_window: 20,
             service_window_secs: 600,
             log_format: LogFormat::Pretty,
@@ -111,6 +150,21 @@ impl Config {
             .merge(Env::prefixed("QRORDER__").split("__"))
             .extract()
             .context("invalid configuration")
+    }
+
+    /// `trusted_proxies` parsed (`Application::build` refuses a list that
+    /// does not parse, so later callers may rely on it).
+    pub fn trusted_proxy_networks(&self) -> anyhow::Result<Vec<ipnet::IpNet>> {
+        self.trusted_proxies
+            .iter()
+            .map(|v| {
+                let v = v.trim();
+                v.parse::<ipnet::IpNet>()
+                    .or_else(|_| v.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+                    .map(|n| n.trunc())
+                    .with_context(|| format!("trusted_proxies: `{v}` is not an IP network"))
+            })
+            .collect()
     }
 
     pub fn public_base_url(&self) -> String {

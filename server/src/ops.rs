@@ -1,15 +1,21 @@
 //! Operations endpoints: liveness, readiness (database and Redis reachable)
-//! and Prometheus metrics. Served by every role.
+//! and Prometheus metrics. Served by every role. `/metrics` says how busy
+//! the restaurants are and which routes fail, so it answers only the
+//! configured `metrics_token` (`QRORDER__METRICS_TOKEN`, as
+//! `Authorization: Bearer`); without one configured it answers no one.
 
 use std::time::Duration;
 
 use axum::extract::State;
-use axum::http::{StatusCode, header};
-use axum::response::IntoResponse;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use serde_json::json;
+use sha2::{Digest, Sha256};
 
+use crate::auth::bearer;
+use crate::http::error::ApiError;
 use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
@@ -56,7 +62,27 @@ async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
     (status, Json(body))
 }
 
-async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
+async fn metrics(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    let Some(expected) = state
+        .config
+        .metrics_token
+        .as_deref()
+        .filter(|t| !t.is_empty())
+    else {
+        return ApiError::new(
+            StatusCode::FORBIDDEN,
+            "metrics_disabled",
+            "metrics are served only with a token: set QRORDER__METRICS_TOKEN and scrape with \
+             `Authorization: Bearer <token>`",
+        )
+        .into_response();
+    };
+    // Digests compared, so the time taken says nothing about the token.
+    let shown = bearer(&headers).map(|t| Sha256::digest(t.as_bytes()));
+    if shown != Some(Sha256::digest(expected.as_bytes())) {
+        return ApiError::unauthorized("send the metrics token as `Authorization: Bearer <token>`")
+            .into_response();
+    }
     (
         [(
             header::CONTENT_TYPE,
@@ -64,4 +90,5 @@ async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
         )],
         state.metrics.render(),
     )
+        .into_response()
 }

@@ -12,6 +12,7 @@ use crate::infra::keys::Keys;
 use crate::infra::pubsub::hub::Hub;
 use crate::infra::pubsub::notify::Notify;
 use crate::infra::redis::Redis;
+use crate::infra::sockets::SocketCounts;
 use crate::infra::telemetry::Metrics;
 
 /// Cheap to clone: everything lives behind one `Arc`.
@@ -26,6 +27,8 @@ pub struct Inner {
     pub metrics: Metrics,
     /// The ws role's rooms and Pub/Sub connection.
     pub hub: Arc<Hub>,
+    /// The diner sockets this instance holds, per client and per table.
+    pub sockets: SocketCounts,
 }
 
 impl Deref for AppState {
@@ -47,6 +50,7 @@ impl AppState {
             keys,
             metrics: Metrics::new(),
             hub,
+            sockets: SocketCounts::default(),
         })))
     }
 

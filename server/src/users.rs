@@ -281,6 +281,9 @@ fn last_owner() -> ApiError {
 }
 
 /// Creates an account after checking its fields; also used by `create-owner`.
+/// An email is unique within the restaurant only: whether another
+/// restaurant has an account with it is nobody's business here (the login
+/// tells the accounts apart by their passwords, see `auth::login`).
 pub async fn create(db: &Db, restaurant: RestaurantId, new: NewUser) -> ApiResult<User> {
     let email = new.email.trim().to_lowercase();
     if !is_email(&email) {
@@ -307,7 +310,7 @@ pub async fn create(db: &Db, restaurant: RestaurantId, new: NewUser) -> ApiResul
         if is_unique_violation(&e) {
             ApiError::conflict(
                 "email_taken",
-                format!("an account with {email} already exists"),
+                format!("this restaurant already has an account with {email}"),
             )
         } else {
             e.into()

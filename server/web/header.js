@@ -47,6 +47,13 @@ export function renderConn() {
     fill(el.conn, icon('wifi', 18), tr('conn_table_gone'));
     return;
   }
+  if (S.conn === 'busy') {
+    // Too many sockets at this table or address: tried again slowly.
+    el.conn.hidden = false;
+    delete el.conn.dataset.refused;
+    fill(el.conn, h('span', { class: 'spinner', 'aria-hidden': 'true' }), tr('conn_busy'));
+    return;
+  }
   delete el.conn.dataset.refused;
   const show = S.conn !== 'open' && (S.everOpen || Date.now() - S.startedAt > 2000);
   el.conn.hidden = !show;

@@ -147,6 +147,10 @@ function onMessage(m) {
         views.conn();
         break;
       }
+      if (m.code === 'too_many_sockets') {
+        // Turned away at join; the socket closes next (state 'busy').
+        break;
+      }
       if (m.code === 'cart_unavailable' || m.code === 'rate_limited') {
         // Not a refusal: the server could not do it now. Try again shortly.
         if (S.snapshot) cart.later();

@@ -7,6 +7,9 @@
 // A socket closed because the table's code changed (rotated, or the table
 // out of service: close code 4404, after an `error` `table_not_found`) is
 // state 'gone' and never reconnects: the code in this page's address is void.
+// A socket turned away because the table or the address has too many open
+// (close code 4429, after an `error` `too_many_sockets`) is state 'busy' and
+// tries again slowly.
 
 const MIN_DELAY_MS = 500;
 const MAX_DELAY_MS = 10_000;
@@ -14,6 +17,9 @@ const MAX_DELAY_MS = 10_000;
 const CLOSE_REFUSED = 4403;
 /** Close code when the table's code stopped working (`shared::ws::CLOSE_TABLE_GONE`). */
 const CLOSE_TABLE_GONE = 4404;
+/** Close code when too many sockets are open (`shared::ws::CLOSE_TOO_MANY`). */
+const CLOSE_TOO_MANY = 4429;
+const BUSY_RETRY_MS = 15_000;
 /** A refused phone may join the restaurant's Wi-Fi without any event. */
 const REFUSED_RETRY_MS = 30_000;
 
@@ -70,6 +76,11 @@ export class TableSocket {
       this.ws = null;
       if (e.code === CLOSE_TABLE_GONE) {
         this.set('gone');
+        return;
+      }
+      if (e.code === CLOSE_TOO_MANY) {
+        this.set('busy');
+        this.timer = setTimeout(() => this.connect(), BUSY_RETRY_MS * (0.5 + Math.random()));
         return;
       }
       if (e.code === CLOSE_REFUSED) {

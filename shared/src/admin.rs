@@ -30,6 +30,14 @@ impl Role {
 pub struct LoginRequest {
     pub email: String,
     pub password: String,
+    /// Which restaurant's account, when the email has accounts at several
+    /// (see the 409 `restaurant_required`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub restaurant_id: Option<RestaurantId>,
+    /// The `device_token` of this browser's last login: its attempts then
+    /// have a budget of their own, which strangers' guesses do not use up.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device_token: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -41,6 +49,9 @@ pub struct LoginResponse {
     pub restaurant_id: RestaurantId,
     /// Unix time in milliseconds.
     pub expires_at: i64,
+    /// Keep it (long-lived, not a credential) and send it with the next
+    /// login from this browser.
+    pub device_token: String,
 }
 
 /// Which checks an order must pass to count as placed inside the restaurant.

@@ -66,10 +66,12 @@ impl Keys {
         format!("{}:kitchen:{{{}}}", self.prefix, restaurant.0)
     }
 
-    /// Counter of the service requests of one table visit in the current
-    /// window (the rate limit of a table's "call staff" buttons).
-    pub fn service_requests(&self, restaurant: RestaurantId, visit_id: i64) -> String {
-        format!("{}:service:{{{}}}:{visit_id}", self.prefix, restaurant.0)
+    /// Token bucket of the service requests of one table visit.
+    pub fn service_rate(&self, restaurant: RestaurantId, visit_id: i64) -> String {
+        format!(
+            "{}:rate:{{{}}}:service:visit:{visit_id}",
+            self.prefix, restaurant.0
+        )
     }
 
     /// Token bucket of the orders of one table visit.
@@ -99,9 +101,29 @@ impl Keys {
         )
     }
 
-    /// Counter of login attempts for one email from one client address.
-    pub fn login_attempts(&self, email: &str, client: &str) -> String {
-        format!("{}:login:{}:{}", self.prefix, email.to_lowercase(), client)
+    /// Token bucket of the login attempts at one account (`account`: a
+    /// digest of the email, so any email makes a short key) from one client
+    /// address. Every login bucket carries the `{login}` hash tag: a login
+    /// takes from several in one script.
+    pub fn login_rate_pair(&self, account: &str, client: &str) -> String {
+        format!("{}:rate:{{login}}:pair:{account}:{client}", self.prefix)
+    }
+
+    /// Token bucket of the login attempts at one account, from anywhere.
+    pub fn login_rate_account(&self, account: &str) -> String {
+        format!("{}:rate:{{login}}:account:{account}", self.prefix)
+    }
+
+    /// Token bucket of the login attempts from one client address (an IPv4
+    /// address, or an IPv6 /64), at any account.
+    pub fn login_rate_client(&self, client: &str) -> String {
+        format!("{}:rate:{{login}}:client:{client}", self.prefix)
+    }
+
+    /// Token bucket of the login attempts that show one known-device token
+    /// (`device`: the token's digest).
+    pub fn login_rate_device(&self, device: &str) -> String {
+        format!("{}:rate:{{login}}:device:{device}", self.prefix)
     }
 }
 
@@ -120,11 +142,13 @@ mod tests {
     }
 
     #[test]
-    fn login_key_ignores_email_case_and_carries_the_prefix() {
+    fn login_buckets_share_one_hash_tag_and_carry_the_prefix() {
         let k = Keys::new("t1");
         assert_eq!(
-            k.login_attempts("A@B.c", "127.0.0.1"),
-            "t1:login:a@b.c:127.0.0.1"
+            k.login_rate_pair("ab12", "127.0.0.1"),
+            "t1:rate:{login}:pair:ab12:127.0.0.1"
         );
+        assert_eq!(k.login_rate_account("ab12"), "t1:rate:{login}:account:ab12");
+        assert_eq!(k.login_rate_client("::1"), "t1:rate:{login}:client:::1");
     }
 }

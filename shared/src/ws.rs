@@ -68,6 +68,12 @@ pub const CLOSE_REFUSED: u16 = 4403;
 /// the table again.
 pub const CLOSE_TABLE_GONE: u16 = 4404;
 
+/// Close code of a diner's socket turned away because its table, or its
+/// client address, already has as many sockets open as the server holds
+/// (an `error` `too_many_sockets` with `details.limit`, `table` or
+/// `client`, comes first). Clients may try again after a while.
+pub const CLOSE_TOO_MANY: u16 = 4429;
+
 /// From the server to pages and kitchen screens.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]

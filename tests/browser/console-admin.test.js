@@ -8,6 +8,7 @@
 
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
+import { request } from 'node:http';
 import { after, before, test } from 'node:test';
 import {
   BASE, admin, consoleLive, consoleSignedIn, launch, menuItem, newTable, postOrder, screenshot,
@@ -36,6 +37,19 @@ async function account(role, name) {
 async function login({ email, password }) {
   return fetch(`${BASE}/api/v1/admin/login`, {
     method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email, password }),
+  });
+}
+
+/** A login attempt whose connection comes from 127.0.0.{n} (a stranger elsewhere); its status. */
+function loginFrom(n, body) {
+  const url = new URL(`${BASE}/api/v1/admin/login`);
+  return new Promise((resolve, reject) => {
+    const req = request({
+      host: url.hostname, port: url.port, path: url.pathname, method: 'POST',
+      localAddress: `127.0.0.${n}`, headers: { 'content-type': 'application/json' },
+    }, (res) => { res.resume(); res.on('end', () => resolve(res.statusCode)); });
+    req.on('error', reject);
+    req.end(JSON.stringify(body));
   });
 }
 
@@ -288,4 +302,35 @@ test('the staff page creates an account, says the server’s refusals in words, 
   assert.equal((await admin('GET', '/users')).some((u) => u.email === email), false);
   assert.deepEqual(page.errors, []);
   await context.close();
+});
+
+test('a stranger’s guesses lock an account: a new browser is told so in words, the browser that signed in before still signs in', async () => {
+  const user = await account('staff', 'Min');
+  // This browser signs in once (and keeps its known-device token).
+  const known = await signedIn({ account: user });
+  // A stranger, from three other addresses, uses up the account's attempts.
+  const statuses = [];
+  for (let i = 0; i < 24; i++) statuses.push(await loginFrom(2 + (i % 3), { email: user.email, password: 'a wrong guess 123' }));
+  assert.equal(statuses.at(-1), 429, String(statuses));
+
+  const fresh = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'en-US' });
+  const page = await fresh.newPage();
+  await page.goto(`${BASE}/admin`);
+  await page.locator('#login').getByLabel('Email').fill(user.email);
+  await page.locator('#login').getByLabel('Password').fill(user.password);
+  await page.locator('#login').getByRole('button', { name: 'Sign in' }).click();
+  await page.locator('#login .login-error').getByText('This account has had too many wrong sign-in attempts').waitFor();
+  await page.locator('#login .login-error').getByText('from a browser that has signed in to it before').waitFor();
+  await fresh.close();
+
+  // A new tab of the known browser has no session (sessionStorage) but the
+  // device token (localStorage): it signs in.
+  const tab = await known.context.newPage();
+  await tab.goto(`${BASE}/admin`);
+  await tab.locator('#login').getByLabel('Email').fill(user.email);
+  await tab.locator('#login').getByLabel('Password').fill(user.password);
+  await tab.locator('#login').getByRole('button', { name: 'Sign in' }).click();
+  await tab.getByRole('heading', { level: 1, name: "Today's orders" }).waitFor();
+  assert.deepEqual(known.page.errors, []);
+  await known.context.close();
 });

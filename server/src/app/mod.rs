@@ -31,6 +31,8 @@ pub struct Application {
 
 impl Application {
     pub async fn build(config: Config, roles: Roles) -> anyhow::Result<Self> {
+        // A deployment's proxies that do not parse are a mistake to stop at.
+        config.trusted_proxy_networks()?;
         let db = Db::connect(&config.database_url).await?;
         db.migrate().await?;
         std::fs::create_dir_all(&config.media_dir).with_context(|| {

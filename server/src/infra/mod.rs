@@ -1,5 +1,5 @@
 //! Infrastructure: the database, Redis (commands and Pub/Sub), key names,
-//! telemetry and media files. Nothing here knows a feature or the state.
+//! telemetry, media files, rate limits and socket caps. Nothing here knows a feature or the state.
 
 pub mod db;
 pub mod keys;
@@ -7,4 +7,5 @@ pub mod media;
 pub mod pubsub;
 pub mod ratelimit;
 pub mod redis;
+pub mod sockets;
 pub mod telemetry;

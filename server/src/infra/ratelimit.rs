@@ -19,6 +19,15 @@ pub struct Bucket {
 }
 
 impl Bucket {
+    /// `burst` at once, then one more every `refill_secs`.
+    pub fn every_secs(key: String, burst: u32, refill_secs: u64) -> Self {
+        Self {
+            key,
+            burst: burst.max(1),
+            refill: Duration::from_secs(refill_secs.max(1)),
+        }
+    }
+
     /// `burst` at once, `per_minute` sustained.
     pub fn per_minute(key: String, burst: u32, per_minute: u32) -> Self {
         let per_minute = u64::from(per_minute.max(1));
@@ -97,11 +106,7 @@ pub async fn take(
     let script = SCRIPT.get_or_init(|| redis::Script::new(TAKE));
     let mut invocation = script.prepare_invoke();
     for b in buckets {
-        invocation.key(&b.key).arg(b.burst).arg(
-            u64::try_from(b.refill.as_millis())
-                .unwrap_or(u64::MAX)
-                .max(1),
-        );
+        invocation.key(&b.key).arg(b.burst).arg(refill_ms(b));
     }
     if let Some(once) = once {
         invocation.key(once).arg(ONCE_TTL.as_millis() as u64);
@@ -111,6 +116,50 @@ pub async fn take(
         bucket,
         retry_after_secs: wait_ms.div_ceil(1000).max(1),
     }))
+}
+
+/// Gives one token back to each bucket (never above its burst): for a
+/// limit that counts only what fails, taken before the outcome is known
+/// (a right password gives its login attempt back). Buckets that expired
+/// meanwhile are full already and left alone.
+const GIVE_BACK: &str = r"
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+for i = 1, #KEYS do
+  local key = KEYS[i]
+  local burst = tonumber(ARGV[2 * i - 1])
+  local every = tonumber(ARGV[2 * i])
+  local b = redis.call('HMGET', key, 'tokens', 'at')
+  local tokens, at = tonumber(b[1]), tonumber(b[2])
+  if tokens ~= nil and at ~= nil then
+    if now > at then tokens = tokens + (now - at) / every end
+    tokens = math.min(burst, tokens + 1)
+    redis.call('HSET', key, 'tokens', tostring(tokens), 'at', tostring(now))
+    redis.call('PEXPIRE', key, math.ceil(burst * every) + 1000)
+  end
+end
+return 0
+";
+
+/// Returns the token `take` took from each of `buckets` (same hash tag).
+pub async fn give_back(
+    conn: &mut impl ConnectionLike,
+    buckets: &[Bucket],
+) -> redis::RedisResult<()> {
+    static SCRIPT: std::sync::OnceLock<redis::Script> = std::sync::OnceLock::new();
+    let script = SCRIPT.get_or_init(|| redis::Script::new(GIVE_BACK));
+    let mut invocation = script.prepare_invoke();
+    for b in buckets {
+        invocation.key(&b.key).arg(b.burst).arg(refill_ms(b));
+    }
+    let _: i64 = invocation.invoke_async(conn).await?;
+    Ok(())
+}
+
+fn refill_ms(b: &Bucket) -> u64 {
+    u64::try_from(b.refill.as_millis())
+        .unwrap_or(u64::MAX)
+        .max(1)
 }
 
 /// A client address as rate limits count it: an IPv4 address as it is, an

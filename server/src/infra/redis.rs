@@ -68,26 +68,3 @@ impl Redis {
         }
     }
 }
-
-/// A fixed-window counter (the rate limits: logins, service requests):
-/// counts one more at `key`, whose window of `window_secs` starts with its
-/// first count. Returns the count in the window and the seconds left of it.
-pub async fn count_in_window(
-    conn: &mut ConnectionManager,
-    key: &str,
-    window_secs: u64,
-) -> redis::RedisResult<(u32, u64)> {
-    let window = window_secs.max(1);
-    let (count, ttl): (u32, i64) = redis::pipe()
-        .atomic()
-        .incr(key, 1)
-        .cmd("EXPIRE")
-        .arg(key)
-        .arg(window)
-        .arg("NX")
-        .ignore()
-        .ttl(key)
-        .query_async(conn)
-        .await?;
-    Ok((count, u64::try_from(ttl).unwrap_or(window)))
-}

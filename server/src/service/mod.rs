@@ -20,7 +20,7 @@ use crate::auth::Caller;
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::extract::{Json, Path, Query};
 use crate::infra::db::now_ms;
-use crate::infra::redis::count_in_window;
+use crate::infra::ratelimit::{self, Bucket};
 use crate::state::AppState;
 use crate::tables::{current_visit, resolve_token};
 use crate::{location, restaurant};
@@ -100,30 +100,37 @@ async fn ask(
     Ok((StatusCode::CREATED, Json(request)))
 }
 
-/// Every request (a repeat included) counts against the visit's window.
+/// Every request (a repeat included) counts against the visit's budget.
 /// Redis away: not enforced (a warning): a diner must still reach staff.
 async fn check_rate(
     state: &AppState,
     restaurant: qrorder_shared::RestaurantId,
     visit: i64,
 ) -> ApiResult<()> {
-    let key = state.keys.service_requests(restaurant, visit);
-    let counted = async {
+    // A token bucket: the window's requests at once, then one more every
+    // window / requests.
+    let per_window = state.config.service_requests_per_window.max(1);
+    let bucket = Bucket::every_secs(
+        state.keys.service_rate(restaurant, visit),
+        per_window,
+        (state.config.service_window_secs / u64::from(per_window)).max(1),
+    );
+    let taken = async {
         let mut conn = state.redis.conn().await?;
-        count_in_window(&mut conn, &key, state.config.service_window_secs).await
+        ratelimit::take(&mut conn, &[bucket], None).await
     }
     .await;
-    match counted {
-        Ok((n, ttl)) if n > state.config.service_requests_per_window => {
+    match taken {
+        Ok(Some(refused)) => {
             let mut e = ApiError::new(
                 StatusCode::TOO_MANY_REQUESTS,
                 "too_many_requests",
                 "this table has asked very often; staff have been told, please wait a little",
             );
-            e.retry_after_secs = Some(ttl);
+            e.retry_after_secs = Some(refused.retry_after_secs);
             Err(e)
         }
-        Ok(_) => Ok(()),
+        Ok(None) => Ok(()),
         Err(e) => {
             tracing::warn!(error = %e, "service request rate limit not enforced: Redis unreachable");
             Ok(())

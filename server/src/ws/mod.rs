@@ -3,6 +3,7 @@
 //! through Redis Pub/Sub (`infra::pubsub`) so that any number of instances
 //! serve one table.
 
+mod caps;
 mod close;
 mod diner;
 mod kitchen;

@@ -1,6 +1,6 @@
 use reqwest::StatusCode;
 
-use crate::helpers::{Backend, TestApp, expect_status};
+use crate::helpers::{Backend, TestApp, expect_error, expect_status};
 use crate::on_both_backends;
 
 on_both_backends! {
@@ -12,16 +12,62 @@ on_both_backends! {
         expect_status(res, StatusCode::OK).await;
     }
 
-    async fn metrics_count_requests_by_route_pattern(app: TestApp) {
+    async fn metrics_answer_no_one_without_a_configured_token(app: TestApp) {
+        let res = app.client.get(app.url("/metrics")).send().await.expect("r");
+        expect_error(res, StatusCode::FORBIDDEN, "metrics_disabled").await;
+        let res = app.client.get(app.url("/metrics")).bearer_auth("anything").send().await.expect("r");
+        expect_error(res, StatusCode::FORBIDDEN, "metrics_disabled").await;
+    }
+}
+
+mod metrics_count_requests_by_route_pattern_for_the_metrics_token_only {
+    use super::*;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn sqlite() {
+        let app = TestApp::spawn_with(Backend::Sqlite, |c| {
+            c.metrics_token = Some("scrape-me-7f3a".into())
+        })
+        .await;
         app.get_json("/menu-items/1", &app.owner).await;
-        let text = app.client.get(app.url("/metrics")).send().await.expect("r").text().await.expect("text");
+        let res = app.client.get(app.url("/metrics")).send().await.expect("r");
+        expect_error(res, StatusCode::UNAUTHORIZED, "unauthorized").await;
+        let res = app
+            .client
+            .get(app.url("/metrics"))
+            .bearer_auth("scrape-me-7f3b")
+            .send()
+            .await
+            .expect("r");
+        expect_error(res, StatusCode::UNAUTHORIZED, "unauthorized").await;
+        let res = app
+            .client
+            .get(app.url("/metrics"))
+            .bearer_auth(&app.owner)
+            .send()
+            .await
+            .expect("r");
+        expect_error(res, StatusCode::UNAUTHORIZED, "unauthorized").await;
+        let res = app
+            .client
+            .get(app.url("/metrics"))
+            .bearer_auth("scrape-me-7f3a")
+            .send()
+            .await
+            .expect("r");
+        assert_eq!(res.status(), StatusCode::OK);
+        let text = res.text().await.expect("text");
         assert!(
-            text.lines().any(|l| l.starts_with("qrorder_http_requests_total{")
-                && l.contains("route=\"/api/v1/admin/menu-items/{id}\"") && l.contains("status=\"200\"")),
+            text.lines()
+                .any(|l| l.starts_with("qrorder_http_requests_total{")
+                    && l.contains("route=\"/api/v1/admin/menu-items/{id}\"")
+                    && l.contains("status=\"200\"")),
             "{text}"
         );
     }
+}
 
+on_both_backends! {
     async fn the_openapi_document_describes_the_admin_api(app: TestApp) {
         let res = app.client.get(app.url("/api/v1/openapi.json")).send().await.expect("r");
         let doc = expect_status(res, StatusCode::OK).await;

@@ -1,7 +1,7 @@
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 
-use crate::helpers::{expect_error, expect_status};
+use crate::helpers::{TestApp, expect_error, expect_status};
 use crate::on_both_backends;
 
 on_both_backends! {
@@ -254,5 +254,85 @@ on_both_backends! {
         let res = app.admin(Method::PATCH, &format!("/users/{id}"), &app.owner)
             .json(&json!({ "name": "mine now" })).send().await.expect("request");
         expect_error(res, StatusCode::NOT_FOUND, "not_found").await;
+    }
+}
+
+/// A login as `email`/`password` (naming `restaurant` when given).
+async fn login_as(
+    app: &TestApp,
+    email: &str,
+    password: &str,
+    restaurant: Option<i64>,
+) -> (StatusCode, serde_json::Value) {
+    let mut body = json!({ "email": email, "password": password });
+    if let Some(r) = restaurant {
+        body["restaurant_id"] = json!(r);
+    }
+    let res = app
+        .client
+        .post(app.url("/api/v1/admin/login"))
+        .json(&body)
+        .send()
+        .await
+        .expect("login");
+    let status = res.status();
+    (status, res.json().await.expect("JSON body"))
+}
+
+on_both_backends! {
+    async fn another_restaurant_cannot_tell_whether_an_email_has_an_account(app: TestApp) {
+        let b = app.other_restaurant().await;
+        let b_id = app.get_json("/restaurant", &b).await["id"].as_i64().expect("id");
+        let a_id = app.get_json("/restaurant", &app.owner).await["id"].as_i64().expect("id");
+        let add = |email: String| {
+            let req = app.admin(Method::POST, "/users", &b)
+                .json(&json!({ "email": email, "password": "chosen by restaurant b", "name": "Kim", "role": "staff" }));
+            async move {
+                let res = req.send().await.expect("request");
+                let status = res.status();
+                let mut body: serde_json::Value = res.json().await.expect("JSON body");
+                // What differs by nature: the new id, the email asked for.
+                body.as_object_mut().expect("object").remove("id");
+                let email = body["email"].take();
+                (status, body, email)
+            }
+        };
+        // A's owner's email, and one nobody has: the same answer.
+        let (taken_status, taken, taken_email) = add(app.seed.owner.email.to_uppercase()).await;
+        let (fresh_status, fresh, _) = add(format!("fresh-{}@example.com", crate::helpers::random_suffix())).await;
+        assert_eq!((taken_status, &taken), (fresh_status, &fresh));
+        assert_eq!(taken_status, StatusCode::CREATED, "{taken}");
+        assert_eq!(taken_email, json!(app.seed.owner.email.to_lowercase()));
+        // Within B the email is now B's own: a second one is B's business.
+        let res = app.admin(Method::POST, "/users", &b)
+            .json(&json!({ "email": app.seed.owner.email, "password": "chosen by restaurant b", "role": "staff" }))
+            .send().await.expect("request");
+        expect_error(res, StatusCode::CONFLICT, "email_taken").await;
+
+        // Each password opens its own account; A's owner is not disturbed.
+        let (status, body) = login_as(&app, &app.seed.owner.email, &app.seed.owner.password, None).await;
+        assert_eq!((status, body["restaurant_id"].as_i64()), (StatusCode::OK, Some(a_id)), "{body}");
+        let (status, body) = login_as(&app, &app.seed.owner.email, "chosen by restaurant b", None).await;
+        assert_eq!((status, body["restaurant_id"].as_i64(), body["role"].as_str()), (StatusCode::OK, Some(b_id), Some("staff")), "{body}");
+        let (status, _) = login_as(&app, &app.seed.owner.email, "chosen by restaurant b", Some(a_id)).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "naming A, B's password opens nothing");
+    }
+
+    async fn a_password_that_opens_two_restaurants_asks_which(app: TestApp) {
+        let b = app.other_restaurant().await;
+        let b_id = app.get_json("/restaurant", &b).await["id"].as_i64().expect("id");
+        let res = app.admin(Method::POST, "/users", &b)
+            .json(&json!({ "email": app.seed.owner.email, "password": app.seed.owner.password, "role": "owner" }))
+            .send().await.expect("request");
+        expect_status(res, StatusCode::CREATED).await;
+        let (status, body) = login_as(&app, &app.seed.owner.email, &app.seed.owner.password, None).await;
+        assert_eq!(status, StatusCode::CONFLICT, "{body}");
+        assert_eq!(body["code"], "restaurant_required");
+        let listed: Vec<i64> = body["details"]["restaurants"].as_array().expect("list").iter()
+            .filter_map(|r| r["id"].as_i64()).collect();
+        assert_eq!(listed.len(), 2, "{body}");
+        assert!(listed.contains(&b_id));
+        let (status, body) = login_as(&app, &app.seed.owner.email, &app.seed.owner.password, Some(b_id)).await;
+        assert_eq!((status, body["restaurant_id"].as_i64()), (StatusCode::OK, Some(b_id)), "{body}");
     }
 }

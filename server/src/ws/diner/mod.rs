@@ -13,7 +13,9 @@ use axum::extract::{ConnectInfo, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
 use qrorder_shared::admin::LocationPolicy;
-use qrorder_shared::ws::{CLOSE_REFUSED, CLOSE_TABLE_GONE, ClientMessage, ServerMessage};
+use qrorder_shared::ws::{
+    CLOSE_REFUSED, CLOSE_TABLE_GONE, CLOSE_TOO_MANY, ClientMessage, ServerMessage,
+};
 use qrorder_shared::{RestaurantId, TableId};
 use rand::RngCore;
 use tokio::sync::broadcast;
@@ -23,6 +25,7 @@ mod messages;
 
 use messages::{clean_nickname, error};
 
+use super::caps::hold_diner;
 use super::close::{close, close_and_drain};
 use crate::cart::CartRef;
 use crate::http::error::{ApiError, ApiResult};
@@ -49,7 +52,9 @@ const STRIKES_BEFORE_CLOSE: u32 = 50;
 /// Join a table's shared cart. 404 for an unknown token. When the
 /// restaurant's policy needs its network and the diner is not on it, the
 /// socket opens, says `error` `outside_restaurant` (with `details.reason`)
-/// and closes with code 4403 (`shared::ws::CLOSE_REFUSED`).
+/// and closes with code 4403 (`shared::ws::CLOSE_REFUSED`). Beyond the
+/// sockets this instance holds per client address or per table: `error`
+/// `too_many_sockets`, then close code 4429 (`CLOSE_TOO_MANY`).
 #[utoipa::path(get, path = "/ws/tables/{token}", tag = "ws",
     params(("token" = String, Path, description = "the table's token")),
     responses((status = 101, description = "WebSocket; messages in `shared::ws`"),
@@ -64,29 +69,39 @@ pub async fn diner_socket(
     let upgrade = upgrade.map_err(super::close::not_a_websocket)?;
     let table = resolve_token(&state.db, &token).await?;
     let r = restaurant::load(&state.db, table.restaurant_id).await?;
+    let client = location::client_of(&r, peer, &headers)?;
     // Only the network can be proven at join; GPS is checked with the order.
     if matches!(
         r.location_policy,
         LocationPolicy::Network | LocationPolicy::NetworkAndGps
-    ) {
-        let client = location::client_of(&r, peer, &headers)?;
-        if let Err(refusal) = location::check_network(&r, client) {
-            // Refused over the socket, not with an HTTP 403: a browser's
-            // WebSocket cannot read an HTTP answer, so the page could only
-            // retry for ever. It gets the reason and a close code that
-            // tells it to stop.
-            let e = ApiError::from(refusal);
-            let message = ServerMessage::Error {
-                code: e.code.to_owned(),
-                message: e.message,
-                details: e.details,
-            };
+    ) && let Err(refusal) = location::check_network(&r, client)
+    {
+        // Refused over the socket, not with an HTTP 403: a browser's
+        // WebSocket cannot read an HTTP answer, so the page could only
+        // retry for ever. It gets the reason and a close code that
+        // tells it to stop.
+        let e = ApiError::from(refusal);
+        let message = ServerMessage::Error {
+            code: e.code.to_owned(),
+            message: e.message,
+            details: e.details,
+        };
+        return Ok(limits(upgrade).on_upgrade(move |mut socket| async move {
+            send(&mut socket, message).await;
+            close_and_drain(&mut socket, CLOSE_REFUSED, "outside_restaurant").await;
+        }));
+    }
+    // A trusted proxy that names no client counts as itself.
+    let client = client.unwrap_or(peer.ip().to_canonical());
+    let held = match hold_diner(&state, r.id, table.id, client) {
+        Ok(held) => held,
+        Err(message) => {
             return Ok(limits(upgrade).on_upgrade(move |mut socket| async move {
-                send(&mut socket, message).await;
-                close_and_drain(&mut socket, CLOSE_REFUSED, "outside_restaurant").await;
+                send(&mut socket, *message).await;
+                close_and_drain(&mut socket, CLOSE_TOO_MANY, "too_many_sockets").await;
             }));
         }
-    }
+    };
     let visit = current_visit(&state.db, r.id, table.id).await?;
     let session = Session {
         cart: CartRef::new(&state.keys, r.id, visit.id),
@@ -104,7 +119,11 @@ pub async fn diner_socket(
         client_id: String::new(),
         nickname: String::new(),
     };
-    Ok(limits(upgrade).on_upgrade(move |socket| session.run(socket)))
+    Ok(limits(upgrade).on_upgrade(move |socket| async move {
+        // Counted for as long as the socket lives.
+        let _held = held;
+        session.run(socket).await
+    }))
 }
 
 fn limits(upgrade: WebSocketUpgrade) -> WebSocketUpgrade {

@@ -1,15 +1,19 @@
-//! Admin authentication: login with email and password (argon2), bearer
-//! tokens for sessions and devices, the `Caller` extractor and role checks,
-//! and the login rate limit (in Redis, so it holds across instances).
+//! Admin authentication: bearer tokens for sessions and devices, the
+//! `Caller` extractor and role checks, the password policy and argon2;
+//! `login.rs` the login itself, `login_limit.rs` its limits (token buckets
+//! in Redis, so they hold across instances), `known_device.rs` the token
+//! that gives a browser that logged in before a budget of its own.
 
-use std::net::SocketAddr;
+mod known_device;
+mod login;
+mod login_limit;
 
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
-use axum::extract::{ConnectInfo, FromRequestParts, State};
+use axum::extract::{FromRequestParts, State};
 use axum::http::request::Parts;
-use axum::http::{HeaderValue, StatusCode, header};
-use qrorder_shared::admin::{LoginRequest, LoginResponse, Role};
+use axum::http::{StatusCode, header};
+use qrorder_shared::admin::Role;
 use qrorder_shared::{RestaurantId, UserId};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
@@ -18,14 +22,12 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::http::error::{ApiError, ApiResult};
-use crate::http::extract::Json;
 use crate::infra::db::now_ms;
-use crate::infra::redis::count_in_window;
 use crate::state::AppState;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
-        .routes(routes!(login))
+        .routes(routes!(login::login))
         .routes(routes!(logout))
 }
 
@@ -127,13 +129,18 @@ pub async fn caller_for_token(state: &AppState, token: &str) -> ApiResult<Caller
 
 /// A new random bearer token (256 bits) with its kind's prefix.
 pub fn new_token(device: bool) -> String {
-    let mut bytes = [0u8; 32];
-    rand::rng().fill_bytes(&mut bytes);
     let prefix = if device {
         DEVICE_PREFIX
     } else {
         SESSION_PREFIX
     };
+    prefixed_random(prefix)
+}
+
+/// `prefix` and 256 random bits in hex.
+fn prefixed_random(prefix: &str) -> String {
+    let mut bytes = [0u8; 32];
+    rand::rng().fill_bytes(&mut bytes);
     format!("{prefix}{}", hex::encode(bytes))
 }
 
@@ -150,7 +157,7 @@ pub const MAX_PASSWORD_BYTES: usize = 128;
 /// …at least this many different characters (not twelve spaces)…
 const MIN_DISTINCT_CHARS: usize = 4;
 /// …and none of the most common passwords (compared without case).
-const COMMON_PASSWORDS: &str = include_str!("../data/common-passwords.txt");
+const COMMON_PASSWORDS: &str = include_str!("../../data/common-passwords.txt");
 
 /// Checks a new password against the policy: 422 `weak_password` saying
 /// what is wrong, in words. For `create-owner`, new accounts and changes.
@@ -247,81 +254,6 @@ fn dummy_hash() -> &'static str {
     })
 }
 
-/// Log in as an owner or staff member. The answer carries a bearer token
-/// and is sent with `Cache-Control: no-store`.
-#[utoipa::path(post, path = "/login", tag = "auth", request_body = LoginRequest,
-    responses((status = 200, body = LoginResponse,
-               headers(("Cache-Control" = String, description = "`no-store`: the token must not be cached"))),
-              (status = 401, body = qrorder_shared::ErrorBody),
-              (status = 403, body = qrorder_shared::ErrorBody, description = "`account_disabled`: the password is right but an owner switched the account off"),
-              (status = 429, body = qrorder_shared::ErrorBody)))]
-async fn login(
-    State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    Json(req): Json<LoginRequest>,
-) -> ApiResult<([(header::HeaderName, HeaderValue); 1], Json<LoginResponse>)> {
-    let email = req.email.trim().to_lowercase();
-    check_login_rate(&state, &email, &peer).await?;
-
-    let row = sqlx::query(
-        "SELECT id, restaurant_id, role, password_hash, disabled_at FROM users WHERE email = $1",
-    )
-    .bind(&email)
-    .fetch_optional(&state.db.pool)
-    .await?;
-    let hash = match &row {
-        Some(r) => Some(r.try_get::<String, _>("password_hash")?),
-        None => None,
-    };
-    let ok = verify_password(req.password, hash).await;
-    let Some(row) = row.filter(|_| ok) else {
-        state.metrics.logins_refused.inc();
-        return Err(ApiError::unauthorized("wrong email or password"));
-    };
-    // Said only to whoever knows the password.
-    if row.try_get::<Option<i64>, _>("disabled_at")?.is_some() {
-        state.metrics.logins_refused.inc();
-        return Err(ApiError::new(
-            StatusCode::FORBIDDEN,
-            "account_disabled",
-            "this account is switched off; an owner of the restaurant can switch it on again",
-        ));
-    }
-
-    let token = new_token(false);
-    let expires_at =
-        now_ms() + i64::try_from(state.config.session_ttl_secs).unwrap_or(i64::MAX / 2) * 1000;
-    let user_id: i64 = row.try_get("id")?;
-    sqlx::query("INSERT INTO sessions (token_hash, user_id, expires_at) VALUES ($1, $2, $3)")
-        .bind(token_hash(&token))
-        .bind(user_id)
-        .bind(expires_at)
-        .execute(&state.db.pool)
-        .await?;
-    // Expired sessions of this user are of no use to anyone.
-    sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND expires_at <= $2")
-        .bind(user_id)
-        .bind(now_ms())
-        .execute(&state.db.pool)
-        .await?;
-    let role = if row.try_get::<String, _>("role")? == "owner" {
-        Role::Owner
-    } else {
-        Role::Staff
-    };
-    // A bearer token: no cache (browser, proxy) may keep a copy.
-    let no_store = [(header::CACHE_CONTROL, HeaderValue::from_static("no-store"))];
-    Ok((
-        no_store,
-        Json(LoginResponse {
-            token,
-            role,
-            restaurant_id: RestaurantId(row.try_get("restaurant_id")?),
-            expires_at,
-        }),
-    ))
-}
-
 /// End the session of the token sent.
 #[utoipa::path(post, path = "/logout", tag = "auth", security(("bearer" = [])),
     responses((status = 204), (status = 401, body = qrorder_shared::ErrorBody)))]
@@ -356,35 +288,4 @@ pub fn bearer(headers: &axum::http::HeaderMap) -> Option<&str> {
         .and_then(|h| h.to_str().ok())
         .and_then(|h| h.strip_prefix("Bearer "))
         .map(str::trim)
-}
-
-/// Counts every attempt (right or wrong) per email and client address in a
-/// fixed window. When Redis is unreachable the limit is not enforced (argon2
-/// still makes guessing slow), and a warning is logged: an outage of Redis
-/// must not lock the staff out.
-async fn check_login_rate(state: &AppState, email: &str, peer: &SocketAddr) -> ApiResult<()> {
-    let key = state.keys.login_attempts(email, &peer.ip().to_string());
-    let window = state.config.login_window_secs;
-    let counted = async {
-        let mut conn = state.redis.conn().await?;
-        count_in_window(&mut conn, &key, window).await
-    }
-    .await;
-    match counted {
-        Ok((attempts, ttl)) if attempts > state.config.login_attempts_per_window => {
-            state.metrics.logins_refused.inc();
-            let mut e = ApiError::new(
-                StatusCode::TOO_MANY_REQUESTS,
-                "too_many_attempts",
-                "too many login attempts; wait a few minutes and try again",
-            );
-            e.retry_after_secs = Some(ttl);
-            Err(e)
-        }
-        Ok(_) => Ok(()),
-        Err(e) => {
-            tracing::warn!(error = %e, "login rate limit not enforced: Redis unreachable");
-            Ok(())
-        }
-    }
 }
