@@ -21,4 +21,5 @@ mod reports;
 mod restaurant;
 mod tables;
 mod users;
+mod voids;
 mod ws;
