@@ -15,12 +15,13 @@ use std::collections::HashSet;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
-use qrorder_shared::stream::{ORDER_PAYLOAD_SCHEMA, OrderPayload};
+use qrorder_shared::stream::OrderPayload;
 use redis::Client;
 use tokio::sync::mpsc;
 
 use crate::config::Config;
-use crate::event::{AlertKind, Event, TicketInfo};
+use crate::entry::{Decoded, decode};
+use crate::event::{AlertKind, Event, TicketInfo, VoidInfo};
 use crate::journal::Journal;
 use crate::redis_io::{self, Entry, Group, Lazy, Read};
 
@@ -54,8 +55,29 @@ impl InFlight {
 #[derive(Debug, Clone)]
 pub struct PrintJob {
     pub entry_id: String,
+    /// The order, or for a void the voided lines in an order's shape.
     pub order: OrderPayload,
+    /// A void ticket, for this reason, of void `void_id`.
+    pub void: Option<(i64, String)>,
     pub reprint: bool,
+}
+
+impl PrintJob {
+    /// What the journal remembers the print under: the order's id, or for
+    /// a void the negative of the void's id (ids are positive), so that a
+    /// void is never taken for a reprint of its order.
+    pub fn journal_key(&self) -> i64 {
+        match &self.void {
+            Some((void_id, _)) => -void_id,
+            None => self.order.order_id,
+        }
+    }
+}
+
+/// What the screen is told of an entry.
+enum Shown {
+    Ticket(TicketInfo),
+    Void(VoidInfo),
 }
 
 /// Where an entry came from: it decides whether it may be on paper already.
@@ -74,33 +96,6 @@ pub struct Consumer {
     pub in_flight: InFlight,
     pub events: mpsc::UnboundedSender<Event>,
     pub jobs: mpsc::UnboundedSender<PrintJob>,
-}
-
-/// Why an entry cannot be handled.
-fn decode(entry: &Entry) -> Result<OrderPayload, String> {
-    let fields = entry.fields.as_ref().ok_or("the entry no longer exists")?;
-    let payload = fields.get("payload").ok_or("no `payload` field")?;
-    let value: serde_json::Value =
-        serde_json::from_slice(payload).map_err(|e| format!("payload is not JSON: {e}"))?;
-    let schema = value.get("schema").and_then(serde_json::Value::as_u64);
-    if schema != Some(u64::from(ORDER_PAYLOAD_SCHEMA)) {
-        return Err(format!(
-            "unknown payload schema {} (this device reads {ORDER_PAYLOAD_SCHEMA})",
-            schema.map_or_else(|| "none".to_owned(), |s| s.to_string())
-        ));
-    }
-    let order: OrderPayload =
-        serde_json::from_value(value).map_err(|e| format!("payload does not decode: {e}"))?;
-    if let Some(id) = fields.get("order_id") {
-        let id = String::from_utf8_lossy(id);
-        if id.trim() != order.order_id.to_string() {
-            return Err(format!(
-                "order_id field {id} differs from the payload's {}",
-                order.order_id
-            ));
-        }
-    }
-    Ok(order)
 }
 
 impl Consumer {
@@ -220,8 +215,8 @@ impl Consumer {
         entry: &Entry,
         source: Source,
     ) -> redis::RedisResult<bool> {
-        let order = match decode(entry) {
-            Ok(order) => order,
+        let decoded = match decode(entry) {
+            Ok(decoded) => decoded,
             Err(reason) => {
                 if entry.fields.is_none() {
                     // Trimmed away: nothing left to show, print or keep.
@@ -246,33 +241,57 @@ impl Consumer {
                 return Ok(false);
             }
         }
-        let Some(ticket) =
-            TicketInfo::from_payload(&order, &self.config.station, &self.config.language)
-        else {
-            redis_io::xack(cmd, group, &entry.id).await?;
-            return Ok(false);
+        let (station, lang) = (&self.config.station, &self.config.language);
+        // What to show, and the job that prints it.
+        let (shown, job) = match decoded {
+            Decoded::Order(order) => {
+                let Some(ticket) = TicketInfo::from_payload(&order, station, lang) else {
+                    redis_io::xack(cmd, group, &entry.id).await?;
+                    return Ok(false);
+                };
+                let job = PrintJob {
+                    entry_id: entry.id.clone(),
+                    order,
+                    void: None,
+                    reprint: false,
+                };
+                (Shown::Ticket(ticket), job)
+            }
+            Decoded::Void(void) => {
+                let Some(info) = VoidInfo::from_payload(&void, station, lang) else {
+                    redis_io::xack(cmd, group, &entry.id).await?;
+                    return Ok(false);
+                };
+                let job = PrintJob {
+                    entry_id: entry.id.clone(),
+                    order: void.as_order(),
+                    void: Some((void.void_id, void.reason.clone())),
+                    reprint: false,
+                };
+                (Shown::Void(info), job)
+            }
         };
+        let key = job.journal_key();
         let (reprint, duplicate) = {
             let j = self.journal.lock().unwrap_or_else(PoisonError::into_inner);
-            let confirmed = j.confirmed_entry(order.order_id);
+            let confirmed = j.confirmed_entry(key);
             (
-                j.maybe_printed(order.order_id) || source == Source::Claimed,
+                j.maybe_printed(key) || source == Source::Claimed,
                 confirmed.is_some_and(|e| e != entry.id),
             )
         };
         if duplicate {
-            // The same order published again (outbox relay): printed and
-            // acknowledged under another entry already.
-            tracing::info!(entry = %entry.id, order = order.order_id, "duplicate of a printed order; acknowledged");
+            // The same order (or void) published again (outbox relay):
+            // printed and acknowledged under another entry already.
+            tracing::info!(entry = %entry.id, key, "duplicate of a printed ticket; acknowledged");
             redis_io::xack(cmd, group, &entry.id).await?;
             return Ok(false);
         }
-        self.send(Event::TicketArrived { ticket, reprint });
-        let _ = self.jobs.send(PrintJob {
-            entry_id: entry.id.clone(),
-            order,
-            reprint,
-        });
+        match shown {
+            Shown::Ticket(ticket) => self.send(Event::TicketArrived { ticket, reprint }),
+            Shown::Void(info) => self.send(Event::VoidArrived(info)),
+        }
+        let _ = self.jobs.send(PrintJob { reprint, ..job });
         Ok(true)
     }
 
@@ -318,38 +337,5 @@ pub async fn watch_redis(client: Client, events: mpsc::UnboundedSender<Event>) {
                 return;
             }
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn entry(payload: &str) -> Entry {
-        Entry {
-            id: "1-0".into(),
-            fields: Some(
-                [
-                    ("order_id".to_owned(), b"5".to_vec()),
-                    ("payload".to_owned(), payload.as_bytes().to_vec()),
-                ]
-                .into_iter()
-                .collect(),
-            ),
-        }
-    }
-
-    #[test]
-    fn unknown_schema_and_broken_json_are_refused_with_a_reason() {
-        let e = decode(&entry(r#"{"schema": 99, "order_id": 5}"#)).err();
-        assert!(e.is_some_and(|e| e.contains("schema 99")));
-        assert!(decode(&entry("{not json")).is_err());
-        assert!(
-            decode(&Entry {
-                id: "1-0".into(),
-                fields: None
-            })
-            .is_err()
-        );
     }
 }

@@ -231,7 +231,7 @@ async fn board_task(
         }
         match &e {
             Event::Tick(_) => heartbeat.beat(),
-            Event::TicketArrived { .. } => gpio.pulse(),
+            Event::TicketArrived { .. } | Event::VoidArrived(_) => gpio.pulse(),
             Event::BumpButton => {
                 if let Some(id) = board.oldest() {
                     let _ = commands.send(Command::Bump(id));

@@ -4,7 +4,7 @@
 
 use qrorder_shared::RestaurantId;
 use qrorder_shared::order::{Order, OrderStatus};
-use qrorder_shared::stream::OrderPayload;
+use qrorder_shared::stream::{OrderPayload, VoidPayload};
 
 /// One line of a ticket, for this station only.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -68,6 +68,49 @@ impl TicketInfo {
             &OrderPayload::of(RestaurantId(restaurant_id), o),
             station,
             lang,
+        )
+    }
+}
+
+/// A void as the kitchen sees it at one station: lines no longer wanted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VoidInfo {
+    pub void_id: i64,
+    pub order_id: i64,
+    pub number: u32,
+    pub table: String,
+    pub reason: String,
+    pub items: Vec<TicketItem>,
+}
+
+impl VoidInfo {
+    /// The station's part of a void; `None` when none of its lines is
+    /// prepared here.
+    pub fn from_payload(v: &VoidPayload, station: &str, lang: &str) -> Option<Self> {
+        let t = TicketInfo::from_payload(&v.as_order(), station, lang)?;
+        Some(VoidInfo {
+            void_id: v.void_id,
+            order_id: v.order_id,
+            number: v.number,
+            table: v.table_name.clone(),
+            reason: v.reason.clone(),
+            items: t.items,
+        })
+    }
+
+    /// One line for the screen: `VOID #12 T3 — 2× Bibimbap — wrong table`.
+    pub fn summary(&self) -> String {
+        let items: Vec<String> = self
+            .items
+            .iter()
+            .map(|i| format!("{}× {}", i.qty, i.name))
+            .collect();
+        format!(
+            "VOID #{} {} — {} — {}",
+            self.number,
+            self.table,
+            items.join(", "),
+            self.reason
         )
     }
 }
@@ -148,6 +191,13 @@ pub enum Event {
     TicketPrinted {
         order_id: i64,
         reprint: bool,
+    },
+    /// Staff voided lines of an order: shown (the order's card loses them)
+    /// and printed as a void ticket.
+    VoidArrived(VoidInfo),
+    /// The void ticket was printed (confirmed).
+    VoidPrinted {
+        void_id: i64,
     },
     TicketNotPrinted {
         order_id: i64,

@@ -22,6 +22,7 @@ pub mod board;
 pub mod config;
 pub mod consumer;
 pub mod device;
+mod entry;
 pub mod event;
 pub mod gpio;
 pub mod journal;

@@ -37,7 +37,8 @@ impl Output {
 /// Hooks for tests that must stop the device at an exact point.
 #[derive(Default, Clone)]
 pub struct TestHooks {
-    /// Called after a confirmed print and before its XACK with the order id;
+    /// Called after a confirmed print and before its XACK with the order id
+    /// (a void's: the negative of its id);
     /// the worker waits until the `oneshot` is answered (or dropped).
     pub before_ack: Option<mpsc::UnboundedSender<(i64, oneshot::Sender<()>)>>,
 }
@@ -126,7 +127,9 @@ impl PrintWorker {
         job: PrintJob,
         last_state: &mut Option<PrinterState>,
     ) {
-        let order_id = job.order.order_id;
+        // The journal's key: the order, or (negative) the void.
+        let order_id = job.journal_key();
+        let void = job.void.clone();
         let mut reprint = job.reprint;
         let mut backoff = Duration::from_millis(200);
         if let Output::Printer(printer) = &self.output {
@@ -134,12 +137,15 @@ impl PrintWorker {
                 if let Err(e) = self.journal().sending(order_id, &job.entry_id) {
                     tracing::error!(error = %e, "journal write failed; printing anyway");
                 }
-                let ticket = Ticket::new(
+                let mut ticket = Ticket::new(
                     job.order.clone(),
                     self.config.station.clone(),
                     self.config.device_id.clone(),
                     reprint,
                 );
+                if let Some((_, reason)) = &void {
+                    ticket = ticket.voided(reason.clone());
+                }
                 match printer.print(&ticket).await {
                     Ok(receipt) => {
                         if let Err(e) = self.journal().printed(order_id, &job.entry_id) {
@@ -150,7 +156,10 @@ impl PrintWorker {
                             *last_state = Some(state);
                             self.send(Event::Printer(state));
                         }
-                        self.send(Event::TicketPrinted { order_id, reprint });
+                        self.send(match &void {
+                            Some((void_id, _)) => Event::VoidPrinted { void_id: *void_id },
+                            None => Event::TicketPrinted { order_id, reprint },
+                        });
                         break;
                     }
                     Err(e) => {
@@ -165,10 +174,12 @@ impl PrintWorker {
                             *last_state = Some(state);
                             self.send(Event::Printer(state));
                         }
-                        self.send(Event::TicketNotPrinted {
-                            order_id,
-                            reason: e.to_string(),
-                        });
+                        if void.is_none() {
+                            self.send(Event::TicketNotPrinted {
+                                order_id,
+                                reason: e.to_string(),
+                            });
+                        }
                         tokio::time::sleep(backoff).await;
                         backoff = (backoff * 2).min(Duration::from_secs(2));
                     }

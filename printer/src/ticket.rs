@@ -15,6 +15,9 @@ pub struct Ticket {
     pub device: String,
     /// Printed with a REPRINT banner: the device may have printed it already.
     pub reprint: bool,
+    /// A void ticket: `order`'s items were taken off the order, for this
+    /// reason. Printed under a VOID banner, so no one cooks them.
+    pub void_reason: Option<String>,
 }
 
 impl Ticket {
@@ -29,7 +32,14 @@ impl Ticket {
             station: station.into(),
             device: device.into(),
             reprint,
+            void_reason: None,
         }
+    }
+
+    /// The same ticket as a void: its items are no longer wanted.
+    pub fn voided(mut self, reason: impl Into<String>) -> Self {
+        self.void_reason = Some(reason.into());
+        self
     }
 
     /// Whether any item of the order is prepared at this ticket's station.
@@ -234,6 +244,13 @@ pub fn layout(ticket: &Ticket, options: &LayoutOptions) -> Vec<Line> {
         });
     }
 
+    if ticket.void_reason.is_some() {
+        out.push(Line {
+            text: " VOID ".into(),
+            style: banner,
+        });
+    }
+
     let big = Style {
         width: 2,
         height: 2,
@@ -304,9 +321,24 @@ pub fn layout(ticket: &Ticket, options: &LayoutOptions) -> Vec<Line> {
         }
     }
     out.push(rule(cols));
+    if let Some(reason) = &ticket.void_reason {
+        for text in wrap(&format!("REASON: {}", fit(reason)), cols, 0) {
+            out.push(Line {
+                text,
+                style: Style {
+                    bold: true,
+                    ..Style::NORMAL
+                },
+            });
+        }
+    }
     out.push(Line {
         text: two_columns(
-            &format!("{count} item(s)"),
+            &if ticket.void_reason.is_some() {
+                format!("{count} item(s) VOID")
+            } else {
+                format!("{count} item(s)")
+            },
             &format!("order {}", order.order_id),
             cols,
         ),
@@ -424,6 +456,53 @@ fn civil_from_days(z: i64) -> (i64, u32, u32) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_void_ticket_says_void_and_why_and_stays_within_the_paper() {
+        use qrorder_shared::stream::{ORDER_PAYLOAD_SCHEMA, OrderPayloadItem};
+        use qrorder_shared::{LocalizedText, MenuItemId, RestaurantId};
+        let order = OrderPayload {
+            schema: ORDER_PAYLOAD_SCHEMA,
+            restaurant_id: RestaurantId(1),
+            order_id: 9,
+            number: 12,
+            table_name: "T3".into(),
+            placed_at: 0,
+            items: vec![OrderPayloadItem {
+                menu_item_id: MenuItemId(1),
+                name: LocalizedText::new(&[("en", "Bibimbap")]),
+                qty: 2,
+                options: vec![],
+                note: None,
+                station: "kitchen".into(),
+            }],
+        };
+        let options = LayoutOptions {
+            language: "en".into(),
+            ..LayoutOptions::default()
+        };
+        let plain = layout(
+            &Ticket::new(order.clone(), "kitchen", "kds-1", false),
+            &options,
+        );
+        assert!(!plain.iter().any(|l| l.text.contains("VOID")));
+        let void = Ticket::new(order, "kitchen", "kds-1", false)
+            .voided("wrong table, entered twice by mistake at the till");
+        let lines = layout(&void, &options);
+        let text: Vec<&str> = lines.iter().map(|l| l.text.as_str()).collect();
+        assert_eq!(text[0].trim(), "VOID", "{text:?}");
+        assert!(text.iter().any(|t| t.contains("2 x Bibimbap")), "{text:?}");
+        assert!(
+            text.iter().any(|t| t.starts_with("REASON: wrong table")),
+            "{text:?}"
+        );
+        assert!(
+            text.iter().any(|t| t.contains("2 item(s) VOID")),
+            "{text:?}"
+        );
+        let cols = options.paper.columns();
+        assert!(lines.iter().all(|l| l.columns() <= cols));
+    }
 
     #[test]
     fn local_time_applies_the_offset() {

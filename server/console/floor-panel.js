@@ -1,6 +1,7 @@
 // A table's panel on the map: a modal <dialog> with its open requests (to
 // acknowledge, to mark done), the current visit's orders and their lines
-// (who added each), ready orders to mark served, and the bill — whole, by
+// (who added or entered each), ready orders to mark served, "Add order"
+// and a line's "Void" (floor-entry.js), and the bill — whole, by
 // person or evenly in N, as the API splits it — with "Close the bill" after
 // a confirmation. Redrawn live with the map; the bill is fetched again when
 // the visit's orders change.
@@ -12,6 +13,7 @@ import { api, ApiFailure, failureText } from './api.js';
 import { floor, floorOrderChanged, floorServiceRequest, refreshTable, tableState } from './floor-store.js';
 import { changeStatus } from './orders-store.js';
 import { confirmDialog } from './dialogs.js';
+import { addOrder, voidLine } from './floor-entry.js';
 import { toast } from './toasts.js';
 
 const P = { id: null, split: 'whole', ways: 2, bill: null, key: null, error: null };
@@ -68,7 +70,8 @@ function draw() {
       h('h3', { id: 'sec-req' }, tr('fl_requests')),
       requests.length ? h('ul', { class: 'reqs' }, requests.map(request)) : h('p', { class: 'hint' }, tr('fl_no_requests'))),
     h('section', { class: 'panel-sec', 'aria-labelledby': 'sec-orders' },
-      h('h3', { id: 'sec-orders' }, tr('fl_orders')),
+      h('div', { class: 'sec-head' }, h('h3', { id: 'sec-orders' }, tr('fl_orders')),
+        h('button', { type: 'button', class: 'btn btn-small btn-primary', 'data-key': 'add-order', onclick: () => addOrder(e.table, changed) }, tr('fe_add'))),
       orders.length ? h('ol', { class: 'panel-orders' }, orders.map(order)) : h('p', { class: 'hint' }, tr('fl_no_orders'))),
     h('section', { class: 'panel-sec', 'aria-labelledby': 'sec-bill', 'data-role': 'bill' },
       h('h3', { id: 'sec-bill' }, tr('fl_bill')),
@@ -106,7 +109,24 @@ function order(o) {
       h('span', { class: 'qty' }, `${l.qty}×`), ' ', h('span', {}, pick(S.lang, l.name)),
       l.options.length ? h('span', { class: 'opts' }, ` (${l.options.map((c) => pick(S.lang, c.option)).join(', ')})`) : null,
       l.note ? h('span', { class: 'note' }, ` — “${l.note}”`) : null,
-      h('span', { class: 'by', 'data-role': 'by' }, l.added_by?.nickname ? tr('fl_by', { name: l.added_by.nickname }) : tr('fl_by_table'))))));
+      h('span', { class: 'by', 'data-role': 'by' }, by(l)),
+      voidable(o) ? h('button', { type: 'button', class: 'btn btn-small btn-link', 'data-key': `void-${l.id}`, onclick: () => voidLine(o, l, changed) }, tr('fv_void')) : null))));
+}
+
+function by(l) {
+  if (l.added_by?.nickname) return tr('fl_by', { name: l.added_by.nickname });
+  if (l.entered_by?.name) return tr('fl_by_staff', { name: l.entered_by.name });
+  return tr('fl_by_table');
+}
+
+/** Lines of orders not yet served can be voided (the server says the same). */
+const voidable = (o) => !['served', 'cancelled'].includes(o.status);
+
+/** An order entered or voided here: the table and its bill again. */
+function changed(o) {
+  floorOrderChanged(o);
+  P.key = null;
+  refreshTable(o.table_id).catch(() => {});
 }
 
 async function served(ev, o) {

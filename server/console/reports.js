@@ -1,7 +1,7 @@
 // The reports page (owners): sales of a range of business days (the day
 // turns at 04:00 in the restaurant's zone; today's by default) — totals as
 // cards, the dishes most ordered and earning most, sales by hour (an SVG
-// chart), cancelled orders, time from placed to ready per station — and
+// chart), cancelled orders, voids (how many, what their lines came to), time from placed to ready per station — and
 // the period's orders and lines as CSV files.
 
 import { h, fill, icon } from './dom.js';
@@ -104,7 +104,8 @@ function body(r) {
       stat('orders', String(r.orders)),
       stat('average', fmt(r.average_order.amount_minor)),
       stat('tax', fmt(r.tax.amount_minor)),
-      stat('cancelled', String(r.cancelled_orders), r.cancelled_orders ? tr('cancelled_worth', { total: fmt(r.cancelled_total.amount_minor) }) : null)),
+      stat('cancelled', String(r.cancelled_orders), r.cancelled_orders ? tr('cancelled_worth', { total: fmt(r.cancelled_total.amount_minor) }) : null),
+      stat('voids', String(r.voids ?? 0), r.voids ? tr('cancelled_worth', { total: fmt(r.voided_total.amount_minor) }) : null)),
     h('div', { class: 'report-grid' },
       h('div', { class: 'report-col' },
         h('section', { class: 'card-box', 'aria-labelledby': 'by-hour-title' }, h('h2', { id: 'by-hour-title' }, tr('by_hour')), hourChart(r.by_hour, hour)),

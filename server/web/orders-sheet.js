@@ -38,7 +38,7 @@ export function renderOrders() {
           ...STATUSES.map((s, i) => h('li', { class: i < rank ? 'done' : i === rank ? 'current' : '', 'aria-current': i === rank ? 'step' : null },
             h('span', { class: 'dot', 'aria-hidden': 'true' }, i < rank ? icon('check', 12) : null),
             h('span', { class: 'step-label' }, tr(`step_${s}`))))),
-        h('ul', { class: 'order-lines' }, ...o.items.map((l) => h('li', {},
+        h('ul', { class: 'order-lines' }, ...o.items.filter((l) => !l.voided).map((l) => h('li', {},
           h('span', { class: 'qty' }, `${l.qty}×`),
           h('span', { class: 'line-text' }, h('span', { class: 'name' }, pick(S.lang, l.name)),
             l.options.length ? h('span', { class: 'opts' }, l.options.map((x) => pick(S.lang, x.option)).join(', ')) : null,

@@ -39,6 +39,14 @@ impl Keys {
         )
     }
 
+    /// Marks a void as on the stream (like [`Keys::order_published`]).
+    pub fn void_published(&self, restaurant: RestaurantId, void_id: i64) -> String {
+        format!(
+            "{}:orders:{{{}}}:voided:{void_id}",
+            self.prefix, restaurant.0
+        )
+    }
+
     /// The shared cart of one table visit.
     pub fn cart(&self, restaurant: RestaurantId, visit_id: i64) -> String {
         format!("{}:cart:{{{}}}:{visit_id}", self.prefix, restaurant.0)

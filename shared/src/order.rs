@@ -202,6 +202,9 @@ pub struct Order {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct OrderLine {
+    /// The line's id (what a void names); 0 from older servers.
+    #[serde(default)]
+    pub id: i64,
     pub menu_item_id: MenuItemId,
     pub name: LocalizedText,
     pub qty: u32,
@@ -216,6 +219,56 @@ pub struct OrderLine {
     /// servers) when the line is the table's: ordered without the cart.
     #[serde(default)]
     pub added_by: Option<Diner>,
+    /// The staff member who entered the line from the console (the line is
+    /// the table's on the bill: `added_by` is `null`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub entered_by: Option<StaffMember>,
+    /// Set when staff took the line off the order: it is on no bill and
+    /// its stock was given back.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub voided: Option<LineVoid>,
+}
+
+/// A staff member (or owner) as an order remembers them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct StaffMember {
+    pub user_id: i64,
+    /// Their name, or their email when they have none, at that moment.
+    pub name: String,
+}
+
+/// Why and when a line was voided, and by whom.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct LineVoid {
+    /// The void (one per request: the lines voided together share it).
+    pub void_id: i64,
+    pub reason: String,
+    /// Unix milliseconds.
+    pub at: i64,
+    pub by: StaffMember,
+}
+
+/// Staff enter an order for a table (`POST /admin/tables/{id}/orders`):
+/// the lines as a diner would send them; no cart, no location.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct StaffOrder {
+    pub items: Vec<NewOrderItem>,
+}
+
+/// Void lines of an order (`POST /admin/orders/{id}/void`): the lines
+/// named, or every line not yet voided when `line_ids` is absent.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct VoidRequest {
+    #[serde(default)]
+    pub line_ids: Option<Vec<i64>>,
+    /// Said on the kitchen's void ticket: 1 to 200 characters.
+    pub reason: String,
 }
 
 /// A diner at a table, as the shared cart knows them.

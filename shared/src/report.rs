@@ -26,6 +26,11 @@ pub struct SalesReport {
     pub cancelled_orders: u64,
     /// What the cancelled orders would have cost.
     pub cancelled_total: Money,
+    /// Voids of the period's orders: how many times staff took lines off
+    /// an order (a whole order voided is also counted as cancelled, at 0).
+    pub voids: u64,
+    /// What the voided lines came to (line totals, before added tax).
+    pub voided_total: Money,
     /// Every dish sold, most ordered first.
     pub items: Vec<ItemSales>,
     /// Orders and their totals by local hour of placing (0–23; all 24).

@@ -148,6 +148,20 @@ impl Board {
                     c.reprint |= reprint;
                 }
             }
+            Event::VoidArrived(void) => {
+                self.alert(void.summary());
+                let emptied = match self.tickets.get_mut(&void.order_id) {
+                    Some(card) => {
+                        take_off(&mut card.ticket.items, &void.items);
+                        card.ticket.items.is_empty()
+                    }
+                    None => false,
+                };
+                if emptied {
+                    self.tickets.remove(&void.order_id);
+                }
+            }
+            Event::VoidPrinted { .. } => {}
             Event::TicketNotPrinted { order_id, reason } => {
                 if let Some(c) = self.tickets.get_mut(&order_id) {
                     c.print = PrintMark::NotPrinted(reason);
@@ -229,4 +243,24 @@ impl Board {
             }
         }
     }
+}
+
+/// Takes the voided quantities off a card's items (same name, options and
+/// note), dropping the items none is left of.
+fn take_off(items: &mut Vec<crate::event::TicketItem>, voided: &[crate::event::TicketItem]) {
+    for v in voided {
+        let mut qty = v.qty;
+        for item in items
+            .iter_mut()
+            .filter(|i| i.name == v.name && i.options == v.options && i.note == v.note)
+        {
+            let n = qty.min(item.qty);
+            item.qty -= n;
+            qty -= n;
+            if qty == 0 {
+                break;
+            }
+        }
+    }
+    items.retain(|i| i.qty > 0);
 }

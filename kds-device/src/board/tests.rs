@@ -190,3 +190,52 @@ fn losing_redis_or_the_api_raises_the_banner() {
     });
     assert!(b.view().banner.contains("API") && !b.view().banner.contains("REDIS"));
 }
+
+#[test]
+fn a_void_takes_its_lines_off_the_card_and_says_so_and_a_void_of_all_drops_the_card() {
+    let mut b = Board::new(&Config::default(), 0);
+    let mut t = ticket(4, 0, "Crab", 3);
+    t.items.push(TicketItem {
+        qty: 1,
+        name: "Japchae".into(),
+        options: String::new(),
+        note: None,
+    });
+    b.apply(Event::TicketArrived {
+        ticket: t,
+        reprint: false,
+    });
+    let void = |items: Vec<TicketItem>| crate::event::VoidInfo {
+        void_id: 9,
+        order_id: 4,
+        number: 4,
+        table: "T4".into(),
+        reason: "wrong table".into(),
+        items,
+    };
+    let crab = |qty| TicketItem {
+        qty,
+        name: "Crab".into(),
+        options: String::new(),
+        note: None,
+    };
+    b.apply(Event::VoidArrived(void(vec![crab(2)])));
+    let v = b.view();
+    let left: Vec<(u32, &str)> = v.cards[0]
+        .items
+        .iter()
+        .map(|i| (i.qty, i.name.as_str()))
+        .collect();
+    assert_eq!(left, [(1, "Crab"), (1, "Japchae")]);
+    assert_eq!(v.alerts, ["VOID #4 T4 — 2× Crab — wrong table"]);
+    b.apply(Event::VoidArrived(void(vec![
+        crab(1),
+        TicketItem {
+            qty: 1,
+            name: "Japchae".into(),
+            options: String::new(),
+            note: None,
+        },
+    ])));
+    assert!(b.view().cards.is_empty());
+}

@@ -173,6 +173,51 @@ impl RealServer {
         serde_json::from_str(&text).unwrap()
     }
 
+    /// Staff (the owner) enter an order for table `table` from the
+    /// console: `(item id, qty)` lines, no options.
+    pub async fn enter_order(&self, table: usize, lines: &[(i64, u32)]) -> Order {
+        let mut items = Vec::new();
+        for &(id, qty) in lines {
+            let item = self
+                .admin(reqwest::Method::GET, &format!("/menu-items/{id}"), None)
+                .await;
+            items.push(json!({"menu_item_id": id, "menu_version": item["version"], "qty": qty}));
+        }
+        let table_id = self.seed.tables[table].id;
+        let res = self
+            .http
+            .post(format!(
+                "{}/api/v1/admin/tables/{table_id}/orders",
+                self.url
+            ))
+            .bearer_auth(&self.owner)
+            .header(
+                "idempotency-key",
+                format!("staff-{}", kds::status_sync::now_ms()),
+            )
+            .json(&json!({ "items": items }))
+            .send()
+            .await
+            .unwrap();
+        let status = res.status();
+        let text = res.text().await.unwrap();
+        assert_eq!(status, 201, "staff order refused: {text}");
+        serde_json::from_str(&text).unwrap()
+    }
+
+    /// Staff void lines of an order with a reason.
+    pub async fn void(&self, order: i64, line_ids: &[i64], reason: &str) -> Order {
+        serde_json::from_value(
+            self.admin(
+                reqwest::Method::POST,
+                &format!("/orders/{order}/void"),
+                Some(json!({ "line_ids": line_ids, "reason": reason })),
+            )
+            .await,
+        )
+        .unwrap()
+    }
+
     pub async fn order(&self, id: i64) -> Order {
         serde_json::from_value(
             self.admin(reqwest::Method::GET, &format!("/orders/{id}"), None)

@@ -13,3 +13,4 @@ mod server;
 mod stream;
 mod support;
 mod systemd;
+mod voids;

@@ -302,6 +302,11 @@ async fn bill(
         .await?
         .into_iter()
         .filter(|o| o.status != OrderStatus::Cancelled)
+        // Voided lines are on no bill (the order's totals left them out).
+        .map(|mut o| {
+            o.items.retain(|l| l.voided.is_none());
+            o
+        })
         .collect();
     let lines = merge(orders.iter().flat_map(|o| &o.items), r.currency);
     let subtotal: i64 = orders.iter().map(|o| o.subtotal.amount_minor).sum();

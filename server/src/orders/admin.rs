@@ -141,7 +141,12 @@ pub(super) async fn change_status(
         }
     };
     if next == OrderStatus::Cancelled {
-        super::stock::give_back(&mut tx, caller.restaurant_id, id).await?;
+        super::stock::give_back(
+            &mut tx,
+            caller.restaurant_id,
+            super::stock::Returned::Order(id),
+        )
+        .await?;
     }
     tx.commit().await?;
     let order = store::load(&state.db, caller.restaurant_id, id).await?;

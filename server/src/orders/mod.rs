@@ -1,6 +1,6 @@
 //! Orders: placing them (client API), following them (diners), handling
-//! them (admin API and kitchen devices), and the outbox that feeds the
-//! kitchen stream.
+//! them (admin API and kitchen devices), staff entering them and voiding
+//! their lines, and the outbox that feeds the kitchen stream.
 
 mod admin;
 mod from_cart;
@@ -8,9 +8,11 @@ mod idempotency;
 mod outbox;
 mod place;
 pub mod rules;
+mod staff;
 mod stock;
 mod store;
 mod submit;
+mod void;
 
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderName, HeaderValue};
@@ -56,6 +58,8 @@ pub fn admin_router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(admin::list_orders))
         .routes(routes!(admin::get_order, admin::change_status))
+        .routes(routes!(staff::enter_order))
+        .routes(routes!(void::void_lines))
 }
 
 /// The orders of the table's current visit, with their statuses, oldest

@@ -1,13 +1,15 @@
 //! The transactional outbox: every order is committed with an outbox row,
 //! and the row is published to the restaurant's kitchen stream after the
 //! commit — at once when Redis is up, else by the relay loop when it is back.
-//! A Redis-side marker makes the XADD happen once per order, however many
-//! instances publish or retry.
+//! A Redis-side marker makes the XADD happen once per order (and once per
+//! void: a row with `void_id` is a void of some of the order's lines),
+//! however many instances publish or retry.
 
 use std::time::Duration;
 
 use anyhow::Context;
 use qrorder_shared::RestaurantId;
+use qrorder_shared::stream::VOID_ID_FIELD;
 use sqlx::Row;
 use sqlx::any::AnyRow;
 use tokio::sync::watch;
@@ -23,11 +25,12 @@ const PUBLISHED_MARKER_SECS: u64 = 7 * 24 * 3600;
 const RELAY_GRACE_MS: i64 = 2_000;
 const RELAY_BATCH: i64 = 100;
 
-/// SET the marker if absent, and only then XADD; atomic in Redis. Both keys
-/// share the restaurant's hash tag.
+/// SET the marker if absent, and only then XADD the entry's fields (ARGV[3]
+/// on, name and value pairs); atomic in Redis. Both keys share the
+/// restaurant's hash tag.
 const PUBLISH_ONCE: &str = r"
 if redis.call('SET', KEYS[2], '1', 'NX', 'EX', ARGV[1]) then
-  return redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[2], '*', 'order_id', ARGV[3], 'payload', ARGV[4])
+  return redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[2], '*', unpack(ARGV, 3))
 end
 return false
 ";
@@ -36,6 +39,8 @@ struct Pending {
     id: i64,
     restaurant: RestaurantId,
     order_id: i64,
+    /// Set when the row is a void of some of the order's lines.
+    void_id: Option<i64>,
     payload: String,
 }
 
@@ -44,23 +49,32 @@ fn pending(row: &AnyRow) -> Result<Pending, sqlx::Error> {
         id: row.try_get("id")?,
         restaurant: RestaurantId(row.try_get("restaurant_id")?),
         order_id: row.try_get("order_id")?,
+        void_id: row.try_get("void_id")?,
         payload: row.try_get("payload")?,
     })
 }
 
-/// Adds the order to its stream unless it is already there. `Some(id)` is
-/// the new entry's id, `None` means it was published before.
+/// Adds the order (or the void) to its stream unless it is already there.
+/// `Some(id)` is the new entry's id, `None` means it was published before.
 async fn xadd_once(state: &AppState, p: &Pending) -> redis::RedisResult<Option<String>> {
     let mut conn = state.redis.conn().await?;
-    redis::Script::new(PUBLISH_ONCE)
-        .key(state.keys.orders_stream(p.restaurant))
-        .key(state.keys.order_published(p.restaurant, p.order_id))
+    let marker = match p.void_id {
+        None => state.keys.order_published(p.restaurant, p.order_id),
+        Some(v) => state.keys.void_published(p.restaurant, v),
+    };
+    let script = redis::Script::new(PUBLISH_ONCE);
+    let mut call = script.prepare_invoke();
+    call.key(state.keys.orders_stream(p.restaurant))
+        .key(marker)
         .arg(PUBLISHED_MARKER_SECS)
         .arg(STREAM_MAXLEN)
-        .arg(p.order_id)
-        .arg(&p.payload)
-        .invoke_async(&mut conn)
-        .await
+        .arg("order_id")
+        .arg(p.order_id);
+    if let Some(v) = p.void_id {
+        call.arg(VOID_ID_FIELD).arg(v);
+    }
+    call.arg("payload").arg(&p.payload);
+    call.invoke_async(&mut conn).await
 }
 
 async fn mark_published<'e, E>(executor: E, id: i64) -> Result<(), sqlx::Error>
@@ -82,6 +96,7 @@ pub async fn publish_now(
     outbox_id: i64,
     restaurant: RestaurantId,
     order_id: i64,
+    void_id: Option<i64>,
     payload: String,
 ) {
     let result: anyhow::Result<()> = async {
@@ -89,6 +104,7 @@ pub async fn publish_now(
             id: outbox_id,
             restaurant,
             order_id,
+            void_id,
             payload,
         };
         xadd_once(&state, &p)
@@ -134,7 +150,7 @@ async fn publish_row(state: &AppState, row: &AnyRow) -> anyhow::Result<i64> {
 /// One pass; returns how many rows were published.
 pub async fn relay_once(state: &AppState) -> anyhow::Result<usize> {
     let cutoff = now_ms() - RELAY_GRACE_MS;
-    let select = "SELECT id, restaurant_id, order_id, payload FROM outbox \
+    let select = "SELECT id, restaurant_id, order_id, void_id, payload FROM outbox \
                   WHERE published_at IS NULL AND created_at <= $1 ORDER BY id LIMIT $2";
     let mut published = 0;
     match state.db.backend {

@@ -3,7 +3,7 @@
 
 use qrorder_shared::Money;
 use qrorder_shared::admin::Restaurant;
-use qrorder_shared::order::{Diner, Order, OrderLine, tax_and_total};
+use qrorder_shared::order::{Diner, Order, OrderLine, StaffMember, tax_and_total};
 use qrorder_shared::stream::OrderPayload;
 use sqlx::Row;
 
@@ -49,6 +49,8 @@ pub(super) struct Placing<'a> {
     pub lines: &'a [PricedLine],
     /// Who added each of `lines` to the shared cart (`None`: the table).
     pub added_by: &'a [Option<Diner>],
+    /// The staff member who entered the order from the console.
+    pub entered_by: Option<&'a StaffMember>,
 }
 
 /// One transaction: take stock, number the order, write it with its items
@@ -62,6 +64,7 @@ pub(super) async fn insert(db: &Db, p: &Placing<'_>) -> Result<Placed, Placement
         request_hash,
         lines,
         added_by,
+        entered_by,
     } = *p;
     let now = now_ms();
     let subtotal = lines
@@ -134,9 +137,10 @@ pub(super) async fn insert(db: &Db, p: &Placing<'_>) -> Result<Placed, Placement
     let mut order_lines = Vec::with_capacity(lines.len());
     for (index, l) in lines.iter().enumerate() {
         let by = added_by.get(index).cloned().flatten();
-        sqlx::query(
+        let line_id: i64 = sqlx::query(
             "INSERT INTO order_items (order_id, menu_item_id, names, qty, unit_price_minor, options, note, station, \
-             line_total_minor, added_by_client, added_by_name) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+             line_total_minor, added_by_client, added_by_name, entered_by_user, entered_by_name) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id",
         )
         .bind(order_id)
         .bind(l.item.id.0)
@@ -149,9 +153,13 @@ pub(super) async fn insert(db: &Db, p: &Placing<'_>) -> Result<Placed, Placement
         .bind(l.line_total_minor)
         .bind(by.as_ref().map(|d| d.client_id.as_str()))
         .bind(by.as_ref().map(|d| d.nickname.as_str()))
-        .execute(&mut *tx)
-        .await?;
+        .bind(entered_by.map(|s| s.user_id))
+        .bind(entered_by.map(|s| s.name.as_str()))
+        .fetch_one(&mut *tx)
+        .await?
+        .try_get("id")?;
         order_lines.push(OrderLine {
+            id: line_id,
             menu_item_id: l.item.id,
             name: l.item.name.clone(),
             qty: l.qty,
@@ -161,6 +169,8 @@ pub(super) async fn insert(db: &Db, p: &Placing<'_>) -> Result<Placed, Placement
             station: l.item.station.clone(),
             line_total: Money::new(l.line_total_minor, r.currency),
             added_by: by,
+            entered_by: entered_by.cloned(),
+            voided: None,
         });
     }
     let order = Order {

@@ -1,6 +1,7 @@
 //! Limited stock: taken when an order is placed (optimistic, in item id
 //! order so that everyone locks in the same order), given back when it is
-//! cancelled, and which items have it (their count changed).
+//! cancelled or some of its lines are voided (each line once), and which
+//! items have it (their count changed).
 
 use std::collections::BTreeMap;
 
@@ -76,19 +77,33 @@ pub(super) async fn take(conn: &mut AnyConnection, lines: &[PricedLine]) -> ApiR
     Ok(())
 }
 
-/// Gives back the stock of order `order_id` (cancelled), inside the
-/// caller's transaction; in item id order, the lock order of `take`.
+/// Which lines of an order give their stock back.
+#[derive(Debug, Clone, Copy)]
+pub(super) enum Returned {
+    /// The order is cancelled: its lines not voided before (those gave
+    /// theirs back when they were voided).
+    Order(i64),
+    /// The lines of this void.
+    Void(i64),
+}
+
+/// Gives back the stock of the lines `which` says, inside the caller's
+/// transaction; in item id order, the lock order of `take`.
 pub(super) async fn give_back(
     conn: &mut AnyConnection,
     restaurant: RestaurantId,
-    order_id: i64,
+    which: Returned,
 ) -> ApiResult<()> {
+    let (filter, id) = match which {
+        Returned::Order(order_id) => ("order_id = $1 AND void_id IS NULL", order_id),
+        Returned::Void(void_id) => ("void_id = $1", void_id),
+    };
     // In item id order, the lock order of order placement (no deadlocks).
-    let rows = sqlx::query(
-        "SELECT menu_item_id, CAST(SUM(qty) AS BIGINT) AS qty FROM order_items WHERE order_id = $1 \
-         GROUP BY menu_item_id ORDER BY menu_item_id",
-    )
-    .bind(order_id)
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT menu_item_id, CAST(SUM(qty) AS BIGINT) AS qty FROM order_items WHERE {filter} \
+         GROUP BY menu_item_id ORDER BY menu_item_id"
+    )))
+    .bind(id)
     .fetch_all(&mut *conn)
     .await?;
     for row in rows {

@@ -4,7 +4,9 @@
 
 use std::collections::HashMap;
 
-use qrorder_shared::order::{ChosenOption, Diner, Order, OrderLine, OrderStatus};
+use qrorder_shared::order::{
+    ChosenOption, Diner, LineVoid, Order, OrderLine, OrderStatus, StaffMember,
+};
 use qrorder_shared::{Currency, MenuItemId, Money, RestaurantId, TableId};
 use sqlx::any::AnyRow;
 use sqlx::{AssertSqlSafe, Row};
@@ -165,8 +167,10 @@ async fn lines_of(db: &Db, order_ids: &[i64]) -> ApiResult<HashMap<i64, Vec<Orde
     for chunk in order_ids.chunks(500) {
         let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
         let sql = format!(
-            "SELECT i.order_id, i.menu_item_id, i.names, i.qty, i.unit_price_minor, i.options, i.note, i.station, \
-             i.line_total_minor, i.added_by_client, i.added_by_name, o.currency FROM order_items i JOIN orders o ON o.id = i.order_id \
+            "SELECT i.id, i.order_id, i.menu_item_id, i.names, i.qty, i.unit_price_minor, i.options, i.note, i.station, \
+             i.line_total_minor, i.added_by_client, i.added_by_name, i.entered_by_user, i.entered_by_name, \
+             i.void_id, v.reason AS void_reason, v.created_at AS voided_at, v.voided_by_user, v.voided_by_name, \
+             o.currency FROM order_items i JOIN orders o ON o.id = i.order_id LEFT JOIN order_voids v ON v.id = i.void_id \
              WHERE i.order_id IN ({}) ORDER BY i.id",
             marks.join(", ")
         );
@@ -177,6 +181,7 @@ async fn lines_of(db: &Db, order_ids: &[i64]) -> ApiResult<HashMap<i64, Vec<Orde
         for row in query.fetch_all(&db.pool).await? {
             let currency = currency_of(&row)?;
             let line = OrderLine {
+                id: row.try_get("id")?,
                 menu_item_id: MenuItemId(row.try_get("menu_item_id")?),
                 name: from_json("names", &row.try_get::<String, _>("names")?)?,
                 qty: u32::try_from(row.try_get::<i64, _>("qty")?).unwrap_or(0),
@@ -198,11 +203,37 @@ async fn lines_of(db: &Db, order_ids: &[i64]) -> ApiResult<HashMap<i64, Vec<Orde
                     }),
                     (None, _) => None,
                 },
+                entered_by: staff(&row, "entered_by_user", "entered_by_name")?,
+                voided: match row.try_get::<Option<i64>, _>("void_id")? {
+                    Some(void_id) => Some(LineVoid {
+                        void_id,
+                        reason: row.try_get("void_reason")?,
+                        at: row.try_get("voided_at")?,
+                        by: staff(&row, "voided_by_user", "voided_by_name")?.unwrap_or_else(|| {
+                            StaffMember {
+                                user_id: 0,
+                                name: String::new(),
+                            }
+                        }),
+                    }),
+                    None => None,
+                },
             };
             out.entry(row.try_get("order_id")?).or_default().push(line);
         }
     }
     Ok(out)
+}
+
+/// A staff member from a user id and a name column, when the id is set.
+fn staff(row: &AnyRow, id: &str, name: &str) -> Result<Option<StaffMember>, sqlx::Error> {
+    Ok(match row.try_get::<Option<i64>, _>(id)? {
+        Some(user_id) => Some(StaffMember {
+            user_id,
+            name: row.try_get::<Option<String>, _>(name)?.unwrap_or_default(),
+        }),
+        None => None,
+    })
 }
 
 fn currency_of(row: &AnyRow) -> Result<Currency, sqlx::Error> {

@@ -22,7 +22,7 @@ use crate::{location, menu, restaurant};
 
 use super::idempotency::{by_key, hash_request, idempotency_key};
 use super::place::{self, Placed, Placement, Placing, visit_closed};
-use super::rules::price_lines;
+use super::rules::{PricedLine, price_lines};
 use super::{from_cart, outbox};
 
 /// Place an order for the table. Send a unique `Idempotency-Key` per order:
@@ -90,13 +90,10 @@ pub(super) async fn place_order(
         request_hash: &request_hash,
         lines: &lines,
         added_by: &added_by,
+        entered_by: None,
     };
     let placed = place::insert(&state.db, &placing).await;
-    let Placed {
-        order,
-        outbox_id,
-        payload,
-    } = match placed {
+    let placed = match placed {
         Ok(placed) => placed,
         // The same key raced us and won: its order is the answer.
         Err(Placement::DuplicateKey) => {
@@ -113,12 +110,33 @@ pub(super) async fn place_order(
             return Err(e);
         }
     };
+    let order = dispatch(&state, &r, placed, &lines, cart, ordered_lines);
+    Ok((StatusCode::CREATED, Json(order)))
+}
+
+/// After the commit, for diners' and staff's orders alike: publish the
+/// outbox row to the kitchen stream at once (the relay retries when that
+/// fails), and announce the order (`announce`).
+pub(super) fn dispatch(
+    state: &AppState,
+    r: &Restaurant,
+    placed: Placed,
+    lines: &[PricedLine],
+    cart: CartRef,
+    ordered_lines: Vec<String>,
+) -> Order {
+    let Placed {
+        order,
+        outbox_id,
+        payload,
+    } = placed;
     if state.config.outbox_immediate_publish {
         tokio::spawn(outbox::publish_now(
             state.clone(),
             outbox_id,
             r.id,
             order.id,
+            None,
             payload,
         ));
     }
@@ -136,7 +154,7 @@ pub(super) async fn place_order(
         order.clone(),
         limited,
     ));
-    Ok((StatusCode::CREATED, Json(order)))
+    order
 }
 
 /// The restaurant's order limits (`OrderLimits`): a token from the

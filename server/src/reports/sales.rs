@@ -1,4 +1,5 @@
-//! `GET /reports/sales`: the period's totals, dishes, hours and prep times.
+//! `GET /reports/sales`: the period's totals, cancellations and voids,
+//! dishes (voided lines left out), hours and prep times.
 
 use axum::extract::State;
 use qrorder_shared::order::tax_and_total;
@@ -81,13 +82,21 @@ pub(super) async fn sales_report(
     .fetch_one(pool)
     .await?;
 
+    let voids = in_period(concat!(
+        "SELECT COUNT(*) AS n, CAST(COALESCE(SUM(v.amount_minor), 0) AS BIGINT) AS total \
+         FROM order_voids v JOIN orders o ON o.id = v.order_id WHERE ",
+        period!()
+    ))
+    .fetch_one(pool)
+    .await?;
+
     let items = in_period(concat!(
         "SELECT i.menu_item_id, MAX(i.names) AS names, CAST(SUM(i.qty) AS BIGINT) AS qty, \
          CAST(SUM(i.line_total_minor) AS BIGINT) AS revenue \
          FROM order_items i JOIN orders o ON o.id = i.order_id \
          WHERE ",
         period!(),
-        " AND o.status <> 'cancelled' GROUP BY i.menu_item_id \
+        " AND o.status <> 'cancelled' AND i.void_id IS NULL GROUP BY i.menu_item_id \
          ORDER BY qty DESC, revenue DESC, i.menu_item_id"
     ))
     .fetch_all(pool)
@@ -137,7 +146,7 @@ pub(super) async fn sales_report(
                FROM orders o JOIN order_items i ON i.order_id = o.id \
                WHERE ",
         period!(),
-        " AND o.status <> 'cancelled' AND o.ready_at IS NOT NULL) t \
+        " AND o.status <> 'cancelled' AND i.void_id IS NULL AND o.ready_at IS NOT NULL) t \
          GROUP BY t.station ORDER BY t.station"
     ))
     .fetch_all(pool)
@@ -168,6 +177,8 @@ pub(super) async fn sales_report(
         }),
         cancelled_orders: u64::try_from(cancelled.try_get::<i64, _>("n")?).unwrap_or(0),
         cancelled_total: money(cancelled.try_get("total")?),
+        voids: u64::try_from(voids.try_get::<i64, _>("n")?).unwrap_or(0),
+        voided_total: money(voids.try_get("total")?),
         items,
         by_hour,
         prep_times,

@@ -22,5 +22,6 @@ mod reports;
 mod restaurant;
 mod tables;
 mod users;
+mod voids;
 mod ws;
 mod ws_caps;
