@@ -23,11 +23,12 @@ export function onUnauthorized(fn) { unauthorized = fn; }
 
 /**
  * Calls `method path` with `body` (JSON, or a FormData sent as multipart).
- * Resolves to the parsed JSON (null for 204), or a Blob with `{blob: true}`.
+ * Resolves to the parsed JSON (null for 204), or a Blob with `{blob: true}`;
+ * `headers` are sent as well (an `Idempotency-Key`).
  */
-export async function api(method, path, body, { blob = false, auth = true } = {}) {
+export async function api(method, path, body, { blob = false, auth = true, headers: extra = {} } = {}) {
   for (let attempt = 0; ; attempt++) {
-    const headers = { accept: blob ? '*/*' : 'application/json' };
+    const headers = { accept: blob ? '*/*' : 'application/json', ...extra };
     if (auth && S.session) headers.authorization = `Bearer ${S.session.token}`;
     let payload;
     if (body instanceof FormData) payload = body;
