@@ -1,10 +1,11 @@
 // A table's panel on the map: a modal <dialog> with its open requests (to
 // acknowledge, to mark done), the current visit's orders and their lines
 // (who added or entered each), ready orders to mark served, "Add order"
-// and a line's "Void" (floor-entry.js), and the bill — whole, by
-// person or evenly in N, as the API splits it — with "Close the bill" after
-// a confirmation. Redrawn live with the map; the bill is fetched again when
-// the visit's orders change.
+// and a line's "Void" (floor-entry.js), and the bill — whole, by person or
+// evenly in N, as the API splits it, each share with what was paid and is
+// due and a payment to take (floor-pay.js) — with "Close the bill" after a
+// confirmation. Redrawn live with the map; the bill is fetched again when
+// the visit's orders or payments change.
 
 import { h, fill, icon } from './dom.js';
 import { pick } from './i18n.js';
@@ -15,6 +16,7 @@ import { changeStatus } from './orders-store.js';
 import { confirmDialog } from './dialogs.js';
 import { addOrder, voidLine } from './floor-entry.js';
 import { toast } from './toasts.js';
+import { payRow, standing } from './floor-pay.js';
 
 const P = { id: null, split: 'whole', ways: 2, bill: null, key: null, error: null };
 let dialog = null;
@@ -143,7 +145,7 @@ async function served(ev, o) {
 
 function billKey(e) {
   const counted = [...e.orders.values()].filter((o) => o.status !== 'cancelled').map((o) => o.id).sort((a, b) => a - b);
-  return `${e.table.id}/${e.visit.id}/${counted.join(',')}/${P.split}/${P.split === 'even' ? P.ways : ''}`;
+  return `${e.table.id}/${e.visit.id}/${counted.join(',')}/${e.paid ?? 0}/${P.split}/${P.split === 'even' ? P.ways : ''}`;
 }
 
 async function loadBill(key) {
@@ -189,12 +191,14 @@ function billView(e) {
   const shares = b.shares || null;
   const sum = shares ? shares.reduce((n, sh) => n + sh.total.amount_minor, 0) : null;
   return [tabs,
-    shares ? h('ul', { class: 'shares', 'data-role': 'shares' }, shares.map((sh) => share(sh, b))) : lineList(b.lines),
+    shares ? h('ul', { class: 'shares', 'data-role': 'shares' }, shares.map((sh) => share(sh, b, e))) : lineList(b.lines),
     h('dl', { class: 'bill-sums' },
       h('dt', {}, tr('fl_subtotal')), h('dd', {}, fmt(b.subtotal.amount_minor)),
       h('dt', {}, b.tax_included ? tr('fl_tax_incl', { rate: b.tax_rate_bp / 100 }) : tr('fl_tax_added', { rate: b.tax_rate_bp / 100 })), h('dd', {}, fmt(b.tax.amount_minor)),
       h('dt', { class: 'bill-total' }, tr('total')), h('dd', { class: 'bill-total', 'data-role': 'bill-total', 'data-minor': b.total.amount_minor }, fmt(b.total.amount_minor))),
     shares ? h('p', { class: `hint sum-check${sum === b.total.amount_minor ? '' : ' bad'}`, 'data-role': 'shares-sum', 'data-minor': sum }, tr('fl_shares_sum', { n: shares.length, sum: fmt(sum) })) : null,
+    h('div', { class: 'bill-standing', 'data-role': 'bill-standing' }, standing(b),
+      shares ? null : payRow(b, null, b.due.amount_minor, (receipt) => paid(e, receipt))),
     h('div', { class: 'row-end' },
       h('button', {
         type: 'button', class: 'btn btn-primary', 'data-key': 'close-bill', disabled: b.orders.length === 0 && e.requests.size === 0,
@@ -210,13 +214,25 @@ function lineList(lines) {
     h('span', { class: 'price' }, fmt(l.line_total.amount_minor)))));
 }
 
-function share(sh, b) {
+/** After a payment (null: refused): the next visit if it closed the table, else the bill again. */
+function paid(e, receipt) {
+  if (receipt?.closed) {
+    refreshTable(e.table.id).catch(() => {});
+    return;
+  }
+  P.key = null;
+  redrawPanel();
+}
+
+function share(sh, b, e) {
   const name = sh.kind === 'table' ? tr('fl_share_table', { name: sh.name }) : sh.kind === 'even' ? tr('fl_share_even', { name: sh.name }) : sh.name;
-  return h('li', { class: `share share-${sh.kind}`, 'data-share': sh.name, 'data-kind': sh.kind },
+  return h('li', { class: `share share-${sh.kind}${sh.total.amount_minor > 0 && sh.due.amount_minor === 0 ? ' share-paid' : ''}`, 'data-share': sh.name, 'data-share-id': sh.id, 'data-kind': sh.kind },
     h('div', { class: 'share-head' }, h('strong', { 'data-role': 'share-name' }, name),
       h('strong', { class: 'price', 'data-role': 'share-total', 'data-minor': sh.total.amount_minor }, fmt(sh.total.amount_minor))),
     sh.lines.length ? lineList(sh.lines) : null,
-    h('p', { class: 'hint share-sums' }, `${tr('fl_subtotal')} ${fmt(sh.subtotal.amount_minor)} · ${b.tax_included ? tr('fl_tax_in_share') : tr('fl_tax_on_share')} ${fmt(sh.tax.amount_minor)}`));
+    h('p', { class: 'hint share-sums' }, `${tr('fl_subtotal')} ${fmt(sh.subtotal.amount_minor)} · ${b.tax_included ? tr('fl_tax_in_share') : tr('fl_tax_on_share')} ${fmt(sh.tax.amount_minor)}`),
+    standing(sh),
+    payRow(b, sh.id, sh.due.amount_minor, (receipt) => paid(e, receipt)));
 }
 
 async function closeBill(e, b) {

@@ -1,7 +1,8 @@
 // The table map's state: every table in service, its current visit (as its
 // bill says), that visit's orders and its open service requests. Loaded
 // when the map is first shown and again on every `resync`; kept live by
-// the staff feed's `order_placed`, `order_status` and `service_request`.
+// the staff feed's `order_placed`, `order_status`, `service_request` and
+// `table` (a payment taken, or the bill closed: the next visit is loaded).
 // There is no presence API: a table is "seated" when its visit has orders
 // or requests, "free" when it has neither.
 
@@ -36,6 +37,7 @@ function redraw() {
 const entryOf = (table, bill) => ({
   table,
   visit: { id: bill.visit_id, opened_at: bill.opened_at },
+  paid: bill.paid?.amount_minor ?? 0,
   orders: new Map(bill.orders.map((o) => [o.id, o])),
   requests: new Map(),
 });
@@ -147,6 +149,19 @@ export function floorServiceRequest(r) {
   if (!e) return;
   if (r.state === 'done') e.requests.delete(r.id);
   else e.requests.set(r.id, r);
+  redraw();
+}
+
+/** `table`: a payment was taken (what is paid changes the open panel's bill) or the bill closed (its next visit is loaded). */
+export function floorTable(u) {
+  if (!loaded) return;
+  const e = floor.get(u.table_id);
+  if (!e || u.visit_id < e.visit.id) return;
+  if (u.closed) {
+    refreshTable(u.table_id).catch(() => {});
+    return;
+  }
+  e.paid = u.paid.amount_minor;
   redraw();
 }
 

@@ -1,13 +1,14 @@
 // The staff socket (/ws/staff): `resync` reloads today's orders (and the
 // table map, once shown), orders placed, status changes and service
-// requests go into the orders' store and the map's, menu changes to the
+// requests go into the orders' store and the map's (and `table`, a
+// payment or a closed bill, into the map's), menu changes to the
 // menu page; a new request is told. Says whether it is connected; never polls as the normal path.
 
 import { StaffSocket } from './socket.js';
 import { S, views, tr } from './state.js';
 import { sessionEnded } from './session.js';
 import { orderPlaced, orderStatus, reloadOrders } from './orders-store.js';
-import { floorOrderPlaced, floorOrderStatus, floorResync, floorServiceRequest } from './floor-store.js';
+import { floorOrderPlaced, floorOrderStatus, floorResync, floorServiceRequest, floorTable } from './floor-store.js';
 import { toast } from './toasts.js';
 import { api } from './api.js';
 
@@ -50,6 +51,9 @@ function onMessage(m) {
     case 'service_request':
       floorServiceRequest(m.request);
       if (m.request.state === 'open' && S.page !== 'floor') toast(tr('fl_new_request', { table: m.request.table_name, what: tr(`fl_kind_${m.request.kind}`) }));
+      break;
+    case 'table':
+      floorTable(m.table);
       break;
     case 'menu_changed':
       for (const fn of listeners.menu_changed) fn(m);

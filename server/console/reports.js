@@ -1,7 +1,8 @@
 // The reports page (owners): sales of a range of business days (the day
 // turns at 04:00 in the restaurant's zone; today's by default) — totals as
 // cards, the dishes most ordered and earning most, sales by hour (an SVG
-// chart), cancelled orders, voids (how many, what their lines came to), time from placed to ready per station — and
+// chart), cancelled orders, voids (how many, what their lines came to),
+// time from placed to ready per station, payments taken per method — and
 // the period's orders and lines as CSV files.
 
 import { h, fill, icon } from './dom.js';
@@ -113,7 +114,11 @@ function body(r) {
           r.prep_times.length ? h('ul', { class: 'rank prep' }, r.prep_times.map((p) => h('li', { 'data-station': p.station },
             h('span', {}, h('code', {}, p.station), ' ', h('span', { class: 'hint' }, tr('orders_n', { n: p.orders }))),
             h('strong', {}, tr('minutes', { m: (p.average_ms / 60000).toFixed(1) })))))
-            : h('p', { class: 'hint' }, tr('no_prep')))),
+            : h('p', { class: 'hint' }, tr('no_prep'))),
+        h('section', { class: 'card-box', 'aria-labelledby': 'paid-title' }, h('h2', { id: 'paid-title' }, tr('paid_by_method')),
+          h('ul', { class: 'rank paid', 'data-role': 'payments' }, (r.payments || []).map((p) => h('li', { 'data-method': p.method },
+            h('span', {}, tr(`pm_${p.method}`), ' ', h('span', { class: 'hint' }, tr('payments_n', { n: p.count }))),
+            h('strong', {}, fmt(p.amount.amount_minor))))))),
       h('div', { class: 'report-col' },
         h('section', { class: 'card-box', 'aria-labelledby': 'top-qty-title' }, h('h2', { id: 'top-qty-title' }, tr('top_by_qty')), rank(r.items.slice(0, TOP), (i) => `${i.qty}×`, 'qty')),
         h('section', { class: 'card-box', 'aria-labelledby': 'top-rev-title' }, h('h2', { id: 'top-rev-title' }, tr('top_by_revenue')), rank(byRevenue, (i) => fmt(i.revenue.amount_minor), 'revenue')))),

@@ -3,7 +3,7 @@
 // state and redraw them.
 
 import { pick } from './i18n.js';
-import { API, S, cart, fmt, tr, views } from './state.js';
+import { API, S, cart, clientId, fmt, tr, views } from './state.js';
 import { toast } from './toasts.js';
 
 /** A refusal from the API: HTTP status plus the body's `code` and `details`. */
@@ -118,4 +118,10 @@ export async function loadRequests() {
 export function putRequest(request) {
   S.requests = [...S.requests.filter((r) => r.id !== request.id), request].sort((a, b) => a.id - b.id);
   views.service();
+}
+
+/** The visit's bill and this diner's share of it (what they added to the cart). */
+export async function loadBill() {
+  S.bill = await getJson(`/bill?client_id=${encodeURIComponent(clientId)}`);
+  views.orders();
 }

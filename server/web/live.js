@@ -9,7 +9,7 @@ import { pick } from './i18n.js';
 import { sameOptions } from './cart.js';
 import { TableSocket } from './socket.js';
 import { S, WS_URL, cart, clientId, el, itemName, store, tr, views } from './state.js';
-import { loadMenu, loadOrders, loadRequests, putRequest } from './api.js';
+import { loadBill, loadMenu, loadOrders, loadRequests, putRequest } from './api.js';
 import { toast } from './toasts.js';
 
 /** A sent cart change unanswered this long asks for a snapshot. */
@@ -95,6 +95,7 @@ function onMessage(m) {
       break;
     case 'order_placed':
       orderPlaced(m.order, false);
+      if (S.bill) loadBill().catch(() => {});
       break;
     case 'order_status': {
       const o = S.orders.find((x) => x.id === m.order_id);
@@ -122,6 +123,10 @@ function onMessage(m) {
       }
       break;
     }
+    case 'table':
+      // A payment taken, or the bill closed: the bill shown follows.
+      if (S.bill) loadBill().catch(() => {});
+      break;
     case 'resync':
       // Events may have been lost (the server's Redis link was redone): the
       // cart snapshot that follows settles what was sent (or, if the cart is

@@ -1,16 +1,20 @@
 // The table's orders: every order of this visit with its progress through
-// the kitchen, and the table's total.
+// the kitchen, the table's total, and its bill with "your share"
+// (bill-view.js), fetched when the sheet opens.
 
 import { h, fill, icon, focusTitle } from './dom.js';
 import { pick } from './i18n.js';
 import { S, el, fmt, tr } from './state.js';
 import { renderHeader } from './header.js';
+import { loadBill } from './api.js';
+import { billSection } from './bill-view.js';
 
 const STATUSES = ['placed', 'accepted', 'preparing', 'ready', 'served'];
 
 export function showOrders() {
   if (el.cartDialog.open) el.cartDialog.close();
   renderOrders();
+  loadBill().catch(() => {});
   if (!el.ordersDialog.open) el.ordersDialog.showModal();
   focusTitle(el.ordersDialog);
 }
@@ -46,5 +50,6 @@ export function renderOrders() {
           h('span', { class: 'line-price' }, fmt(l.line_total.amount_minor))))),
         h('div', { class: 'total-row' }, h('span', {}, tr('total')), h('strong', {}, fmt(o.total.amount_minor))));
     })),
-    h('div', { class: 'total-row big table-total' }, h('span', {}, tr('table_total')), h('strong', {}, fmt(total))));
+    h('div', { class: 'total-row big table-total' }, h('span', {}, tr('table_total')), h('strong', {}, fmt(total))),
+    billSection());
 }

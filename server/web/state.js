@@ -41,6 +41,8 @@ export const S = {
   orders: [],
   /** The visit's service requests (call staff, water, bill), oldest first. */
   requests: [],
+  /** The visit's bill with this diner's share (`GET …/bill`), once the orders sheet was opened. */
+  bill: null,
   /** The kind of service request being sent, and the last refusal in words. */
   asking: null,
   serviceError: null,

@@ -9,6 +9,7 @@ pub mod keys;
 pub mod menu;
 pub mod money;
 pub mod order;
+pub mod payment;
 pub mod report;
 pub mod service;
 pub mod stream;

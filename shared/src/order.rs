@@ -316,6 +316,16 @@ pub struct Bill {
     pub tax: Money,
     pub total: Money,
     pub orders: Vec<Order>,
+    /// Payments taken on this visit, oldest first.
+    #[serde(default)]
+    pub payments: Vec<crate::payment::Payment>,
+    /// What they add up to, and what is still due (`total - paid`).
+    pub paid: Money,
+    pub due: Money,
+    /// With `?split=items`: every ordered line, with the shares it is
+    /// assigned to (absent otherwise).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub items: Option<Vec<crate::payment::BillItem>>,
     /// With `?split=`: the bill in shares that sum exactly to `subtotal`,
     /// `tax` and `total` (absent otherwise).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -333,6 +343,10 @@ pub enum ShareKind {
     Table,
     /// One of N equal shares (`split=even`).
     Even,
+    /// Lines staff assigned to it (`split=items`).
+    Items,
+    /// The lines assigned to no share yet (`split=items`).
+    Unassigned,
 }
 
 /// One share of a split bill. The tax is the bill's, divided by largest
@@ -341,6 +355,9 @@ pub enum ShareKind {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct BillShare {
+    /// Names the share in a payment: `diner:{client_id}`, `table`,
+    /// `even:{i}/{n}`, `items:{i}`, `unassigned`.
+    pub id: String,
     pub kind: ShareKind,
     /// The diner's nickname (as they last ordered), the table's name, or
     /// `1/3`, `2/3`, … for even shares.
@@ -352,6 +369,9 @@ pub struct BillShare {
     pub subtotal: Money,
     pub tax: Money,
     pub total: Money,
+    /// Paid against this share, and what is still due on it.
+    pub paid: Money,
+    pub due: Money,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

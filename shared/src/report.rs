@@ -37,6 +37,18 @@ pub struct SalesReport {
     pub by_hour: Vec<HourSales>,
     /// Time from placed to ready, per station, of the orders that got ready.
     pub prep_times: Vec<StationPrep>,
+    /// Payments taken on the period's business days, per method (cash,
+    /// card, other; every method, none left out).
+    #[serde(default)]
+    pub payments: Vec<MethodPayments>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct MethodPayments {
+    pub method: crate::payment::PaymentMethod,
+    pub count: u64,
+    pub amount: Money,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

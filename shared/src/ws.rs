@@ -107,6 +107,11 @@ pub enum ServerMessage {
     ServiceRequest {
         request: ServiceRequest,
     },
+    /// A table's state changed: a payment was taken, or its bill closed
+    /// (paid in full, or by staff). To the staff feed.
+    Table {
+        table: crate::payment::TableUpdate,
+    },
     /// Items sold out, back, or changed in price: reload them.
     MenuChanged {
         item_ids: Vec<MenuItemId>,

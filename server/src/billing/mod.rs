@@ -1,18 +1,22 @@
 //! The bill of a table: the current visit's orders (cancelled ones left
-//! out) merged into lines, with tax and total, and split on request into
-//! shares (by who added what to the shared cart, or evenly) that sum to it
-//! exactly (`split.rs`); closing it marks the visit paid and starts a new
-//! one, so pages of the old visit can order no more.
+//! out) merged into lines, with tax and total, its payments and what is
+//! still due, and split on request into shares (by who added what to the
+//! shared cart, evenly, or by the lines staff assigned) that sum to it
+//! exactly (`shares.rs`, `split.rs`, `items.rs`). Payments are taken
+//! against shares (`payments.rs`); the one that pays the bill in full, or
+//! closing it, ends the visit and starts a new one, so pages of the old
+//! visit can order no more. Diners read their visit's bill (`diner.rs`).
 
+mod diner;
+mod items;
+mod payments;
+mod shares;
 mod split;
 
-use std::collections::BTreeMap;
-
 use axum::extract::State;
-use qrorder_shared::order::{
-    Bill, BillLine, BillShare, Diner, OrderLine, OrderStatus, ShareKind, tax_and_total,
-};
-use qrorder_shared::{Currency, Money, RestaurantId, TableId};
+use qrorder_shared::order::{Bill, OrderStatus, tax_and_total};
+use qrorder_shared::payment::TableUpdate;
+use qrorder_shared::{Money, RestaurantId, TableId};
 use serde::Deserialize;
 use sqlx::Row;
 use utoipa_axum::router::OpenApiRouter;
@@ -21,16 +25,26 @@ use utoipa_axum::routes;
 use crate::auth::Caller;
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::extract::{Json, Path, Query};
-use crate::infra::db::{Db, now_ms, to_json};
+use crate::infra::db::{Db, now_ms};
 use crate::orders::{OrderFilter, list_all_orders};
 use crate::restaurant;
 use crate::state::AppState;
 use crate::tables::{Visit, current_visit};
 
+use shares::Split;
+
+/// Under `/api/v1/admin`: owners and staff.
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(table_bill))
         .routes(routes!(close_bill))
+        .routes(routes!(payments::pay))
+        .routes(routes!(items::assign_shares))
+}
+
+/// Under `/api/v1`: a diner's view of their visit's bill.
+pub fn client_router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(diner::diner_bill))
 }
 
 const BILLING: &str = "handle bills";
@@ -38,26 +52,30 @@ const BILLING: &str = "handle bills";
 /// The most even shares a bill is split into.
 const MAX_WAYS: u32 = 50;
 
-#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
 struct SplitQuery {
     /// `person`: a share per diner for what they added to the shared cart,
     /// and one for the table's lines (ordered without the cart); `even`:
-    /// `ways` equal shares.
+    /// `ways` equal shares; `items`: the shares staff assigned lines to
+    /// (`POST …/bill/shares`), and the lines in none.
     split: Option<String>,
     /// With `split=even`: how many shares, 2 to 50.
     ways: Option<u32>,
 }
 
-enum Split {
-    Person,
-    Even(usize),
-}
-
 impl SplitQuery {
+    fn of(split: &str, ways: Option<u32>) -> Self {
+        Self {
+            split: Some(split.to_owned()),
+            ways,
+        }
+    }
+
     fn parse(&self) -> ApiResult<Option<Split>> {
         let split = match self.split.as_deref().map(str::trim) {
             None | Some("") => None,
             Some("person") => Some(Split::Person),
+            Some("items") => Some(Split::Items),
             Some("even") => {
                 let ways = self.ways.ok_or_else(|| {
                     ApiError::invalid("ways", "say how many shares: `ways=2` to `ways=50`")
@@ -73,7 +91,7 @@ impl SplitQuery {
             Some(other) => {
                 return Err(ApiError::invalid(
                     "split",
-                    format!("`{other}` is not a split (person, even)"),
+                    format!("`{other}` is not a split (person, even, items)"),
                 ));
             }
         };
@@ -85,7 +103,8 @@ impl SplitQuery {
 }
 
 /// The bill of the table's current visit; with `split`, in shares that sum
-/// exactly to it (tax and rounding divided by largest remainder).
+/// exactly to it (tax and rounding divided by largest remainder), each with
+/// what was paid against it and what is still due.
 #[utoipa::path(get, path = "/tables/{id}/bill", tag = "billing", security(("bearer" = [])),
     params(("id" = i64, Path, description = "table id"), SplitQuery),
     responses((status = 200, body = Bill), (status = 401, body = qrorder_shared::ErrorBody),
@@ -99,113 +118,35 @@ async fn table_bill(
     Query(q): Query<SplitQuery>,
 ) -> ApiResult<Json<Bill>> {
     caller.require_people(BILLING)?;
+    Ok(Json(
+        bill_for_table(&state, caller.restaurant_id, TableId(id), &q).await?,
+    ))
+}
+
+/// The current bill of a table of `restaurant`, split as `q` says.
+async fn bill_for_table(
+    state: &AppState,
+    restaurant: RestaurantId,
+    id: TableId,
+    q: &SplitQuery,
+) -> ApiResult<Bill> {
     let split = q.parse()?;
-    let table = crate::tables::load(&state.db, caller.restaurant_id, TableId(id), "").await?;
-    let visit = current_visit(&state.db, caller.restaurant_id, table.id).await?;
-    let mut bill = bill(
-        &state.db,
-        caller.restaurant_id,
-        table.id,
-        &table.name,
-        visit,
-    )
-    .await?;
+    let table = crate::tables::load(&state.db, restaurant, id, "").await?;
+    let visit = current_visit(&state.db, restaurant, table.id).await?;
+    let mut bill = bill(&state.db, restaurant, table.id, &table.name, visit).await?;
     bill.shares = match split {
         None => None,
-        Some(Split::Person) => Some(by_person(&bill)),
-        Some(Split::Even(ways)) => Some(evenly(&bill, ways)),
-    };
-    Ok(Json(bill))
-}
-
-/// Same name, options and unit price make one line.
-fn merge<'a>(lines: impl IntoIterator<Item = &'a OrderLine>, currency: Currency) -> Vec<BillLine> {
-    let mut merged: BTreeMap<String, BillLine> = BTreeMap::new();
-    for line in lines {
-        let key = to_json(&(&line.name, &line.options, line.unit_price.amount_minor));
-        let entry = merged.entry(key).or_insert_with(|| BillLine {
-            name: line.name.clone(),
-            options: line.options.clone(),
-            qty: 0,
-            unit_price: line.unit_price,
-            line_total: Money::new(0, currency),
-        });
-        entry.qty += line.qty;
-        entry.line_total.amount_minor += line.line_total.amount_minor;
-    }
-    merged.into_values().collect()
-}
-
-/// A share per diner (in the order they first appear on the bill, named as
-/// they last ordered) and one for the table's lines, if it has any.
-fn by_person(bill: &Bill) -> Vec<BillShare> {
-    let currency = bill.total.currency;
-    // client_id → (the diner as last seen, their lines); `None`: the table.
-    let mut owners: Vec<Option<String>> = Vec::new();
-    let mut groups: BTreeMap<Option<String>, (Option<Diner>, Vec<&OrderLine>)> = BTreeMap::new();
-    for line in bill.orders.iter().flat_map(|o| &o.items) {
-        let owner = line.added_by.as_ref().map(|d| d.client_id.clone());
-        let group = groups.entry(owner.clone()).or_insert_with(|| {
-            owners.push(owner.clone());
-            (None, Vec::new())
-        });
-        if line.added_by.is_some() {
-            group.0 = line.added_by.clone();
+        Some(Split::Person) => Some(shares::by_person(&bill)),
+        Some(Split::Even(ways)) => Some(shares::evenly(&bill, ways)),
+        Some(Split::Items) => {
+            let mut lines = items::visit_items(&state.db, &bill).await?;
+            let assigned = items::assigned(&state.db, bill.visit_id).await?;
+            let s = shares::by_items(&bill, &mut lines, &assigned.shares);
+            bill.items = Some(lines);
+            Some(s)
         }
-        group.1.push(line);
-    }
-    // The table's share last.
-    owners.sort_by_key(Option::is_none);
-    let subtotals: Vec<i64> = owners
-        .iter()
-        .map(|o| groups[o].1.iter().map(|l| l.line_total.amount_minor).sum())
-        .collect();
-    let parts = split::by_subtotals(&subtotals, bill.tax.amount_minor, bill.tax_included);
-    owners
-        .iter()
-        .zip(parts)
-        .map(|(owner, part)| {
-            let (diner, lines) = &groups[owner];
-            BillShare {
-                kind: if owner.is_some() {
-                    ShareKind::Diner
-                } else {
-                    ShareKind::Table
-                },
-                name: diner
-                    .as_ref()
-                    .map_or_else(|| bill.table_name.clone(), |d| d.nickname.clone()),
-                diner: diner.clone(),
-                lines: merge(lines.iter().copied(), currency),
-                subtotal: Money::new(part.subtotal, currency),
-                tax: Money::new(part.tax, currency),
-                total: Money::new(part.total, currency),
-            }
-        })
-        .collect()
-}
-
-/// `ways` equal shares of the total, at most one minor unit apart.
-fn evenly(bill: &Bill, ways: usize) -> Vec<BillShare> {
-    let currency = bill.total.currency;
-    split::even(
-        bill.total.amount_minor,
-        bill.tax.amount_minor,
-        bill.tax_included,
-        ways,
-    )
-    .into_iter()
-    .enumerate()
-    .map(|(i, part)| BillShare {
-        kind: ShareKind::Even,
-        name: format!("{}/{ways}", i + 1),
-        diner: None,
-        lines: Vec::new(),
-        subtotal: Money::new(part.subtotal, currency),
-        tax: Money::new(part.tax, currency),
-        total: Money::new(part.total, currency),
-    })
-    .collect()
+    };
+    Ok(bill)
 }
 
 #[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
@@ -216,8 +157,35 @@ struct CloseQuery {
     expected_total_minor: Option<i64>,
 }
 
-/// Close the bill: the visit is paid and ends, a new one begins. Answers
-/// the closed bill.
+fn bill_changed(total: i64) -> ApiError {
+    ApiError::conflict(
+        "bill_changed",
+        "the bill changed since it was shown (an order came in or was cancelled); nothing was done — look at it again",
+    )
+    .with_details(serde_json::json!({ "total_minor": total }))
+}
+
+/// The total of a visit's orders not cancelled, as its bill computes it,
+/// read on `conn` (inside the caller's transaction).
+async fn visit_total(
+    conn: &mut sqlx::AnyConnection,
+    visit_id: i64,
+    rate_bp: u32,
+    included: bool,
+) -> ApiResult<i64> {
+    let subtotal: i64 = sqlx::query(
+        "SELECT CAST(COALESCE(SUM(subtotal_minor), 0) AS BIGINT) AS subtotal FROM orders \
+         WHERE visit_id = $1 AND status <> 'cancelled'",
+    )
+    .bind(visit_id)
+    .fetch_one(&mut *conn)
+    .await?
+    .try_get("subtotal")?;
+    Ok(tax_and_total(subtotal, rate_bp, included).1)
+}
+
+/// Close the bill: the visit is paid and ends (whatever payments were
+/// recorded), a new one begins. Answers the closed bill.
 #[utoipa::path(post, path = "/tables/{id}/close", tag = "billing", security(("bearer" = [])),
     params(("id" = i64, Path, description = "table id"), CloseQuery),
     responses((status = 200, body = Bill), (status = 404, body = qrorder_shared::ErrorBody),
@@ -254,22 +222,10 @@ async fn close_bill(
         ));
     }
     if let Some(expected) = q.expected_total_minor {
-        let subtotal: i64 = sqlx::query(
-            "SELECT CAST(COALESCE(SUM(subtotal_minor), 0) AS BIGINT) AS subtotal FROM orders \
-             WHERE visit_id = $1 AND status <> 'cancelled'",
-        )
-        .bind(visit.id)
-        .fetch_one(&mut *tx)
-        .await?
-        .try_get("subtotal")?;
-        let (_, total) = tax_and_total(subtotal, r.tax_rate_bp, r.tax_included);
+        let total = visit_total(&mut tx, visit.id, r.tax_rate_bp, r.tax_included).await?;
         if total != expected {
             drop(tx);
-            return Err(ApiError::conflict(
-                "bill_changed",
-                "the bill changed since it was shown (an order came in or was cancelled); nothing was closed — look at it again",
-            )
-            .with_details(serde_json::json!({ "total_minor": total })));
+            return Err(bill_changed(total));
         }
     }
     tx.commit().await?;
@@ -281,8 +237,46 @@ async fn close_bill(
         visit,
     )
     .await?;
-    current_visit(&state.db, caller.restaurant_id, table.id).await?;
+    announce(
+        &state,
+        caller.restaurant_id,
+        table.id,
+        visit.id,
+        final_bill.paid.amount_minor,
+        final_bill.due.amount_minor,
+        true,
+    )
+    .await?;
     Ok(Json(final_bill))
+}
+
+/// After a payment or a close: a closed visit's table gets its next visit
+/// at once, and the staff feed hears the table's new state.
+async fn announce(
+    state: &AppState,
+    restaurant: RestaurantId,
+    table: TableId,
+    visit_id: i64,
+    paid: i64,
+    due: i64,
+    closed: bool,
+) -> ApiResult<()> {
+    let r = restaurant::load(&state.db, restaurant).await?;
+    let next_visit_id = if closed {
+        Some(current_visit(&state.db, restaurant, table).await?.id)
+    } else {
+        None
+    };
+    let update = TableUpdate {
+        table_id: table,
+        visit_id,
+        paid: Money::new(paid, r.currency),
+        due: Money::new(due, r.currency),
+        closed,
+        next_visit_id,
+    };
+    state.notify().table(restaurant, &update).await;
+    Ok(())
 }
 
 async fn bill(
@@ -308,10 +302,10 @@ async fn bill(
             o
         })
         .collect();
-    let lines = merge(orders.iter().flat_map(|o| &o.items), r.currency);
+    let lines = shares::merge(orders.iter().flat_map(|o| &o.items), r.currency);
     let subtotal: i64 = orders.iter().map(|o| o.subtotal.amount_minor).sum();
     let (tax, total) = tax_and_total(subtotal, r.tax_rate_bp, r.tax_included);
-    Ok(Bill {
+    let mut bill = Bill {
         table_id,
         table_name: table_name.to_owned(),
         visit_id: visit.id,
@@ -323,6 +317,12 @@ async fn bill(
         tax: Money::new(tax, r.currency),
         total: Money::new(total, r.currency),
         orders,
+        payments: payments::of_visit(db, visit.id).await?,
+        paid: Money::new(0, r.currency),
+        due: Money::new(0, r.currency),
+        items: None,
         shares: None,
-    })
+    };
+    payments::standing(&mut bill);
+    Ok(bill)
 }

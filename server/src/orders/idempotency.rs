@@ -13,11 +13,17 @@ use crate::tables::TableByToken;
 use super::store;
 
 pub(super) fn idempotency_key(headers: &HeaderMap) -> ApiResult<String> {
+    idempotency_key_for(headers, "order")
+}
+
+/// The `Idempotency-Key` header of a request that must not happen twice
+/// (an order, a payment): 1 to 100 visible ASCII characters.
+pub fn idempotency_key_for(headers: &HeaderMap, what: &str) -> ApiResult<String> {
     let value = headers.get("idempotency-key").ok_or_else(|| {
         ApiError::new(
             StatusCode::BAD_REQUEST,
             "idempotency_key_required",
-            "send a unique `Idempotency-Key` header with every order, so that a retry cannot order twice",
+            format!("send a unique `Idempotency-Key` header with every {what}, so that a retry cannot make it twice"),
         )
     })?;
     match value.to_str() {

@@ -3,7 +3,8 @@
 
 use axum::extract::State;
 use qrorder_shared::order::tax_and_total;
-use qrorder_shared::report::{HourSales, ItemSales, SalesReport, StationPrep};
+use qrorder_shared::payment::PaymentMethod;
+use qrorder_shared::report::{HourSales, ItemSales, MethodPayments, SalesReport, StationPrep};
 use qrorder_shared::{LocalizedText, MenuItemId, Money};
 use sqlx::Row;
 
@@ -163,6 +164,32 @@ pub(super) async fn sales_report(
     })
     .collect::<Result<Vec<_>, sqlx::Error>>()?;
 
+    // Payments by the business day they were taken on.
+    let paid = sqlx::query(
+        "SELECT method, COUNT(*) AS n, CAST(SUM(amount_minor) AS BIGINT) AS amount FROM bill_payments \
+         WHERE restaurant_id = $1 AND business_day >= $2 AND business_day <= $3 GROUP BY method",
+    )
+    .bind(id)
+    .bind(from.clone())
+    .bind(to.clone())
+    .fetch_all(pool)
+    .await?;
+    let mut payments: Vec<MethodPayments> = PaymentMethod::ALL
+        .into_iter()
+        .map(|method| MethodPayments {
+            method,
+            count: 0,
+            amount: money(0),
+        })
+        .collect();
+    for row in &paid {
+        let method: String = row.try_get("method")?;
+        if let Some(m) = payments.iter_mut().find(|m| m.method.as_str() == method) {
+            m.count = u64::try_from(row.try_get::<i64, _>("n")?).unwrap_or(0);
+            m.amount = money(row.try_get("amount")?);
+        }
+    }
+
     Ok(Json(SalesReport {
         from,
         to,
@@ -182,5 +209,6 @@ pub(super) async fn sales_report(
         items,
         by_hour,
         prep_times,
+        payments,
     }))
 }

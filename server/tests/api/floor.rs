@@ -11,7 +11,7 @@ use crate::helpers::{TestApp, expect_error, expect_status};
 use crate::on_both_backends;
 use crate::ws::Diner;
 
-fn add(item: i64, qty: u32) -> ClientMessage {
+pub(crate) fn add(item: i64, qty: u32) -> ClientMessage {
     ClientMessage::Add {
         item_id: MenuItemId(item),
         options: Default::default(),
@@ -21,7 +21,7 @@ fn add(item: i64, qty: u32) -> ClientMessage {
 }
 
 /// The cart as `d` sees it, as an order body at its version.
-async fn cart_order(app: &TestApp, token: &str, d: &Diner) -> Value {
+pub(crate) async fn cart_order(app: &TestApp, token: &str, d: &Diner) -> Value {
     let visit = app.table_info(token).await["visit_id"].clone();
     let mut items = Vec::new();
     for l in &d.lines {
@@ -98,7 +98,7 @@ on_both_backends! {
 }
 
 /// `POST /tables/{token}/service-requests` for `kind` on the current visit.
-async fn ask(app: &TestApp, token: &str, kind: &str) -> reqwest::Response {
+pub(crate) async fn ask(app: &TestApp, token: &str, kind: &str) -> reqwest::Response {
     let visit = app.table_info(token).await["visit_id"].clone();
     ask_on(app, token, json!({ "visit_id": visit, "kind": kind })).await
 }
@@ -112,11 +112,11 @@ async fn ask_on(app: &TestApp, token: &str, body: Value) -> reqwest::Response {
         .expect("POST service request")
 }
 
-type Feed =
+pub(crate) type Feed =
     tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
 /// The staff feed of the owner, past its first `resync`.
-async fn staff_feed(app: &TestApp) -> Feed {
+pub(crate) async fn staff_feed(app: &TestApp) -> Feed {
     let url = format!(
         "{}/ws/staff?token={}",
         app.base.replacen("http", "ws", 1),
@@ -129,7 +129,7 @@ async fn staff_feed(app: &TestApp) -> Feed {
     feed
 }
 
-async fn next_message(feed: &mut Feed) -> ServerMessage {
+pub(crate) async fn next_message(feed: &mut Feed) -> ServerMessage {
     use futures::StreamExt;
     let m = tokio::time::timeout(std::time::Duration::from_secs(5), feed.next())
         .await
@@ -443,7 +443,7 @@ on_both_backends! {
         // Without `split`, no shares.
         assert!(app.get_json(&format!("/tables/{table_id}/bill"), &app.owner).await.get("shares").is_none());
 
-        for query in ["split=even", "split=even&ways=1", "split=even&ways=51", "split=items", "split=person&ways=2", "ways=3"] {
+        for query in ["split=even", "split=even&ways=1", "split=even&ways=51", "split=halves", "split=person&ways=2", "ways=3"] {
             let res = app.admin(Method::GET, &format!("/tables/{table_id}/bill?{query}"), &app.owner).send().await.expect("bill");
             expect_error(res, StatusCode::UNPROCESSABLE_ENTITY, "invalid_field").await;
         }

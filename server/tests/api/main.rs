@@ -18,6 +18,7 @@ mod openapi;
 mod ops;
 mod orders;
 mod outbox;
+mod payments;
 mod reports;
 mod restaurant;
 mod tables;

@@ -1,8 +1,9 @@
 //! Events the API roles announce to the ws role over Pub/Sub: an order
-//! placed or moved on, a service request, the menu changed. Best effort: Pub/Sub may lose a
+//! placed or moved on, a service request, a table's bill paid or closed, the menu changed. Best effort: Pub/Sub may lose a
 //! message, and pages re-sync (they reload orders and menu on reconnect).
 
 use qrorder_shared::order::{Order, OrderStatus};
+use qrorder_shared::payment::TableUpdate;
 use qrorder_shared::service::ServiceRequest;
 use qrorder_shared::ws::ServerMessage;
 use qrorder_shared::{MenuItemId, RestaurantId, TableId};
@@ -111,6 +112,24 @@ impl Notify<'_> {
             &channels,
             &ServerMessage::ServiceRequest {
                 request: request.clone(),
+            },
+        )
+        .await;
+    }
+
+    /// A table's state changed (a payment taken, its bill closed): to the
+    /// staff feed (the kitchen channel) and to that visit's diners, whose
+    /// page shows the bill.
+    pub async fn table(&self, restaurant: RestaurantId, update: &TableUpdate) {
+        let channels = [
+            self.keys.visit_channel(restaurant, update.visit_id),
+            self.keys.kitchen_channel(restaurant),
+        ];
+        publish(
+            self.redis,
+            &channels,
+            &ServerMessage::Table {
+                table: update.clone(),
             },
         )
         .await;
