@@ -51,7 +51,8 @@ pub fn router(state: AppState, roles: Roles) -> Router {
             .merge(crate::tables::public_router())
             .merge(crate::menu::public_router())
             .merge(crate::orders::client_router())
-            .merge(crate::service::client_router());
+            .merge(crate::service::client_router())
+            .merge(crate::devices::pairing::public_router());
         api = api.nest("/api/v1", client);
     }
     if roles.admin_api {

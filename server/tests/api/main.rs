@@ -17,6 +17,7 @@ mod openapi;
 mod ops;
 mod orders;
 mod outbox;
+mod pairing;
 mod reports;
 mod restaurant;
 mod tables;
