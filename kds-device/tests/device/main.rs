@@ -8,6 +8,7 @@ mod admin;
 mod crash;
 #[path = "../common/orders.rs"]
 mod orders;
+mod pairing;
 #[path = "../common/server.rs"]
 mod server;
 mod stream;
