@@ -190,3 +190,19 @@ fn losing_redis_or_the_api_raises_the_banner() {
     });
     assert!(b.view().banner.contains("API") && !b.view().banner.contains("REDIS"));
 }
+
+#[test]
+fn a_removed_display_says_so_instead_of_any_connection_banner() {
+    let mut b = Board::new(&Config::default(), 0);
+    b.apply(Event::Api {
+        up: false,
+        detail: "HTTP 401".into(),
+    });
+    b.apply(Event::Redis {
+        up: false,
+        detail: "WRONGPASS".into(),
+    });
+    b.apply(Event::Removed);
+    assert_eq!(b.view().banner, super::view::REMOVED);
+    assert!(b.view().banner.contains("THIS DISPLAY WAS REMOVED"));
+}

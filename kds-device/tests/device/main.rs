@@ -4,6 +4,7 @@
 
 #![allow(clippy::unwrap_used)]
 
+mod acl;
 mod admin;
 mod crash;
 #[path = "../common/orders.rs"]

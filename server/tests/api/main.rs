@@ -7,6 +7,7 @@ mod helpers;
 mod auth;
 mod billing;
 mod cli;
+mod device_acl;
 mod errors;
 mod floor;
 mod hub;
