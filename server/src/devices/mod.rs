@@ -84,7 +84,7 @@ async fn register_device(
     let name = validate_name(&new.name)?;
     let station = validate_station(&new.station)?;
     let mut tx = state.db.pool.begin().await?;
-    let created = create(&state, &mut *tx, caller.restaurant_id, &name, &station).await?;
+    let created = create(&state, &mut tx, caller.restaurant_id, &name, &station).await?;
     tx.commit().await?;
     Ok((StatusCode::CREATED, Json(created)))
 }

@@ -168,7 +168,7 @@ async fn pair(
     let restaurant = RestaurantId(row.try_get("restaurant_id")?);
     let name: String = row.try_get("name")?;
     let station: String = row.try_get("station")?;
-    let created = super::create(&state, &mut *tx, restaurant, &name, &station).await?;
+    let created = super::create(&state, &mut tx, restaurant, &name, &station).await?;
     sqlx::query("UPDATE device_pairing_codes SET device_id = $1 WHERE id = $2")
         .bind(created.id.0)
         .bind(row.try_get::<i64, _>("id")?)
