@@ -17,6 +17,27 @@ fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
         .context("cannot start tokio")
 }
 
+/// `kds pair`: the code for this display's credentials, stored in the
+/// data directory that `config_file` and the environment name.
+pub fn run_pair(
+    config_file: Option<&std::path::Path>,
+    server: &str,
+    code: &str,
+) -> anyhow::Result<()> {
+    let data_dir = Config::data_dir_of(config_file)?;
+    let (paired, path) = runtime()?.block_on(crate::pairing::pair(server, code, &data_dir))?;
+    println!(
+        "Paired as {} (device {}, station {}, restaurant {}). Credentials stored in {}.",
+        paired.name,
+        paired.id.0,
+        paired.station,
+        paired.restaurant_id.0,
+        path.display()
+    );
+    println!("Start the display with `kds` (or `kds --headless`); it needs no other setting.");
+    Ok(())
+}
+
 pub fn run_headless(config: Config) -> anyhow::Result<()> {
     runtime()?.block_on(async {
         let gpio = crate::gpio::open(&config);

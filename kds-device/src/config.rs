@@ -1,5 +1,6 @@
-//! The device's settings: defaults, then a TOML file, then `KDS__…`
-//! environment variables (`KDS__REDIS_URL`, `KDS__STATION`, …).
+//! The device's settings: defaults, then what pairing stored in the data
+//! directory (`paired.toml`, see [`crate::pairing`]), then a TOML file, then
+//! `KDS__…` environment variables (`KDS__REDIS_URL`, `KDS__STATION`, …).
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -16,6 +17,10 @@ use crate::redis_io::Group;
 #[serde(default, deny_unknown_fields)]
 pub struct Config {
     pub redis_url: String,
+    /// The device's own Redis user and its password (pairing stores them
+    /// when the server gives each device one); unset: the URL's user.
+    pub redis_username: Option<String>,
+    pub redis_password: Option<String>,
     /// Prefix of every Redis key (see `qrorder_shared::keys`).
     pub redis_prefix: String,
     /// Base URL of the admin API, e.g. `http://10.0.0.2:8080`.
@@ -73,6 +78,8 @@ impl Default for Config {
     fn default() -> Self {
         Self {
             redis_url: "redis://127.0.0.1:6379".into(),
+            redis_username: None,
+            redis_password: None,
             redis_prefix: "qrorder".into(),
             api_url: "http://127.0.0.1:8080".into(),
             api_token: String::new(),
@@ -121,17 +128,48 @@ impl Config {
         Keys::new(&self.redis_prefix).orders_dead_letter(RestaurantId(self.restaurant_id))
     }
 
-    /// Defaults, then `file` (when given; it must exist), then `KDS__…`.
+    /// Defaults, then the data directory's `paired.toml` (when the device
+    /// was paired), then `file` (when given; it must exist), then `KDS__…`:
+    /// what the file and the environment set overrides what pairing stored.
     pub fn load(file: Option<&Path>) -> Result<Self, Box<figment::Error>> {
+        let paired = Self::data_dir_of(file)?.join(crate::pairing::PAIRED_FILE);
         let mut figment = Figment::from(Serialized::defaults(Config::default()));
-        if let Some(file) = file {
-            figment = figment.merge(Toml::file_exact(file));
+        if paired.exists() {
+            figment = figment.merge(Toml::file_exact(&paired));
         }
-        let config: Config = figment.merge(Env::prefixed("KDS__")).extract()?;
+        let config: Config = Self::overrides(figment, file).extract()?;
         config
             .validate()
             .map_err(|e| Box::new(figment::Error::from(e)))?;
         Ok(config)
+    }
+
+    /// `data_dir` as the file and the environment set it (pairing's file
+    /// lives there, so it cannot set it).
+    pub fn data_dir_of(file: Option<&Path>) -> Result<PathBuf, Box<figment::Error>> {
+        let figment = Figment::from(Serialized::defaults(Config::default()));
+        Ok(Self::overrides(figment, file).extract_inner("data_dir")?)
+    }
+
+    fn overrides(mut figment: Figment, file: Option<&Path>) -> Figment {
+        if let Some(file) = file {
+            figment = figment.merge(Toml::file_exact(file));
+        }
+        figment.merge(Env::prefixed("KDS__"))
+    }
+
+    /// The Redis client: `redis_url` with the device's own user, if any.
+    pub fn redis_client(&self) -> redis::RedisResult<redis::Client> {
+        use redis::IntoConnectionInfo;
+        let info = self.redis_url.as_str().into_connection_info()?;
+        let mut settings = info.redis_settings().clone();
+        if let Some(user) = self.redis_username.as_deref().filter(|u| !u.is_empty()) {
+            settings = settings.set_username(user);
+        }
+        if let Some(password) = self.redis_password.as_deref().filter(|p| !p.is_empty()) {
+            settings = settings.set_password(password);
+        }
+        redis::Client::open(info.set_redis_settings(settings))
     }
 
     pub fn validate(&self) -> Result<(), String> {
@@ -193,6 +231,37 @@ mod tests {
             assert_eq!(c.device_id, "bar-2");
             assert_eq!(c.max_deliveries, 7);
             assert_eq!(c.redis_prefix, "qrorder");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn what_pairing_stored_is_used_unless_the_file_or_environment_says_otherwise() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_dir("data/kds")?;
+            jail.create_file(
+                "data/kds/paired.toml",
+                "api_url = \"http://10.0.0.2:8080\"\napi_token = \"qro_d_x\"\nstation = \"bar\"\nrestaurant_id = 4\nredis_username = \"q-device-3\"\n",
+            )?;
+            let c = Config::load(None).map_err(|e| *e)?;
+            assert_eq!(
+                (c.api_url.as_str(), c.api_token.as_str()),
+                ("http://10.0.0.2:8080", "qro_d_x")
+            );
+            assert_eq!((c.station.as_str(), c.restaurant_id), ("bar", 4));
+            assert_eq!(c.redis_username.as_deref(), Some("q-device-3"));
+            jail.create_file("kds.toml", "station = \"grill\"\n")?;
+            jail.set_env("KDS__API_URL", "http://10.0.0.9:8080");
+            let c = Config::load(Some(Path::new("kds.toml"))).map_err(|e| *e)?;
+            assert_eq!(
+                (c.station.as_str(), c.api_url.as_str()),
+                ("grill", "http://10.0.0.9:8080")
+            );
+            assert_eq!(c.api_token, "qro_d_x");
+            // Elsewhere, nothing paired: the defaults.
+            jail.set_env("KDS__DATA_DIR", "elsewhere");
+            let c = Config::load(None).map_err(|e| *e)?;
+            assert_eq!(c.api_token, "");
             Ok(())
         });
     }

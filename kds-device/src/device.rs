@@ -54,7 +54,8 @@ pub struct Device {
 
 impl Device {
     pub async fn start(config: Config, options: Options) -> anyhow::Result<Device> {
-        let client = redis::Client::open(config.redis_url.as_str())
+        let client = config
+            .redis_client()
             .with_context(|| format!("bad redis_url {}", config.redis_url))?;
         let journal = Journal::open(&config.data_dir, &config.station)
             .with_context(|| format!("cannot open the journal in {}", config.data_dir.display()))?;
@@ -84,7 +85,11 @@ impl Device {
             }));
         }
 
-        let mut tasks = vec![tokio::spawn(
+        // Set when the server refuses this display's token (revoked): the
+        // stream controllers stop instead of retrying for ever.
+        let (removed_tx, removed_rx) = tokio::sync::watch::channel(false);
+        let mut tasks = vec![tokio::spawn(until_removed(
+            removed_rx.clone(),
             Consumer {
                 config: config.clone(),
                 client: client.clone(),
@@ -94,10 +99,10 @@ impl Device {
                 jobs: jobs_tx,
             }
             .run(),
-        )];
-        tasks.push(tokio::spawn(consumer::watch_redis(
-            client.clone(),
-            events_tx.clone(),
+        ))];
+        tasks.push(tokio::spawn(until_removed(
+            removed_rx,
+            consumer::watch_redis(client.clone(), events_tx.clone()),
         )));
         tasks.push(tokio::spawn(
             PrintWorker {
@@ -129,6 +134,7 @@ impl Device {
         )));
         tasks.push(tokio::spawn(
             StatusSync {
+                removed: removed_tx,
                 config: config.clone(),
                 api,
                 updates: updates_rx,
@@ -258,6 +264,19 @@ async fn board_task(
         }
         if let Some(view) = &mut view {
             view(board.view());
+        }
+    }
+}
+
+/// Runs `task` until the display is removed (revoked on the server).
+async fn until_removed(
+    mut removed: tokio::sync::watch::Receiver<bool>,
+    task: impl Future<Output = ()>,
+) {
+    tokio::select! {
+        () = task => {}
+        _ = removed.wait_for(|r| *r) => {
+            tracing::info!("display removed: its stream controller stops");
         }
     }
 }

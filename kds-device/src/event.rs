@@ -235,6 +235,9 @@ pub enum Event {
     BumpButton,
     /// Once a second: Unix milliseconds.
     Tick(i64),
+    /// The server no longer knows this display: its device was revoked
+    /// (its token is refused). It shows so, and stops trying.
+    Removed,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

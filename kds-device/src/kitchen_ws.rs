@@ -46,11 +46,23 @@ pub fn kitchen_url(ws_url: &str, api_url: &str) -> String {
     format!("{}/ws/kitchen", base.trim_end_matches('/'))
 }
 
-/// Runs until `updates` is dropped.
+/// Runs until `updates` is dropped, or until the server refuses the token
+/// (401: the device was revoked), which it reports as
+/// [`StatusUpdate::Removed`] instead of trying again for ever.
 pub async fn listen(url: String, token: String, updates: mpsc::UnboundedSender<StatusUpdate>) {
     let mut backoff = BACKOFF_FIRST;
     loop {
         let ended = match connect(&url, &token, Duration::from_secs(5)).await {
+            Err(Refusal::Revoked(why)) => {
+                tracing::error!(url = %url, "{why}: this display was removed");
+                let _ = push(&updates, Source::Push, false, why);
+                let _ = updates.send(StatusUpdate::Removed);
+                return;
+            }
+            Err(Refusal::Down(e)) => Err(e),
+            Ok(socket) => Ok(socket),
+        };
+        let ended = match ended {
             Ok(socket) => {
                 if push(&updates, Source::Push, true, String::new()).is_err() {
                     return;
@@ -88,20 +100,37 @@ fn push(
 type Socket =
     tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
-async fn connect(url: &str, token: &str, timeout: Duration) -> Result<Socket, String> {
+/// Why the socket could not be opened.
+enum Refusal {
+    /// Unreachable, timed out, any other refusal: try again.
+    Down(String),
+    /// 401: the server does not know this token (any more).
+    Revoked(String),
+}
+
+async fn connect(url: &str, token: &str, timeout: Duration) -> Result<Socket, Refusal> {
     let mut request = url
         .into_client_request()
-        .map_err(|e| format!("bad kitchen socket URL {url}: {e}"))?;
+        .map_err(|e| Refusal::Down(format!("bad kitchen socket URL {url}: {e}")))?;
     let bearer = HeaderValue::from_str(&format!("Bearer {token}"))
-        .map_err(|_| "the API token is not a valid header value".to_owned())?;
+        .map_err(|_| Refusal::Down("the API token is not a valid header value".to_owned()))?;
     request.headers_mut().insert("authorization", bearer);
     match tokio::time::timeout(timeout, tokio_tungstenite::connect_async(request)).await {
-        Err(_) => Err(format!("no answer from {url} within {timeout:?}")),
-        Ok(Err(tungstenite::Error::Http(resp))) => Err(format!(
+        Err(_) => Err(Refusal::Down(format!(
+            "no answer from {url} within {timeout:?}"
+        ))),
+        Ok(Err(tungstenite::Error::Http(resp)))
+            if resp.status() == tungstenite::http::StatusCode::UNAUTHORIZED =>
+        {
+            Err(Refusal::Revoked(format!(
+                "{url} refused this display's token (HTTP 401)"
+            )))
+        }
+        Ok(Err(tungstenite::Error::Http(resp))) => Err(Refusal::Down(format!(
             "{url} refused the kitchen socket: HTTP {}",
             resp.status()
-        )),
-        Ok(Err(e)) => Err(format!("cannot reach {url}: {e}")),
+        ))),
+        Ok(Err(e)) => Err(Refusal::Down(format!("cannot reach {url}: {e}"))),
         Ok(Ok((socket, _))) => Ok(socket),
     }
 }

@@ -10,6 +10,8 @@
 //! - [`device`]: spawns them all, plus the clock and the board task;
 //! - [`systemd`]: READY / WATCHDOG / STOPPING notifications.
 //!
+//! [`pairing`] trades a one-time code for the device's credentials (`kds pair`).
+//!
 //! [`redis_io`] holds every stream command the controllers send, each one a
 //! typed operation that builds it and reads its reply.
 //!
@@ -27,6 +29,7 @@ pub mod event;
 pub mod gpio;
 pub mod journal;
 pub mod kitchen_ws;
+pub mod pairing;
 pub mod print_worker;
 pub mod redis_io;
 pub mod render;

@@ -41,6 +41,8 @@ pub enum StatusUpdate {
         up: bool,
         detail: String,
     },
+    /// The server refuses this display's token: it was revoked.
+    Removed,
 }
 
 pub fn now_ms() -> i64 {
@@ -76,6 +78,8 @@ pub async fn probe(
 }
 
 pub struct StatusSync {
+    /// Told when the server refuses this display (revoked).
+    pub removed: tokio::sync::watch::Sender<bool>,
     pub config: Config,
     pub api: AdminClient,
     pub updates: mpsc::UnboundedReceiver<StatusUpdate>,
@@ -123,6 +127,14 @@ impl StatusSync {
                         }
                     }
                     Some(StatusUpdate::Reload) => self.reload(&mut http).await,
+                    Some(StatusUpdate::Removed) => {
+                        tracing::error!(
+                            "this display was removed: the server refuses its token (the device was revoked on the console). \
+                             It stops here; pair it again with `kds pair --server URL --code CODE`"
+                        );
+                        let _ = self.removed.send(true);
+                        self.send(Event::Removed);
+                    }
                     Some(StatusUpdate::Changed { order_id, status }) => {
                         self.send(Event::OrderStatus { order_id, status });
                     }

@@ -1,8 +1,8 @@
-// The kitchen devices page (owners): the registered displays and printers
-// with their station, registering one (its token shown once, with a copy
-// button and a warning) and revoking one after a confirmation. The server
-// does not report a device's last contact or printer state yet, so neither
-// is shown.
+// The kitchen devices page (owners): pairing a new display with a one-time
+// code (shown large with its countdown; the page notices when the display
+// has paired), registering one by hand (its token shown once, with a copy
+// button and a warning), the devices with when each was last seen and its
+// printer, and revoking one after a confirmation.
 
 import { h, fill, icon } from './dom.js';
 import { tr, when } from './state.js';
@@ -11,7 +11,8 @@ import { confirmDialog } from './dialogs.js';
 import { checkedField, clearErrors, errorSlot, showError } from './forms.js';
 import { toast } from './toasts.js';
 
-const D = { devices: null, created: null };
+const D = { devices: null, created: null, pairing: null };
+let ticker = null;
 const STATIONS = ['kitchen', 'bar', 'grill', 'dessert'];
 
 export function renderDevices(main) {
@@ -19,6 +20,7 @@ export function renderDevices(main) {
     main.dataset.view = 'devices';
     D.devices = null;
     D.created = null;
+    stopPairing();
     load().catch((e) => toast(failureText(e), { kind: 'error' }));
   }
   draw(main);
@@ -36,8 +38,11 @@ function redraw() {
 
 function draw(main) {
   const form = main.querySelector('form.new-device') || registerForm();
+  const pair = main.querySelector('form.pair-device') || pairForm();
   fill(main,
     h('div', { class: 'page-head' }, h('h1', { tabindex: '-1' }, tr('devices_title'))),
+    D.pairing ? pairingBox(D.pairing) : null,
+    h('div', { class: 'card-box' }, h('h2', {}, tr('pair_title')), h('p', { class: 'hint' }, tr('pair_hint')), pair),
     D.created ? tokenBox(D.created) : null,
     h('div', { class: 'card-box' }, h('h2', {}, tr('register_device')), h('p', { class: 'hint' }, tr('register_hint')), form),
     D.devices === null ? h('div', { class: 'skeleton', 'aria-hidden': 'true' }, h('div'), h('div'))
@@ -76,6 +81,95 @@ function registerForm() {
   h('button', { type: 'submit', class: 'btn btn-primary' }, icon('plus', 18), tr('register')),
   errorSlot());
   return form;
+}
+
+function pairForm() {
+  const form = h('form', {
+    class: 'row pair-device', novalidate: true, onsubmit: async (e) => {
+      e.preventDefault();
+      clearErrors(form);
+      const name = form.elements.name.value.trim();
+      const station = form.elements.station.value.trim();
+      if (!name) return showError(form, { details: { field: 'name' } }, tr('name_needed'));
+      const button = form.querySelector('[type=submit]');
+      button.disabled = true;
+      try {
+        const code = await api('POST', '/devices/pairing-codes', { name, station });
+        const known = new Set((D.devices || []).map((d) => d.id));
+        D.pairing = { ...code, endsAt: Date.now() + code.expires_in_secs * 1000, known };
+        form.reset();
+        startPairing();
+        redraw();
+        document.querySelector('[data-role=pairing-code] [data-key=pairing-done]')?.focus();
+      } catch (err) {
+        showError(form, err);
+      } finally {
+        button.disabled = false;
+      }
+    },
+  },
+  checkedField(tr('device_name'), h('input', { name: 'name', autocomplete: 'off', placeholder: tr('device_name_example'), 'data-key': 'pair-name' })),
+  checkedField(tr('station'), h('input', { name: 'station', value: 'kitchen', list: 'device-stations', autocomplete: 'off', 'data-key': 'pair-station' }), tr('station_rule')),
+  h('button', { type: 'submit', class: 'btn btn-primary' }, icon('devices', 18), tr('pair_button')),
+  errorSlot());
+  return form;
+}
+
+/** The one-time code, large, with what to type on the display and the time left. */
+function pairingBox(p) {
+  const left = Math.max(0, Math.round((p.endsAt - Date.now()) / 1000));
+  const expired = left === 0;
+  const shown = `${p.code.slice(0, 4)} ${p.code.slice(4)}`;
+  return h('div', { class: `banner ${expired ? 'banner-warn' : 'banner-info'} pairing-box`, role: 'region', 'aria-label': tr('pair_code_for', p), 'data-role': 'pairing-code' },
+    h('p', {}, h('strong', {}, tr('pair_code_for', p))),
+    h('div', { class: `pairing-code${expired ? ' is-expired' : ''}`, 'aria-label': tr('pair_code_label'), 'data-code': p.code }, shown),
+    h('p', { class: 'pairing-left', 'aria-live': 'polite', 'data-role': 'pairing-left' },
+      expired ? tr('pair_expired') : tr('pair_expires_in', { time: clock(left) })),
+    expired ? null : h('p', {}, tr('pair_on_display')),
+    expired ? null : h('pre', { class: 'pairing-command' }, `kds pair --server ${location.origin} --code ${p.code}`),
+    h('div', { class: 'row' }, h('button', { type: 'button', class: 'btn', 'data-key': 'pairing-done', onclick: () => { stopPairing(); redraw(); } }, expired ? tr('close') : tr('pair_cancel'))));
+}
+
+function clock(secs) {
+  return `${Math.floor(secs / 60)}:${String(secs % 60).padStart(2, '0')}`;
+}
+
+/** Ticks the countdown every second; looks for the paired display every 3 s. */
+function startPairing() {
+  clearInterval(ticker);
+  let n = 0;
+  ticker = setInterval(async () => {
+    const main = document.getElementById('main');
+    if (!D.pairing || main.dataset.view !== 'devices') return stopPairing();
+    const left = Math.max(0, Math.round((D.pairing.endsAt - Date.now()) / 1000));
+    const line = main.querySelector('[data-role=pairing-left]');
+    if (left === 0) {
+      clearInterval(ticker);
+      ticker = null;
+      redraw();
+      return;
+    }
+    if (line) line.textContent = tr('pair_expires_in', { time: clock(left) });
+    if (++n % 3 !== 0) return;
+    try {
+      const devices = await api('GET', '/devices');
+      const paired = D.pairing && devices.find((d) => !D.pairing.known.has(d.id) && d.name === D.pairing.name);
+      D.devices = devices;
+      if (paired) {
+        stopPairing();
+        toast(tr('paired_done', { name: paired.name }));
+        redraw();
+      }
+    } catch {
+      // The next tick asks again.
+    }
+  }, 1000);
+}
+
+function stopPairing() {
+  clearInterval(ticker);
+  ticker = null;
+  D.pairing = null;
 }
 
 /** The new device's token: shown once, copied with one press. */

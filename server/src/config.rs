@@ -66,6 +66,21 @@ pub struct Config {
     /// window, asking again for an open one included.
     pub service_requests_per_window: u32,
     pub service_window_secs: u64,
+    /// Pairing attempts (right or wrong codes) per client address per 10
+    /// minutes, a code's lifetime.
+    pub pairing_attempts_per_client: u32,
+    /// Wrong pairing codes per 10 minutes while a restaurant has a code
+    /// open (each is a guess at it); past that its open codes are void.
+    pub pairing_attempts_per_restaurant: u32,
+    /// Give each kitchen device its own Redis ACL user, allowed only its
+    /// restaurant's kitchen stream (see docs/ARCHITECTURE.md). Needs
+    /// `REDIS_URL` to carry a user that may run `ACL SETUSER`/`DELUSER`
+    /// and `CLIENT KILL`, and Redis' default user password-protected.
+    pub redis_device_acl: bool,
+    /// The Redis URL handed to paired devices (they may reach Redis at
+    /// another address than the server). Default: `REDIS_URL` without its
+    /// user and password.
+    pub device_redis_url: Option<String>,
     /// `json` for machine-read logs, `pretty` for people.
     pub log_format: LogFormat,
     /// Publish an order to the kitchen stream right after its commit. When
@@ -124,6 +139,10 @@ impl Default for Config {
             ws_sockets_per_table: 40,
             service_requests_per_window: 20,
             service_window_secs: 600,
+            pairing_attempts_per_client: 10,
+            pairing_attempts_per_restaurant: 30,
+            redis_device_acl: false,
+            device_redis_url: None,
             log_format: LogFormat::Pretty,
             outbox_immediate_publish: true,
             outbox_relay_interval_ms: 1000,
@@ -165,6 +184,22 @@ impl Config {
                     .with_context(|| format!("trusted_proxies: `{v}` is not an IP network"))
             })
             .collect()
+    }
+
+    /// The Redis URL a device is given: `device_redis_url`, else
+    /// `redis_url` with any user and password taken out (a device never
+    /// gets the server's credentials).
+    pub fn device_redis_url(&self) -> String {
+        if let Some(url) = &self.device_redis_url {
+            return url.clone();
+        }
+        let url = self.redis_url.as_str();
+        match (url.split_once("://"), url.rfind('@')) {
+            (Some((scheme, _)), Some(at)) if at > scheme.len() => {
+                format!("{scheme}://{}", &url[at + 1..])
+            }
+            _ => url.to_owned(),
+        }
     }
 
     pub fn public_base_url(&self) -> String {
@@ -228,6 +263,19 @@ impl FromStr for Roles {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn devices_get_the_redis_url_without_the_servers_credentials() {
+        let mut c = Config {
+            redis_url: "redis://qrorder:s3cret@10.0.0.2:6379/0".into(),
+            ..Config::default()
+        };
+        assert_eq!(c.device_redis_url(), "redis://10.0.0.2:6379/0");
+        c.redis_url = "redis://127.0.0.1:6379".into();
+        assert_eq!(c.device_redis_url(), "redis://127.0.0.1:6379");
+        c.device_redis_url = Some("redis://kitchen-redis:6379".into());
+        assert_eq!(c.device_redis_url(), "redis://kitchen-redis:6379");
+    }
 
     #[test]
     fn roles_parse_from_a_comma_list_and_refuse_unknown_ones() {

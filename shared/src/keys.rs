@@ -5,7 +5,7 @@
 //! a `{restaurant}` hash tag so that they land on one Redis Cluster slot.
 //! Strings only: no I/O.
 
-use crate::RestaurantId;
+use crate::{DeviceId, RestaurantId};
 
 #[derive(Debug, Clone)]
 pub struct Keys {
@@ -133,6 +133,26 @@ impl Keys {
     pub fn login_rate_device(&self, device: &str) -> String {
         format!("{}:rate:{{login}}:device:{device}", self.prefix)
     }
+
+    /// Token bucket of the pairing attempts from one client address (an
+    /// IPv4 address, or an IPv6 /64). A wrong code names no restaurant, so
+    /// these share one hash tag of their own.
+    pub fn pairing_rate_client(&self, client: &str) -> String {
+        format!("{}:rate:{{pairing}}:client:{client}", self.prefix)
+    }
+
+    /// Token bucket of the wrong pairing codes tried while a restaurant has
+    /// a code open: each one is a guess at that restaurant's code.
+    pub fn pairing_rate_restaurant(&self, restaurant: RestaurantId) -> String {
+        format!("{}:rate:{{{}}}:pairing", self.prefix, restaurant.0)
+    }
+
+    /// The Redis ACL user of one kitchen device (`REDIS_DEVICE_ACL`). Not a
+    /// key, but named per deployment like one, so that deployments sharing
+    /// a Redis do not share users.
+    pub fn device_user(&self, device: DeviceId) -> String {
+        format!("{}-device-{}", self.prefix, device.0)
+    }
 }
 
 #[cfg(test)]
@@ -146,6 +166,16 @@ mod tests {
         assert_eq!(
             k.orders_dead_letter(RestaurantId(7)),
             "qrorder:orders:{7}:dead"
+        );
+    }
+
+    #[test]
+    fn device_users_are_named_per_deployment() {
+        let k = Keys::new("qrorder");
+        assert_eq!(k.device_user(DeviceId(12)), "qrorder-device-12");
+        assert_eq!(
+            k.pairing_rate_restaurant(RestaurantId(3)),
+            "qrorder:rate:{3}:pairing"
         );
     }
 

@@ -225,12 +225,13 @@ test('a kitchen device is registered with its token shown once, and once revoked
   await page.getByRole('link', { name: 'Devices' }).click();
   await page.getByRole('heading', { level: 1, name: 'Kitchen devices' }).waitFor();
   const name = `Grill screen ${Date.now()}`;
-  await page.getByLabel('Device name').fill(name);
-  await page.getByLabel('Station').fill('Grill!');
-  await page.getByRole('button', { name: 'Register' }).click();
-  await page.locator('[data-error-for=station]').getByText('a-z, 0-9').waitFor();
-  await page.getByLabel('Station').fill('grill');
-  await page.getByRole('button', { name: 'Register' }).click();
+  const form = page.locator('form.new-device');
+  await form.getByLabel('Device name').fill(name);
+  await form.getByLabel('Station').fill('Grill!');
+  await form.getByRole('button', { name: 'Register' }).click();
+  await form.locator('[data-error-for=station]').getByText('a-z, 0-9').waitFor();
+  await form.getByLabel('Station').fill('grill');
+  await form.getByRole('button', { name: 'Register' }).click();
   const box = page.locator('[data-role=device-token]');
   await box.getByText('It will not be shown again').waitFor();
   const token = await box.getByLabel(`Token of ${name}`).inputValue();
@@ -258,6 +259,45 @@ test('a kitchen device is registered with its token shown once, and once revoked
   await row.getByText('Revoked').waitFor();
   assert.equal(await row.getByRole('button', { name: /^Revoke/ }).count(), 0);
   assert.equal((await orders()).status, 401);
+  assert.deepEqual(page.errors, []);
+  await context.close();
+});
+
+test('pairing a display shows its one-time code large with a countdown, and the page sees the display pair', async () => {
+  const { context, page } = await signedIn();
+  await page.getByRole('link', { name: 'Devices' }).click();
+  await page.getByRole('heading', { level: 1, name: 'Kitchen devices' }).waitFor();
+  const form = page.locator('form.pair-device');
+  const name = `Bar screen ${Date.now()}`;
+  await form.getByLabel('Device name').fill(name);
+  await form.getByLabel('Station').fill('bar');
+  await form.getByRole('button', { name: 'Pair a display' }).click();
+  const box = page.locator('[data-role=pairing-code]');
+  await box.getByText(`Pairing code for ${name} (bar)`).waitFor();
+  const code = await box.locator('[data-code]').getAttribute('data-code');
+  assert.match(code, /^\d{8}$/);
+  assert.equal(await box.locator('[data-code]').textContent(), `${code.slice(0, 4)} ${code.slice(4)}`);
+  // Large: the code is the page's biggest text.
+  const size = await box.locator('[data-code]').evaluate((el) => parseFloat(getComputedStyle(el).fontSize));
+  assert.ok(size >= 40, `font-size ${size}`);
+  await box.getByText(/^Valid for (9:5\d|10:00) more\.$/).waitFor();
+  const first = await box.locator('[data-role=pairing-left]').textContent();
+  await page.waitForFunction((before) => document.querySelector('[data-role=pairing-left]')?.textContent !== before, first);
+  await box.getByText(`kds pair --server ${BASE} --code ${code}`).waitFor();
+  await screenshot(page, 'console-pairing');
+
+  // The display pairs with it: the page notices, says so, and lists it.
+  const res = await fetch(`${BASE}/api/v1/devices/pair`, {
+    method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ code }),
+  });
+  assert.equal(res.status, 201);
+  await page.getByText(`${name} is paired and running.`).waitFor();
+  await box.waitFor({ state: 'detached' });
+  await page.locator('tr', { hasText: name }).getByText('Active').waitFor();
+  const again = await fetch(`${BASE}/api/v1/devices/pair`, {
+    method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ code }),
+  });
+  assert.equal(again.status, 404);
   assert.deepEqual(page.errors, []);
   await context.close();
 });

@@ -56,6 +56,8 @@ pub struct Board {
     unacked: usize,
     gpio: GpioState,
     alerts: VecDeque<String>,
+    /// The device was revoked: the screen says so instead of anything else.
+    removed: bool,
 }
 
 const MAX_ALERTS: usize = 3;
@@ -82,6 +84,7 @@ impl Board {
             unacked: 0,
             gpio: GpioState::Absent,
             alerts: VecDeque::new(),
+            removed: false,
         }
     }
 
@@ -171,6 +174,7 @@ impl Board {
             Event::Printer(state) => self.printer = state,
             Event::Redis { up, detail } => self.redis = Some((up, detail)),
             Event::Api { up, detail } => self.api = Some((up, detail)),
+            Event::Removed => self.removed = true,
             Event::OpenOrders { tickets, asked_at } => {
                 let open: std::collections::HashSet<i64> =
                     tickets.iter().map(|t| t.order_id).collect();

@@ -239,3 +239,19 @@ fn a_void_takes_its_lines_off_the_card_and_says_so_and_a_void_of_all_drops_the_c
     ])));
     assert!(b.view().cards.is_empty());
 }
+
+#[test]
+fn a_removed_display_says_so_instead_of_any_connection_banner() {
+    let mut b = Board::new(&Config::default(), 0);
+    b.apply(Event::Api {
+        up: false,
+        detail: "HTTP 401".into(),
+    });
+    b.apply(Event::Redis {
+        up: false,
+        detail: "WRONGPASS".into(),
+    });
+    b.apply(Event::Removed);
+    assert_eq!(b.view().banner, super::view::REMOVED);
+    assert!(b.view().banner.contains("THIS DISPLAY WAS REMOVED"));
+}

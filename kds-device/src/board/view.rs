@@ -9,6 +9,10 @@ use super::{Board, Card, PrintMark};
 use crate::event::PrinterState;
 
 /// Receives every new view of the board (the UI adapter, or nothing headless).
+/// The banner of a revoked display.
+pub const REMOVED: &str =
+    "THIS DISPLAY WAS REMOVED — an owner revoked it; pair it again from the console's Devices page";
+
 pub type ViewSink = Box<dyn FnMut(BoardView) + Send>;
 
 /// How long a ticket has waited, as its colour says.
@@ -103,10 +107,12 @@ impl Board {
         let redis_ok = self.redis.as_ref().is_none_or(|r| r.0);
         let api_ok = self.api.as_ref().is_none_or(|a| a.0);
         let mut banner = Vec::new();
-        if !redis_ok {
+        if self.removed {
+            banner.push(REMOVED);
+        } else if !redis_ok {
             banner.push("REDIS CONNECTION LOST — new orders are not arriving");
         }
-        if !api_ok {
+        if !api_ok && !self.removed {
             banner.push("ADMIN API UNREACHABLE — bumps and cancellations are not synced");
         }
         let not_printed = cards

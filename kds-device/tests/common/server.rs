@@ -32,10 +32,19 @@ pub type DinerSocket =
 
 impl RealServer {
     pub async fn spawn(prefix: &str) -> RealServer {
+        Self::spawn_with(prefix, |_| {}).await
+    }
+
+    /// Like `spawn`, with the server's configuration adjusted last.
+    pub async fn spawn_with(
+        prefix: &str,
+        adjust: impl FnOnce(&mut qrorder::config::Config),
+    ) -> RealServer {
         let server = test_kit::Server::spawn(test_kit::Backend::Sqlite, |config| {
             // The Redis the device tests use (see device/support.rs).
             config.redis_url = "redis://127.0.0.1:6379".into();
             config.redis_prefix = prefix.into();
+            adjust(config);
         })
         .await;
         let mut server = RealServer {

@@ -226,3 +226,41 @@ async fn screen_only_devices_ack_once_the_ticket_is_shown() {
     .await;
     dev.device.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_revoked_display_says_it_was_removed_and_stops_reconnecting() {
+    let server = RealServer::spawn(&unique("removed")).await;
+    let mut dev = start(
+        server.kds_config("kds-1", "none", &temp_dir()),
+        TestHooks::default(),
+    )
+    .await;
+    next_event(&mut dev.events, "API up", |e| {
+        matches!(e, Event::Api { up: true, .. })
+    })
+    .await;
+    let devices = server.admin(reqwest::Method::GET, "/devices", None).await;
+    let id = devices.as_array().unwrap()[0]["id"].as_i64().unwrap();
+    server
+        .admin(
+            reqwest::Method::POST,
+            &format!("/devices/{id}/revoke"),
+            None,
+        )
+        .await;
+    // Its kitchen socket is closed (1008); the reconnect is refused (401).
+    next_event(&mut dev.events, "removed", |e| matches!(e, Event::Removed)).await;
+    // And no more tries: nothing says the API came back or went again.
+    let quiet = tokio::time::timeout(std::time::Duration::from_secs(3), async {
+        loop {
+            match dev.events.recv().await {
+                Some(Event::Removed) => return "removed twice",
+                Some(_) => {}
+                None => return "ended",
+            }
+        }
+    })
+    .await;
+    assert!(quiet.is_err(), "{quiet:?}");
+    dev.device.stop().await;
+}

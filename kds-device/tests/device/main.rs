@@ -4,10 +4,12 @@
 
 #![allow(clippy::unwrap_used)]
 
+mod acl;
 mod admin;
 mod crash;
 #[path = "../common/orders.rs"]
 mod orders;
+mod pairing;
 #[path = "../common/server.rs"]
 mod server;
 mod stream;

@@ -98,6 +98,14 @@ fn spawn_background(
             stopped.clone(),
         )));
     }
+    if roles.admin_api && state.config.redis_device_acl {
+        // The kitchen devices' Redis users, set again whenever Redis restarts.
+        tasks.push(tokio::spawn(crate::devices::redis_acl::keep_users(
+            state.clone(),
+            Duration::from_secs(2),
+            stopped.clone(),
+        )));
+    }
     if roles.ws {
         // The one Pub/Sub connection of this instance, kept alive.
         tasks.push(tokio::spawn(state.hub.clone().run(stopped.clone())));

@@ -52,7 +52,8 @@ pub fn router(state: AppState, roles: Roles) -> Router {
             .merge(crate::menu::public_router())
             .merge(crate::orders::client_router())
             .merge(crate::service::client_router())
-            .merge(crate::billing::client_router());
+            .merge(crate::billing::client_router())
+            .merge(crate::devices::pairing::public_router());
         api = api.nest("/api/v1", client);
     }
     if roles.admin_api {

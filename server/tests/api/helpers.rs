@@ -278,12 +278,32 @@ impl TestApp {
 /// A redis-server of the test's own, on its own port, to stop and restart.
 pub struct OwnRedis {
     pub port: u16,
+    /// The default user's password (`requirepass`), when it has one.
+    pub password: Option<String>,
     child: Option<std::process::Child>,
     dir: TempDir,
 }
 
 impl OwnRedis {
     pub fn start() -> OwnRedis {
+        Self::start_with(None)
+    }
+
+    /// With the default user protected by `password`, as wherever device
+    /// ACLs are on (or a revoked device would connect as the default user).
+    pub fn start_with_password(password: &str) -> OwnRedis {
+        Self::start_with(Some(password.to_owned()))
+    }
+
+    /// The default user's URL: with its password, when it has one.
+    pub fn admin_url(&self) -> String {
+        match &self.password {
+            Some(p) => format!("redis://:{p}@127.0.0.1:{}", self.port),
+            None => self.url(),
+        }
+    }
+
+    fn start_with(password: Option<String>) -> OwnRedis {
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .expect("bind")
             .local_addr()
@@ -291,6 +311,7 @@ impl OwnRedis {
             .port();
         let mut r = OwnRedis {
             port,
+            password,
             child: None,
             dir: tempfile::tempdir().expect("dir"),
         };
@@ -303,7 +324,11 @@ impl OwnRedis {
     }
 
     pub fn restart(&mut self) {
-        let child = std::process::Command::new("redis-server")
+        let mut cmd = std::process::Command::new("redis-server");
+        if let Some(p) = &self.password {
+            cmd.args(["--requirepass", p]);
+        }
+        let child = cmd
             .args([
                 "--port",
                 &self.port.to_string(),
@@ -321,7 +346,7 @@ impl OwnRedis {
             .expect("redis-server is installed");
         self.child = Some(child);
         // Ready when it answers PING (bounded: 10 s).
-        let client = redis::Client::open(self.url()).expect("url");
+        let client = redis::Client::open(self.admin_url()).expect("url");
         for _ in 0..200 {
             if let Ok(mut c) = client.get_connection_with_timeout(Duration::from_millis(50))
                 && redis::cmd("PING").query::<String>(&mut c).is_ok()

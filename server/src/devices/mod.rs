@@ -1,15 +1,23 @@
 //! Kitchen devices: registered by owners (a device's token opens the
-//! kitchen feed), each with its own bearer token (shown once) and station; revoking a device ends its token. A
-//! device is seen when its kitchen socket opens or is checked, and reports
-//! its printer (`POST /devices/status`), so the console can say which
-//! screen is down or out of paper.
+//! kitchen feed) or paired with a one-time code (`pairing`), each with its
+//! own bearer token (shown once), station and — with `REDIS_DEVICE_ACL` —
+//! its own Redis user (`redis_acl`); revoking a device ends its token, its
+//! kitchen socket and its Redis user. A device is seen when its kitchen
+//! socket opens or is checked, and reports its printer (`POST
+//! /devices/status`), so the console can say which screen is down or out
+//! of paper.
+
+pub mod pairing;
+pub mod redis_acl;
 
 use axum::extract::State;
 use axum::http::StatusCode;
-use qrorder_shared::DeviceId;
-use qrorder_shared::admin::{Device, DeviceCreated, DevicePrinter, DeviceStatus, NewDevice, Role};
-use sqlx::Row;
+use qrorder_shared::admin::{
+    Device, DeviceCreated, DevicePrinter, DeviceRedis, DeviceStatus, NewDevice, Role,
+};
+use qrorder_shared::{DeviceId, RestaurantId};
 use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, Row};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -24,6 +32,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(list_devices, register_device))
         .routes(routes!(revoke_device))
         .routes(routes!(report_status))
+        .merge(pairing::admin_router())
 }
 
 const MANAGE: &str = "manage devices";
@@ -72,33 +81,72 @@ async fn register_device(
     Json(new): Json<NewDevice>,
 ) -> ApiResult<(StatusCode, Json<DeviceCreated>)> {
     caller.require(&[Role::Owner], MANAGE)?;
-    let name = new.name.trim().to_owned();
+    let name = validate_name(&new.name)?;
+    let station = validate_station(&new.station)?;
+    let mut tx = state.db.pool.begin().await?;
+    let created = create(&state, &mut tx, caller.restaurant_id, &name, &station).await?;
+    tx.commit().await?;
+    Ok((StatusCode::CREATED, Json(created)))
+}
+
+pub fn validate_name(name: &str) -> ApiResult<String> {
+    let name = name.trim();
     if name.is_empty() || name.chars().count() > 100 {
         return Err(ApiError::invalid("name", "must be 1 to 100 characters"));
     }
-    let station = validate_station(&new.station)?;
+    Ok(name.to_owned())
+}
+
+/// A new device of `restaurant` (inside the caller's transaction): its
+/// token and, with `REDIS_DEVICE_ACL`, its Redis user, set in Redis before
+/// the caller commits (when Redis cannot be reached, nothing is created).
+pub async fn create(
+    state: &AppState,
+    conn: &mut AnyConnection,
+    restaurant: RestaurantId,
+    name: &str,
+    station: &str,
+) -> ApiResult<DeviceCreated> {
     let token = new_token(true);
+    let password = state.config.redis_device_acl.then(redis_acl::new_password);
+    let hash = password.as_deref().map(redis_acl::password_hash);
     let id: i64 = sqlx::query(
-        "INSERT INTO devices (restaurant_id, name, station, token_hash, created_at) \
-         VALUES ($1, $2, $3, $4, $5) RETURNING id",
+        "INSERT INTO devices (restaurant_id, name, station, token_hash, created_at, redis_password_hash) \
+         VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
     )
-    .bind(caller.restaurant_id.0)
-    .bind(&name)
-    .bind(&station)
+    .bind(restaurant.0)
+    .bind(name)
+    .bind(station)
     .bind(token_hash(&token))
     .bind(now_ms())
-    .fetch_one(&state.db.pool)
+    .bind(hash.clone())
+    .fetch_one(&mut *conn)
     .await?
     .try_get("id")?;
-    Ok((
-        StatusCode::CREATED,
-        Json(DeviceCreated {
-            id: DeviceId(id),
-            name,
-            station,
-            token,
-        }),
-    ))
+    let id = DeviceId(id);
+    if let Some(hash) = &hash {
+        redis_acl::set_user(state, id, restaurant, hash)
+            .await
+            .map_err(|e| {
+                tracing::warn!(error = %e, "cannot create a kitchen device's Redis user");
+                ApiError::unavailable(
+                    "Redis cannot be reached to create the device's user; try again",
+                )
+            })?;
+    }
+    let redis = password.map(|password| DeviceRedis {
+        url: state.config.device_redis_url(),
+        prefix: state.config.redis_prefix.clone(),
+        username: Some(state.keys.device_user(id)),
+        password: Some(password),
+    });
+    Ok(DeviceCreated {
+        id,
+        name: name.to_owned(),
+        station: station.to_owned(),
+        token,
+        redis,
+    })
 }
 
 /// Revoke a device: its token stops working at once, and its open kitchen
@@ -126,6 +174,17 @@ async fn revoke_device(
         .notify()
         .kitchen_access_changed(caller.restaurant_id)
         .await;
+    // Its Redis user goes now: its open connections are dropped and it
+    // cannot authenticate again. Already revoked in the database, so a
+    // failure here is retried by the users' keeper at the next Redis start.
+    if state.config.redis_device_acl
+        && let Err(e) = redis_acl::remove_user(&state, DeviceId(id)).await
+    {
+        tracing::warn!(error = %e, device = id, "cannot remove a revoked device's Redis user");
+        return Err(ApiError::unavailable(
+            "the device is revoked, but Redis could not be reached to remove its user; revoke it again",
+        ));
+    }
     Ok(Json(from_row(&row)?))
 }
 
