@@ -53,66 +53,67 @@ function draw(main) {
           h('tbody', {}, D.devices.map(row))));
 }
 
-function registerForm() {
+/**
+ * A device's name and station, and a button: `submit(name, station, reset)`
+ * does the call and what follows (`reset` clears the form once it went
+ * through; a refusal is shown on the form). `key` prefixes the fields'
+ * `data-key`; `extra` goes after the fields.
+ */
+function deviceForm({ cls, key, button, extra = null, submit }) {
   const form = h('form', {
-    class: 'row new-device', novalidate: true, onsubmit: async (e) => {
+    class: `row ${cls}`, novalidate: true, onsubmit: async (e) => {
       e.preventDefault();
       clearErrors(form);
       const name = form.elements.name.value.trim();
       const station = form.elements.station.value.trim();
       if (!name) return showError(form, { details: { field: 'name' } }, tr('name_needed'));
-      const button = form.querySelector('[type=submit]');
-      button.disabled = true;
+      const submitButton = form.querySelector('[type=submit]');
+      submitButton.disabled = true;
       try {
-        D.created = await api('POST', '/devices', { name, station });
-        form.reset();
-        await load();
-        document.querySelector('[data-role=device-token] input')?.focus();
+        await submit(name, station, () => form.reset());
       } catch (err) {
         showError(form, err);
       } finally {
-        button.disabled = false;
+        submitButton.disabled = false;
       }
     },
   },
-  checkedField(tr('device_name'), h('input', { name: 'name', autocomplete: 'off', placeholder: tr('device_name_example'), 'data-key': 'device-name' })),
-  checkedField(tr('station'), h('input', { name: 'station', value: 'kitchen', list: 'device-stations', autocomplete: 'off', 'data-key': 'device-station' }), tr('station_rule')),
-  h('datalist', { id: 'device-stations' }, STATIONS.map((s) => h('option', { value: s }))),
-  h('button', { type: 'submit', class: 'btn btn-primary' }, icon('plus', 18), tr('register')),
+  checkedField(tr('device_name'), h('input', { name: 'name', autocomplete: 'off', placeholder: tr('device_name_example'), 'data-key': `${key}-name` })),
+  checkedField(tr('station'), h('input', { name: 'station', value: 'kitchen', list: 'device-stations', autocomplete: 'off', 'data-key': `${key}-station` }), tr('station_rule')),
+  extra,
+  button,
   errorSlot());
   return form;
 }
 
-function pairForm() {
-  const form = h('form', {
-    class: 'row pair-device', novalidate: true, onsubmit: async (e) => {
-      e.preventDefault();
-      clearErrors(form);
-      const name = form.elements.name.value.trim();
-      const station = form.elements.station.value.trim();
-      if (!name) return showError(form, { details: { field: 'name' } }, tr('name_needed'));
-      const button = form.querySelector('[type=submit]');
-      button.disabled = true;
-      try {
-        const code = await api('POST', '/devices/pairing-codes', { name, station });
-        const known = new Set((D.devices || []).map((d) => d.id));
-        D.pairing = { ...code, endsAt: Date.now() + code.expires_in_secs * 1000, known };
-        form.reset();
-        startPairing();
-        redraw();
-        document.querySelector('[data-role=pairing-code] [data-key=pairing-done]')?.focus();
-      } catch (err) {
-        showError(form, err);
-      } finally {
-        button.disabled = false;
-      }
+function registerForm() {
+  return deviceForm({
+    cls: 'new-device', key: 'device',
+    extra: h('datalist', { id: 'device-stations' }, STATIONS.map((s) => h('option', { value: s }))),
+    button: h('button', { type: 'submit', class: 'btn btn-primary' }, icon('plus', 18), tr('register')),
+    submit: async (name, station, reset) => {
+      D.created = await api('POST', '/devices', { name, station });
+      reset();
+      await load();
+      document.querySelector('[data-role=device-token] input')?.focus();
     },
-  },
-  checkedField(tr('device_name'), h('input', { name: 'name', autocomplete: 'off', placeholder: tr('device_name_example'), 'data-key': 'pair-name' })),
-  checkedField(tr('station'), h('input', { name: 'station', value: 'kitchen', list: 'device-stations', autocomplete: 'off', 'data-key': 'pair-station' }), tr('station_rule')),
-  h('button', { type: 'submit', class: 'btn btn-primary' }, icon('devices', 18), tr('pair_button')),
-  errorSlot());
-  return form;
+  });
+}
+
+function pairForm() {
+  return deviceForm({
+    cls: 'pair-device', key: 'pair',
+    button: h('button', { type: 'submit', class: 'btn btn-primary' }, icon('devices', 18), tr('pair_button')),
+    submit: async (name, station, reset) => {
+      const code = await api('POST', '/devices/pairing-codes', { name, station });
+      const known = new Set((D.devices || []).map((d) => d.id));
+      D.pairing = { ...code, endsAt: Date.now() + code.expires_in_secs * 1000, known };
+      reset();
+      startPairing();
+      redraw();
+      document.querySelector('[data-role=pairing-code] [data-key=pairing-done]')?.focus();
+    },
+  });
 }
 
 /** The one-time code, large, with what to type on the display and the time left. */
