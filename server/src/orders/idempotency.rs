@@ -7,6 +7,7 @@ use sha2::{Digest, Sha256};
 use sqlx::Row;
 
 use crate::http::error::{ApiError, ApiResult};
+use crate::http::extract::Json;
 use crate::infra::db::{Db, to_json};
 use crate::tables::TableByToken;
 
@@ -43,6 +44,20 @@ pub(super) fn hash_request(req: &NewOrder) -> String {
     hex::encode(Sha256::digest(
         to_json(&(req.visit_id, &req.items)).as_bytes(),
     ))
+}
+
+/// The answer to a placement that lost the race for its key: the order the
+/// same key placed a moment before (200).
+pub(super) async fn raced(
+    db: &Db,
+    table: &TableByToken,
+    key: &str,
+    hash: &str,
+) -> ApiResult<(StatusCode, Json<Order>)> {
+    by_key(db, table, key, hash)
+        .await?
+        .map(|o| (StatusCode::OK, Json(o)))
+        .ok_or_else(|| ApiError::internal("duplicate idempotency key without an order"))
 }
 
 /// The order placed earlier under this key; 422 when the key was used for

@@ -18,7 +18,7 @@ use crate::state::AppState;
 use crate::tables::{TableByToken, current_visit};
 use crate::{menu, restaurant};
 
-use super::idempotency::{by_key, hash_request, idempotency_key};
+use super::idempotency::{by_key, hash_request, idempotency_key, raced};
 use super::place::{self, Placement, Placing};
 use super::rules::price_lines;
 use super::submit::dispatch;
@@ -113,10 +113,7 @@ pub(super) async fn enter_order(
     let placed = match place::insert(&state.db, &placing).await {
         Ok(placed) => placed,
         Err(Placement::DuplicateKey) => {
-            let existing = by_key(&state.db, &table, &key, &request_hash).await?;
-            return existing
-                .map(|o| (StatusCode::OK, Json(o)))
-                .ok_or_else(|| ApiError::internal("duplicate idempotency key without an order"));
+            return raced(&state.db, &table, &key, &request_hash).await;
         }
         Err(Placement::Refused(e)) => return Err(e),
     };

@@ -20,7 +20,7 @@ use crate::state::AppState;
 use crate::tables::{current_visit, resolve_token};
 use crate::{location, menu, restaurant};
 
-use super::idempotency::{by_key, hash_request, idempotency_key};
+use super::idempotency::{by_key, hash_request, idempotency_key, raced};
 use super::place::{self, Placed, Placement, Placing, visit_closed};
 use super::rules::{PricedLine, price_lines};
 use super::{from_cart, outbox};
@@ -97,10 +97,7 @@ pub(super) async fn place_order(
         Ok(placed) => placed,
         // The same key raced us and won: its order is the answer.
         Err(Placement::DuplicateKey) => {
-            let existing = by_key(&state.db, &table, &key, &request_hash).await?;
-            return existing
-                .map(|o| (StatusCode::OK, Json(o)))
-                .ok_or_else(|| ApiError::internal("duplicate idempotency key without an order"));
+            return raced(&state.db, &table, &key, &request_hash).await;
         }
         Err(Placement::Refused(e)) => {
             // The cart may be ordered again (after it is fixed).
