@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use qrorder_shared::ErrorBody;
-use qrorder_shared::admin::{DevicePrinter, DeviceStatus};
+use qrorder_shared::device::{DevicePrinter, DeviceStatus};
 use qrorder_shared::order::{Order, OrderStatus, StatusChange};
 
 #[derive(Debug, thiserror::Error)]

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use qrorder_shared::ErrorBody;
-use qrorder_shared::admin::{PairRequest, PairedDevice};
+use qrorder_shared::device::{PairRequest, PairedDevice};
 use serde::Serialize;
 
 /// The file pairing writes in the data directory.
@@ -189,7 +189,7 @@ fn write_then_rename(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use qrorder_shared::admin::DeviceRedis;
+    use qrorder_shared::device::DeviceRedis;
     use qrorder_shared::{DeviceId, RestaurantId};
 
     fn paired() -> PairedDevice {

@@ -214,7 +214,7 @@ pub async fn report_printer(
     mut states: mpsc::UnboundedReceiver<crate::event::PrinterState>,
 ) {
     use crate::event::PrinterState;
-    use qrorder_shared::admin::DevicePrinter;
+    use qrorder_shared::device::DevicePrinter;
     let wire = |s: PrinterState| match s {
         PrinterState::Ready => Some(DevicePrinter::Ready),
         PrinterState::PaperOut => Some(DevicePrinter::PaperOut),

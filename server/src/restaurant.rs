@@ -5,7 +5,8 @@ use std::net::IpAddr;
 
 use axum::extract::State;
 use ipnet::IpNet;
-use qrorder_shared::admin::{LocationPolicy, OrderLimits, Restaurant, RestaurantPatch, Role};
+use qrorder_shared::admin::{OrderLimits, Restaurant, RestaurantPatch, Role};
+use qrorder_shared::location::LocationPolicy;
 use qrorder_shared::{Currency, RestaurantId};
 use sqlx::Row;
 use sqlx::any::AnyRow;

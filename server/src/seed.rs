@@ -1,7 +1,8 @@
 //! `seed-demo`: a demo restaurant with a bilingual menu, tables and an owner,
 //! and `create-owner`: a new restaurant with its first owner.
 
-use qrorder_shared::admin::{LocationPolicy, NewUser, Restaurant, Role};
+use qrorder_shared::admin::{NewUser, Restaurant, Role};
+use qrorder_shared::location::LocationPolicy;
 use qrorder_shared::menu::{MenuOption, NewCategory, NewMenuItem, OptionGroup};
 use qrorder_shared::{Currency, LocalizedText, RestaurantId};
 use rand::RngCore;

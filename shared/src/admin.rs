@@ -2,8 +2,9 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::location::LocationPolicy;
 use crate::service::ServiceKind;
-use crate::{Currency, DeviceId, RestaurantId, TableId, UserId};
+use crate::{Currency, RestaurantId, TableId, UserId};
 
 /// Who a bearer token speaks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -52,49 +53,6 @@ pub struct LoginResponse {
     /// Keep it (long-lived, not a credential) and send it with the next
     /// login from this browser.
     pub device_token: String,
-}
-
-/// Which checks an order must pass to count as placed inside the restaurant.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
-pub enum LocationPolicy {
-    /// The client address is in one of `network_cidrs`.
-    Network,
-    /// The phone's GPS position is within `radius_m` of `lat/lon`.
-    Gps,
-    NetworkOrGps,
-    NetworkAndGps,
-}
-
-impl LocationPolicy {
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            LocationPolicy::Network => "network",
-            LocationPolicy::Gps => "gps",
-            LocationPolicy::NetworkOrGps => "network_or_gps",
-            LocationPolicy::NetworkAndGps => "network_and_gps",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        [
-            Self::Network,
-            Self::Gps,
-            Self::NetworkOrGps,
-            Self::NetworkAndGps,
-        ]
-        .into_iter()
-        .find(|p| p.as_str() == s)
-    }
-
-    pub fn needs_network(&self) -> bool {
-        !matches!(self, LocationPolicy::Gps)
-    }
-
-    pub fn needs_gps(&self) -> bool {
-        !matches!(self, LocationPolicy::Network)
-    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -246,40 +204,6 @@ pub struct UserPatch {
     pub disabled: Option<bool>,
 }
 
-/// `POST /api/v1/admin/location/check`: how the location guard would judge
-/// an order sent from this browser now, without placing one.
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(deny_unknown_fields)]
-pub struct LocationCheck {
-    /// The browser's fix, as a diner's page would send it with an order.
-    #[serde(default)]
-    pub location: Option<crate::order::GeoFix>,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct LocationCheckResult {
-    /// The client address the server sees, through the trusted proxies;
-    /// `None` when a trusted proxy did not say whom it forwards.
-    pub client_address: Option<String>,
-    /// The network of that address to allow ("the network I am on now"):
-    /// its /24 for IPv4, its /64 for IPv6.
-    pub suggested_network: Option<String>,
-    pub policy: LocationPolicy,
-    /// The address is in one of `network_cidrs`.
-    pub network_ok: bool,
-    /// The fix passes the GPS check; `None` without a fix or a position set.
-    pub gps_ok: Option<bool>,
-    /// Metres from the restaurant's position, when both are known.
-    pub distance_m: Option<f64>,
-    /// Whether an order would pass the guard.
-    pub allowed: bool,
-    /// The refusal an order would get (`outside_restaurant`, its reason and
-    /// message), when it would be refused.
-    pub refusal: Option<crate::ErrorBody>,
-}
-
 /// A user changing their own password: `POST /api/v1/admin/me/password`.
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -287,170 +211,6 @@ pub struct LocationCheckResult {
 pub struct PasswordChange {
     pub current_password: String,
     pub new_password: String,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct Device {
-    pub id: DeviceId,
-    pub name: String,
-    pub station: String,
-    pub revoked: bool,
-    /// Unix time in milliseconds.
-    pub created_at: i64,
-    /// When the device last showed it was alive (its kitchen socket opened
-    /// or was checked, or it reported its printer), Unix milliseconds.
-    #[serde(default)]
-    pub last_seen_at: Option<i64>,
-    /// Its printer as it last reported it (`None`: never reported).
-    #[serde(default)]
-    pub printer: Option<DevicePrinter>,
-}
-
-/// A kitchen device's printer, as the device reports it
-/// (`POST /api/v1/admin/devices/status`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
-pub enum DevicePrinter {
-    Ready,
-    PaperOut,
-    CoverOpen,
-    Error,
-    Offline,
-    /// The device has no printer: tickets are only shown.
-    NotConfigured,
-}
-
-impl DevicePrinter {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            DevicePrinter::Ready => "ready",
-            DevicePrinter::PaperOut => "paper_out",
-            DevicePrinter::CoverOpen => "cover_open",
-            DevicePrinter::Error => "error",
-            DevicePrinter::Offline => "offline",
-            DevicePrinter::NotConfigured => "not_configured",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        [
-            DevicePrinter::Ready,
-            DevicePrinter::PaperOut,
-            DevicePrinter::CoverOpen,
-            DevicePrinter::Error,
-            DevicePrinter::Offline,
-            DevicePrinter::NotConfigured,
-        ]
-        .into_iter()
-        .find(|p| p.as_str() == s)
-    }
-}
-
-/// What a kitchen device reports of itself.
-#[derive(Debug, Clone, Deserialize, Serialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(deny_unknown_fields)]
-pub struct DeviceStatus {
-    pub printer: DevicePrinter,
-}
-
-#[derive(Debug, Clone, Deserialize, Serialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(deny_unknown_fields)]
-pub struct NewDevice {
-    pub name: String,
-    #[serde(default = "crate::menu::default_station")]
-    pub station: String,
-}
-
-/// Returned once, when a device is registered: the token is not stored in
-/// clear and cannot be shown again.
-#[derive(Debug, Clone, Deserialize, Serialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct DeviceCreated {
-    pub id: DeviceId,
-    pub name: String,
-    pub station: String,
-    pub token: String,
-    /// Its own Redis user, when the server gives each device one
-    /// (`REDIS_DEVICE_ACL`); shown once, like the token.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub redis: Option<DeviceRedis>,
-}
-
-/// Ask for a one-time code that pairs a new kitchen display
-/// (`POST /api/v1/admin/devices/pairing-codes`).
-#[derive(Debug, Clone, Deserialize, Serialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(deny_unknown_fields)]
-pub struct NewPairingCode {
-    /// The name the device will have in the list.
-    pub name: String,
-    #[serde(default = "crate::menu::default_station")]
-    pub station: String,
-}
-
-/// A pairing code: typed on the display (`kds pair --code`), valid once,
-/// until `expires_at`. Stored only hashed: shown this once.
-#[derive(Debug, Clone, Deserialize, Serialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct PairingCode {
-    /// Eight digits.
-    pub code: String,
-    /// Unix time in milliseconds.
-    pub expires_at: i64,
-    /// Seconds it is valid for from now (for a countdown that does not
-    /// depend on the browser's clock).
-    pub expires_in_secs: u64,
-    pub name: String,
-    pub station: String,
-}
-
-/// What a display sends to pair (`POST /api/v1/devices/pair`, no token).
-#[derive(Debug, Clone, Deserialize, Serialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(deny_unknown_fields)]
-pub struct PairRequest {
-    pub code: String,
-}
-
-/// Everything a paired display needs to run; the token and the Redis
-/// password are not stored in clear on the server and cannot be shown again.
-#[derive(Debug, Clone, Deserialize, Serialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct PairedDevice {
-    pub id: DeviceId,
-    pub name: String,
-    /// The device's bearer token for the admin API and `/ws/kitchen`.
-    pub token: String,
-    pub restaurant_id: RestaurantId,
-    /// Its consumer group on the kitchen stream.
-    pub station: String,
-    /// Its stable consumer name in the group.
-    pub consumer: String,
-    /// Base URL of the admin API (`http://host:port`).
-    pub api_url: String,
-    /// Base URL of the WebSocket role (`ws://host:port`).
-    pub ws_url: String,
-    pub redis: DeviceRedis,
-}
-
-/// How a device reaches Redis.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct DeviceRedis {
-    /// `redis://host:port`, without credentials.
-    pub url: String,
-    /// The prefix of every key (`qrorder_shared::keys`).
-    pub prefix: String,
-    /// The device's own ACL user and its password, when the server makes
-    /// one per device; `None`: the URL's (or Redis' default) user.
-    #[serde(default)]
-    pub username: Option<String>,
-    #[serde(default)]
-    pub password: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

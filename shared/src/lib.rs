@@ -3,9 +3,12 @@
 //! the printer can depend on it without pulling in the server.
 
 pub mod admin;
+pub mod bill;
+pub mod device;
 pub mod error;
 pub mod ids;
 pub mod keys;
+pub mod location;
 pub mod menu;
 pub mod money;
 pub mod order;

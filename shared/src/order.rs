@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::admin::LocationPolicy;
+use crate::location::{GeoFix, LocationRequirements};
 use crate::menu::OptionGroup;
 use crate::{CategoryId, Currency, LocalizedText, MenuItemId, Money, TableId};
 
@@ -23,20 +23,6 @@ pub struct TableInfo {
     /// The service requests the restaurant offers (buttons on the page).
     #[serde(default)]
     pub service_kinds: Vec<crate::service::ServiceKind>,
-}
-
-/// Which location proofs an order needs, so the page asks for GPS only when
-/// the policy requires it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct LocationRequirements {
-    pub policy: LocationPolicy,
-    /// GPS must be sent (`gps`, `network_and_gps`).
-    pub gps_required: bool,
-    /// GPS may be sent and helps (`network_or_gps`).
-    pub gps_accepted: bool,
-    /// Largest GPS accuracy radius accepted, in metres.
-    pub max_accuracy_m: u32,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -70,18 +56,6 @@ pub struct PublicMenuItem {
     pub available: bool,
     /// Portions left when limited; `null` = unlimited.
     pub remaining: Option<i64>,
-}
-
-/// A GPS fix from the phone.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct GeoFix {
-    pub lat: f64,
-    pub lon: f64,
-    /// Radius of uncertainty in metres, as the browser reports it.
-    pub accuracy_m: f64,
-    /// When the fix was taken, Unix milliseconds.
-    pub at: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -298,114 +272,6 @@ pub struct StatusChange {
     pub status: OrderStatus,
 }
 
-/// The bill of a table's current visit. Cancelled orders are not on it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct Bill {
-    pub table_id: TableId,
-    pub table_name: String,
-    pub visit_id: i64,
-    pub opened_at: i64,
-    /// Same item, options and price merged into one line.
-    pub lines: Vec<BillLine>,
-    pub subtotal: Money,
-    /// Tax rate in basis points (1000 = 10 %).
-    pub tax_rate_bp: u32,
-    /// Whether menu prices already include the tax.
-    pub tax_included: bool,
-    pub tax: Money,
-    pub total: Money,
-    pub orders: Vec<Order>,
-    /// Payments taken on this visit, oldest first.
-    #[serde(default)]
-    pub payments: Vec<crate::payment::Payment>,
-    /// What they add up to, and what is still due (`total - paid`).
-    pub paid: Money,
-    pub due: Money,
-    /// With `?split=items`: every ordered line, with the shares it is
-    /// assigned to (absent otherwise).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub items: Option<Vec<crate::payment::BillItem>>,
-    /// With `?split=`: the bill in shares that sum exactly to `subtotal`,
-    /// `tax` and `total` (absent otherwise).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub shares: Option<Vec<BillShare>>,
-}
-
-/// Whose share of a split bill this is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
-pub enum ShareKind {
-    /// What one diner added to the shared cart (`split=person`).
-    Diner,
-    /// The table's lines: ordered without the cart (`split=person`).
-    Table,
-    /// One of N equal shares (`split=even`).
-    Even,
-    /// Lines staff assigned to it (`split=items`).
-    Items,
-    /// The lines assigned to no share yet (`split=items`).
-    Unassigned,
-}
-
-/// One share of a split bill. The tax is the bill's, divided by largest
-/// remainder: every share's amounts are whole minor units and the shares
-/// sum to the bill.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct BillShare {
-    /// Names the share in a payment: `diner:{client_id}`, `table`,
-    /// `even:{i}/{n}`, `items:{i}`, `unassigned`.
-    pub id: String,
-    pub kind: ShareKind,
-    /// The diner's nickname (as they last ordered), the table's name, or
-    /// `1/3`, `2/3`, … for even shares.
-    pub name: String,
-    /// The diner, for `kind: diner`.
-    pub diner: Option<Diner>,
-    /// What the share is for, merged like the bill's lines (empty for even shares).
-    pub lines: Vec<BillLine>,
-    pub subtotal: Money,
-    pub tax: Money,
-    pub total: Money,
-    /// Paid against this share, and what is still due on it.
-    pub paid: Money,
-    pub due: Money,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct BillLine {
-    pub name: LocalizedText,
-    pub options: Vec<ChosenOption>,
-    pub qty: u32,
-    pub unit_price: Money,
-    pub line_total: Money,
-}
-
-/// Tax and total of a subtotal: `(tax, total)` in minor units, rounded half
-/// up. With tax included the total is the subtotal and the tax is the part
-/// of it that is tax.
-pub fn tax_and_total(subtotal: i64, rate_bp: u32, included: bool) -> (i64, i64) {
-    let rate = i128::from(rate_bp);
-    let sub = i128::from(subtotal);
-    let tax = if included {
-        (sub * rate * 2 + (10_000 + rate)) / (2 * (10_000 + rate))
-    } else {
-        (sub * rate * 2 + 10_000) / 20_000
-    };
-    let tax = i64::try_from(tax).unwrap_or(i64::MAX);
-    (
-        tax,
-        if included {
-            subtotal
-        } else {
-            subtotal.saturating_add(tax)
-        },
-    )
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -440,13 +306,5 @@ mod tests {
         });
         let json = serde_json::to_string(&by).expect("json");
         assert_eq!(serde_json::from_str::<OrderLine>(&json).expect("back"), by);
-    }
-
-    #[test]
-    fn tax_is_rounded_half_up_whether_included_or_added() {
-        assert_eq!(tax_and_total(11000, 1000, true), (1000, 11000));
-        assert_eq!(tax_and_total(10000, 1000, false), (1000, 11000));
-        assert_eq!(tax_and_total(1005, 1000, false), (101, 1106));
-        assert_eq!(tax_and_total(999, 0, false), (0, 999));
     }
 }

@@ -1,11 +1,10 @@
 //! Paying a table's bill: payments recorded against its shares (or the
-//! whole bill), the lines staff assign to shares (`split=items`), the
-//! diner's view of the bill, and the `table` event of the staff feed.
+//! whole bill), the lines staff assign to shares (`split=items`) and the
+//! `table` event of the staff feed.
 
 use serde::{Deserialize, Serialize};
 
-use crate::order::{BillLine, BillShare, Diner};
-use crate::{LocalizedText, Money, TableId};
+use crate::{Money, TableId};
 
 /// How a payment was made.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -103,39 +102,6 @@ pub struct ItemShare {
     pub name: String,
     /// `line_id`s from the bill's `items` (`split=items`).
     pub line_ids: Vec<i64>,
-}
-
-/// One ordered line of the visit, as `split=items` offers it to assign.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct BillItem {
-    pub line_id: i64,
-    pub order_id: i64,
-    pub name: LocalizedText,
-    pub qty: u32,
-    pub line_total: Money,
-    pub added_by: Option<Diner>,
-    /// The item shares (their `id`s) it is assigned to.
-    pub shares: Vec<String>,
-}
-
-/// `GET /tables/{token}/bill`: the bill of the diner's current visit, and
-/// their own share (by what they added to the shared cart).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct DinerBill {
-    pub visit_id: i64,
-    pub lines: Vec<BillLine>,
-    pub subtotal: Money,
-    pub tax_rate_bp: u32,
-    pub tax_included: bool,
-    pub tax: Money,
-    pub total: Money,
-    pub paid: Money,
-    pub due: Money,
-    /// The share of the diner named by `?client_id=` (`split=person`);
-    /// `null` when they added nothing that was ordered.
-    pub mine: Option<BillShare>,
 }
 
 /// A table's state changed (a payment, the bill closed): the staff feed's

@@ -6,7 +6,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::TableId;
-use crate::order::GeoFix;
+use crate::location::GeoFix;
 
 /// What a diner can ask for. A restaurant offers any of them
 /// (`Restaurant::service_kinds`).

@@ -100,7 +100,7 @@ fn spawn_background(
     }
     if roles.admin_api && state.config.redis_device_acl {
         // The kitchen devices' Redis users, set again whenever Redis restarts.
-        tasks.push(tokio::spawn(crate::devices::redis_acl::keep_users(
+        tasks.push(tokio::spawn(crate::devices::keep_redis_users(
             state.clone(),
             Duration::from_secs(2),
             stopped.clone(),

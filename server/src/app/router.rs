@@ -53,7 +53,7 @@ pub fn router(state: AppState, roles: Roles) -> Router {
             .merge(crate::orders::client_router())
             .merge(crate::service::client_router())
             .merge(crate::billing::client_router())
-            .merge(crate::devices::pairing::public_router());
+            .merge(crate::devices::pairing_router());
         api = api.nest("/api/v1", client);
     }
     if roles.admin_api {

@@ -3,7 +3,7 @@
 //! now) and, by the diner's `client_id`, their own share of it.
 
 use axum::extract::State;
-use qrorder_shared::payment::DinerBill;
+use qrorder_shared::bill::DinerBill;
 use serde::Deserialize;
 
 use super::{bill, shares};

@@ -4,8 +4,9 @@
 
 use axum::extract::State;
 use axum::http::StatusCode;
-use qrorder_shared::order::{Bill, Diner};
-use qrorder_shared::payment::{BillItem, ItemShares};
+use qrorder_shared::bill::{Bill, BillItem};
+use qrorder_shared::order::Diner;
+use qrorder_shared::payment::ItemShares;
 use qrorder_shared::{LocalizedText, Money, TableId};
 use serde_json::json;
 use sqlx::Row;

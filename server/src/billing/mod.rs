@@ -14,7 +14,8 @@ mod shares;
 mod split;
 
 use axum::extract::State;
-use qrorder_shared::order::{Bill, OrderStatus, tax_and_total};
+use qrorder_shared::bill::{Bill, tax_and_total};
+use qrorder_shared::order::OrderStatus;
 use qrorder_shared::payment::TableUpdate;
 use qrorder_shared::{Money, RestaurantId, TableId};
 use serde::Deserialize;

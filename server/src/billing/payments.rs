@@ -6,7 +6,7 @@
 
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
-use qrorder_shared::order::Bill;
+use qrorder_shared::bill::Bill;
 use qrorder_shared::payment::{NewPayment, Payment, PaymentMethod, PaymentReceipt};
 use qrorder_shared::{Money, RestaurantId, TableId};
 use serde_json::json;
@@ -20,8 +20,8 @@ use crate::auth::Caller;
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::extract::{Json, Path};
 use crate::infra::db::{Backend, Db, is_unique_violation, now_ms, to_json};
+use crate::orders::business_day;
 use crate::orders::idempotency_key_for;
-use crate::orders::rules::business_day;
 use crate::state::AppState;
 use crate::{restaurant, tables};
 

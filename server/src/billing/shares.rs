@@ -5,8 +5,9 @@
 
 use std::collections::BTreeMap;
 
-use qrorder_shared::order::{Bill, BillLine, BillShare, Diner, OrderLine, ShareKind};
-use qrorder_shared::payment::{BillItem, ItemShare};
+use qrorder_shared::bill::{Bill, BillItem, BillLine, BillShare, ShareKind};
+use qrorder_shared::order::{Diner, OrderLine};
+use qrorder_shared::payment::ItemShare;
 use qrorder_shared::{Currency, Money};
 
 use super::split;

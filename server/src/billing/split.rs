@@ -76,7 +76,7 @@ pub fn even(total: i64, tax: i64, included: bool, ways: usize) -> Vec<Part> {
 #[cfg(test)]
 mod tests {
     use proptest::prelude::*;
-    use qrorder_shared::order::tax_and_total;
+    use qrorder_shared::bill::tax_and_total;
 
     use super::*;
 

@@ -7,13 +7,17 @@
 //! /devices/status`), so the console can say which screen is down or out
 //! of paper.
 
-pub mod pairing;
-pub mod redis_acl;
+mod pairing;
+mod redis_acl;
+
+pub use pairing::public_router as pairing_router;
+pub use redis_acl::keep_users as keep_redis_users;
 
 use axum::extract::State;
 use axum::http::StatusCode;
-use qrorder_shared::admin::{
-    Device, DeviceCreated, DevicePrinter, DeviceRedis, DeviceStatus, NewDevice, Role,
+use qrorder_shared::admin::Role;
+use qrorder_shared::device::{
+    Device, DeviceCreated, DevicePrinter, DeviceRedis, DeviceStatus, NewDevice,
 };
 use qrorder_shared::{DeviceId, RestaurantId};
 use sqlx::any::AnyRow;

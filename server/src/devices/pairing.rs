@@ -18,9 +18,8 @@ use std::time::Duration;
 use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use qrorder_shared::RestaurantId;
-use qrorder_shared::admin::{
-    DeviceRedis, NewPairingCode, PairRequest, PairedDevice, PairingCode, Role,
-};
+use qrorder_shared::admin::Role;
+use qrorder_shared::device::{DeviceRedis, NewPairingCode, PairRequest, PairedDevice, PairingCode};
 use rand::Rng;
 use sha2::{Digest, Sha256};
 use sqlx::Row;

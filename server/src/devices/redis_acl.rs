@@ -204,13 +204,18 @@ mod tests {
 
     #[test]
     fn a_device_user_may_touch_only_its_restaurants_stream_and_add_only_dead_letters() {
-        let rules = setuser_rules(&Keys::new("q*x"), RestaurantId(7), "ab");
+        let keys = Keys::new("q*x");
+        let rules = setuser_rules(&keys, RestaurantId(7), "ab");
         assert_eq!(&rules[..4], ["reset", "on", "resetchannels", "-@all"]);
         assert!(rules.contains(&"#ab".to_owned()));
-        assert!(rules.contains(&r"~q\*x:orders:{7}".to_owned()), "{rules:?}");
+        // The prefix's `*` is escaped: the pattern names the one stream.
+        let stream = keys.orders_stream(RestaurantId(7)).replace('*', r"\*");
+        assert!(stream.starts_with(r"q\*x"), "{stream}");
+        assert!(rules.contains(&format!("~{stream}")), "{rules:?}");
+        let dead = keys.orders_dead_letter(RestaurantId(7)).replace('*', r"\*");
         assert_eq!(
             rules.last().map(String::as_str),
-            Some(r"(+xadd ~q\*x:orders:{7}:dead)")
+            Some(format!("(+xadd ~{dead})").as_str())
         );
         assert!(
             !rules

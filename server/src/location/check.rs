@@ -8,7 +8,7 @@ use axum::extract::{ConnectInfo, State};
 use axum::http::HeaderMap;
 use ipnet::IpNet;
 use qrorder_shared::ErrorBody;
-use qrorder_shared::admin::{LocationCheck, LocationCheckResult};
+use qrorder_shared::location::{LocationCheck, LocationCheckResult};
 
 use super::{Refusal, check, check_network, client_of, haversine_m};
 use crate::auth::Caller;

@@ -11,8 +11,8 @@ use std::net::{IpAddr, SocketAddr};
 
 use axum::http::{HeaderMap, StatusCode};
 use ipnet::IpNet;
-use qrorder_shared::admin::{LocationPolicy, Restaurant};
-use qrorder_shared::order::{GeoFix, LocationRequirements};
+use qrorder_shared::admin::Restaurant;
+use qrorder_shared::location::{GeoFix, LocationPolicy, LocationRequirements};
 use serde_json::json;
 
 pub use crate::http::client::client_ip;

@@ -28,6 +28,7 @@ use crate::tables::{current_visit, resolve_token};
 
 pub use idempotency::idempotency_key_for;
 pub use outbox::relay as outbox_relay;
+pub use rules::business_day;
 pub use store::{Filter as OrderFilter, list_all as list_all_orders};
 
 /// Sent with a page of orders when more follow: the `cursor` to ask for

@@ -3,7 +3,8 @@
 
 use qrorder_shared::Money;
 use qrorder_shared::admin::Restaurant;
-use qrorder_shared::order::{Diner, Order, OrderLine, StaffMember, tax_and_total};
+use qrorder_shared::bill::tax_and_total;
+use qrorder_shared::order::{Diner, Order, OrderLine, StaffMember};
 use qrorder_shared::stream::OrderPayload;
 use sqlx::Row;
 

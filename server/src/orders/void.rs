@@ -14,7 +14,8 @@
 use std::collections::BTreeSet;
 
 use axum::extract::State;
-use qrorder_shared::order::{ChosenOption, Order, OrderStatus, VoidRequest, tax_and_total};
+use qrorder_shared::bill::tax_and_total;
+use qrorder_shared::order::{ChosenOption, Order, OrderStatus, VoidRequest};
 use qrorder_shared::stream::{
     OrderPayloadItem, OrderPayloadOption, VOID_PAYLOAD_SCHEMA, VoidPayload,
 };

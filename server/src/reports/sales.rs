@@ -2,7 +2,7 @@
 //! dishes (voided lines left out), hours and prep times.
 
 use axum::extract::State;
-use qrorder_shared::order::tax_and_total;
+use qrorder_shared::bill::tax_and_total;
 use qrorder_shared::payment::PaymentMethod;
 use qrorder_shared::report::{HourSales, ItemSales, MethodPayments, SalesReport, StationPrep};
 use qrorder_shared::{LocalizedText, MenuItemId, Money};

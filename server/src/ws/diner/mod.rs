@@ -8,22 +8,20 @@ use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use axum::extract::ws::rejection::WebSocketUpgradeRejection;
-use axum::extract::ws::{Message, Utf8Bytes, WebSocket, WebSocketUpgrade, close_code};
+use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade, close_code};
 use axum::extract::{ConnectInfo, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
-use qrorder_shared::admin::LocationPolicy;
-use qrorder_shared::ws::{
-    CLOSE_REFUSED, CLOSE_TABLE_GONE, CLOSE_TOO_MANY, ClientMessage, ServerMessage,
-};
+use qrorder_shared::location::LocationPolicy;
+use qrorder_shared::ws::{CLOSE_REFUSED, CLOSE_TOO_MANY, ClientMessage, ServerMessage};
 use qrorder_shared::{RestaurantId, TableId};
 use rand::RngCore;
-use tokio::sync::broadcast;
-use tokio::sync::broadcast::error::{RecvError, TryRecvError};
 
 mod messages;
+mod rooms;
 
 use messages::{clean_nickname, error};
+use rooms::open_rooms_leave;
 
 use super::caps::hold_diner;
 use super::close::{close, close_and_drain};
@@ -31,8 +29,6 @@ use crate::cart::CartRef;
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::extract::Path;
 use crate::infra::db::to_json;
-use crate::infra::pubsub::hub::RoomEvent;
-use crate::infra::pubsub::notify::{TABLE_RECHECK_PREFIX, table_recheck};
 use crate::location;
 use crate::restaurant;
 use crate::state::AppState;
@@ -330,135 +326,4 @@ impl Session {
         // 4. leave
         open_rooms_leave(&hub, &self, table_room, restaurant_room).await;
     }
-
-    /// Whether the code this socket joined with still opens its table
-    /// (not rotated, the table still in service). When not: the `error`
-    /// the API would answer (`table_not_found`), then close 4404, and
-    /// false. A database failure keeps the socket (true): an outage must
-    /// not empty every table.
-    async fn table_still_valid(&self, socket: &mut WebSocket) -> bool {
-        match resolve_token(&self.state.db, &self.token).await {
-            Ok(t) if t.id == self.table => true,
-            Ok(_) => {
-                self.gone(socket, "This table code is not valid any more.".into())
-                    .await;
-                false
-            }
-            Err(e) if e.code == "table_not_found" => {
-                self.gone(socket, e.message).await;
-                false
-            }
-            Err(e) => {
-                tracing::warn!(code = e.code, "table recheck failed; the socket stays");
-                true
-            }
-        }
-    }
-
-    async fn gone(&self, socket: &mut WebSocket, message: String) {
-        send(socket, error("table_not_found", message)).await;
-        close_and_drain(socket, CLOSE_TABLE_GONE, "table_code_changed").await;
-    }
-
-    /// Forwards what a room said; `rooms` are all of this socket's rooms.
-    /// Table recheck signals are not forwarded; ours sets `recheck_due`.
-    async fn forward(
-        &mut self,
-        socket: &mut WebSocket,
-        event: Result<RoomEvent, RecvError>,
-        rooms: [&mut broadcast::Receiver<RoomEvent>; 2],
-    ) -> bool {
-        match event {
-            Ok(RoomEvent::Message(text)) if text.starts_with(TABLE_RECHECK_PREFIX) => {
-                self.recheck_due |= *text == *table_recheck(self.table);
-                true
-            }
-            Ok(RoomEvent::Message(text)) => forward_text(socket, &text).await,
-            // Fell behind, or Pub/Sub was interrupted: events without a
-            // version (menu, order status) may be lost too, so say so, then
-            // start again from a snapshot. A resync reaches every room at
-            // once: take what the rooms hold now, so that the page gets one
-            // resync and one snapshot, not one per room.
-            Ok(RoomEvent::Resync) | Err(RecvError::Lagged(_)) => {
-                for room in rooms {
-                    loop {
-                        match room.try_recv() {
-                            Ok(RoomEvent::Message(text))
-                                if text.starts_with(TABLE_RECHECK_PREFIX) =>
-                            {
-                                self.recheck_due |= *text == *table_recheck(self.table);
-                            }
-                            Ok(RoomEvent::Message(text)) => {
-                                if !forward_text(socket, &text).await {
-                                    return false;
-                                }
-                            }
-                            Ok(RoomEvent::Resync) | Err(TryRecvError::Lagged(_)) => {}
-                            Err(TryRecvError::Empty | TryRecvError::Closed) => break,
-                        }
-                    }
-                }
-                send(socket, ServerMessage::Resync).await && self.send_snapshot(socket).await
-            }
-            Err(RecvError::Closed) => false,
-        }
-    }
-
-    async fn send_snapshot(&self, socket: &mut WebSocket) -> bool {
-        let load = || async {
-            let mut conn = self.state.redis.conn().await?;
-            let cart = self.cart.load(&mut conn).await.map_err(|e| match e {
-                crate::cart::CartError::Redis(e) => e,
-                other => {
-                    redis::RedisError::from((redis::ErrorKind::Client, "cart", other.to_string()))
-                }
-            })?;
-            let participants = self.presence.list(&mut conn).await?;
-            Ok::<_, redis::RedisError>(cart.snapshot(participants))
-        };
-        // Once more on failure: right after Redis came back (when resyncs
-        // are sent) the first command may meet the connection it broke,
-        // and the connection manager reconnects for the second.
-        let snapshot = match load().await {
-            Ok(message) => Ok(message),
-            Err(_) => load().await,
-        };
-        match snapshot {
-            Ok(message) => send(socket, message).await,
-            Err(e) => {
-                send(
-                    socket,
-                    error(
-                        "cart_unavailable",
-                        format!("the shared cart is unavailable right now: {e}"),
-                    ),
-                )
-                .await
-            }
-        }
-    }
-}
-
-/// Leaves the rooms and the table's presence.
-async fn open_rooms_leave(
-    hub: &crate::infra::pubsub::hub::Hub,
-    session: &Session,
-    table_room: broadcast::Receiver<RoomEvent>,
-    restaurant_room: broadcast::Receiver<RoomEvent>,
-) {
-    drop(table_room);
-    drop(restaurant_room);
-    hub.leave(&session.presence.channel).await;
-    hub.leave(&session.restaurant_channel).await;
-    if let Ok(mut conn) = session.state.redis.conn().await {
-        let _ = session.presence.remove(&mut conn).await;
-        let _ = session.presence.announce(&mut conn).await;
-    }
-}
-
-async fn forward_text(socket: &mut WebSocket, text: &str) -> bool {
-    socket
-        .send(Message::Text(Utf8Bytes::from(text)))
-        .await
-        .is_ok()
 }
