@@ -10,7 +10,6 @@ use qrorder_shared::bill::Bill;
 use qrorder_shared::payment::{NewPayment, Payment, PaymentMethod, PaymentReceipt};
 use qrorder_shared::{Money, RestaurantId, TableId};
 use serde_json::json;
-use sha2::{Digest, Sha256};
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
@@ -19,9 +18,9 @@ use super::{BILLING, SplitQuery, announce, bill_changed, bill_for_table, visit_t
 use crate::auth::Caller;
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::extract::{Json, Path};
-use crate::infra::db::{Backend, Db, is_unique_violation, now_ms, to_json};
+use crate::infra::db::{Backend, Db, is_unique_violation, now_ms};
 use crate::orders::business_day;
-use crate::orders::idempotency_key_for;
+use crate::orders::{idempotency_key_for, request_hash, same_request};
 use crate::state::AppState;
 use crate::{restaurant, tables};
 
@@ -65,10 +64,6 @@ pub async fn of_visit(db: &Db, visit_id: i64) -> ApiResult<Vec<Payment>> {
     Ok(rows.iter().map(from_row).collect::<Result<_, _>>()?)
 }
 
-fn hash(req: &NewPayment) -> String {
-    hex::encode(Sha256::digest(to_json(req).as_bytes()))
-}
-
 /// The payment taken earlier under this key at this table, and the receipt
 /// it got (the visit's standing now); 422 when the key paid something else.
 async fn by_key(
@@ -90,13 +85,7 @@ async fn by_key(
     else {
         return Ok(None);
     };
-    if row.try_get::<String, _>("request_hash")? != hash {
-        return Err(ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "idempotency_key_reused",
-            "this Idempotency-Key was already used for a different payment; use a new key per payment",
-        ));
-    }
+    same_request(&row.try_get::<String, _>("request_hash")?, hash, "payment")?;
     let payment = from_row(&row)?;
     let visit = sqlx::query(
         "SELECT v.closed_at, CAST(COALESCE((SELECT SUM(p.amount_minor) FROM bill_payments p WHERE p.visit_id = v.id), 0) AS BIGINT) AS paid \
@@ -158,7 +147,7 @@ pub(super) async fn pay(
     caller.require_people(BILLING)?;
     let key = idempotency_key_for(&headers, "payment")?;
     let table = tables::load(&state.db, caller.restaurant_id, TableId(id), "").await?;
-    let request_hash = hash(&req);
+    let request_hash = request_hash(&req);
     if let Some(first) =
         receipt_of_key(&state, caller.restaurant_id, table.id, &key, &request_hash).await?
     {

@@ -3,6 +3,7 @@
 
 use axum::http::{HeaderMap, StatusCode};
 use qrorder_shared::order::{NewOrder, Order};
+use serde::Serialize;
 use sha2::{Digest, Sha256};
 use sqlx::Row;
 
@@ -41,8 +42,27 @@ pub fn idempotency_key_for(headers: &HeaderMap, what: &str) -> ApiResult<String>
 
 pub(super) fn hash_request(req: &NewOrder) -> String {
     // Location and cart version change between honest retries; the order does not.
-    hex::encode(Sha256::digest(
-        to_json(&(req.visit_id, &req.items)).as_bytes(),
+    request_hash(&(req.visit_id, &req.items))
+}
+
+/// What a request under an `Idempotency-Key` is remembered by: the SHA-256
+/// of the parts that must be the same in a retry (an order, a payment).
+pub fn request_hash(parts: &impl Serialize) -> String {
+    hex::encode(Sha256::digest(to_json(parts).as_bytes()))
+}
+
+/// A key seen before must come with the same request; 422 when it was used
+/// for a different `what` (order, payment).
+pub fn same_request(stored_hash: &str, hash: &str, what: &str) -> ApiResult<()> {
+    if stored_hash == hash {
+        return Ok(());
+    }
+    Err(ApiError::new(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "idempotency_key_reused",
+        format!(
+            "this Idempotency-Key was already used for a different {what}; use a new key per {what}"
+        ),
     ))
 }
 
@@ -76,13 +96,7 @@ pub(super) async fn by_key(
     .fetch_optional(&db.pool)
     .await?;
     let Some(row) = row else { return Ok(None) };
-    if row.try_get::<String, _>("request_hash")? != hash {
-        return Err(ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "idempotency_key_reused",
-            "this Idempotency-Key was already used for a different order; use a new key per order",
-        ));
-    }
+    same_request(&row.try_get::<String, _>("request_hash")?, hash, "order")?;
     Ok(Some(
         store::load(db, table.restaurant_id, row.try_get("id")?).await?,
     ))

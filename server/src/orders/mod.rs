@@ -26,7 +26,7 @@ use crate::http::extract::{Json, Path, Query};
 use crate::state::AppState;
 use crate::tables::{current_visit, resolve_token};
 
-pub use idempotency::idempotency_key_for;
+pub use idempotency::{idempotency_key_for, request_hash, same_request};
 pub use outbox::relay as outbox_relay;
 pub use rules::business_day;
 pub use store::{Filter as OrderFilter, list_all as list_all_orders};
