@@ -34,13 +34,13 @@ trap deploy_cleanup EXIT
 
 # Native binaries of the workspace, built once into the caller's target dir.
 BIN="${CARGO_TARGET_DIR:-$ROOT/target}/debug"
-# build_native — qrorder, virtual-printer and kds, always the three together:
-# cargo unifies features per invocation, so building fewer would rebuild
-# shared dependencies with other features (minutes) and back again.
+# build_native — qrorder, virtual-printer and kds, built as scripts/test
+# builds the workspace (all targets): cargo unifies features per invocation,
+# so building fewer would rebuild shared dependencies with other features
+# (minutes) — after the Rust tests this builds nothing again.
 build_native() {
     log "building qrorder, virtual-printer and kds (native, debug)"
-    (cd "$ROOT" && cargo build --quiet -p qrorder-server --bin qrorder \
-        -p qrorder-printer --bin virtual-printer -p qrorder-kds --bin kds)
+    (cd "$ROOT" && cargo build --quiet --workspace --all-targets)
 }
 
 # start_printer NAME — a virtual printer on free ports; sets PRINTER_PORT and

@@ -51,7 +51,9 @@ export TEST_REDIS_URL
 TEST_REDIS_URL=$(ensure_redis "${TEST_REDIS_URL:-redis://127.0.0.1:6379}" "$TARGET/test-services")
 
 log "building qrorder"
-cargo build --quiet -p qrorder-server --bin qrorder
+# The whole workspace with its tests, as scripts/test builds it: the same
+# features, so after the Rust tests this builds nothing again.
+cargo build --quiet --workspace --all-targets
 QRORDER="$TARGET/debug/qrorder"
 
 port=$(free_port)
