@@ -18,4 +18,5 @@ mod server;
 mod stream;
 mod support;
 mod systemd;
+mod tls;
 mod voids;
