@@ -201,6 +201,7 @@ async fn server_and_display_on_a_tls_only_redis_print_an_order_and_a_wrong_ca_is
     // Trusting another CA, the display is refused, and the reason says so.
     let wrong = kds::Config {
         redis_ca_file: Some(wrong_ca),
+        data_dir: temp_dir(),
         ..config.clone()
     };
     let refused = wrong
@@ -215,6 +216,19 @@ async fn server_and_display_on_a_tls_only_redis_print_an_order_and_a_wrong_ca_is
         reason.contains("certificate") && reason.contains("UnknownIssuer"),
         "{reason}"
     );
+    let mut refused_dev = start(wrong, TestHooks::default()).await;
+    let down = next_event(&mut refused_dev.events, "Redis refused", |e| {
+        matches!(e, Event::Redis { up: false, .. })
+    })
+    .await;
+    let Event::Redis { detail, .. } = down else {
+        unreachable!()
+    };
+    assert!(
+        detail.contains("not signed by a CA this display trusts (redis_ca_file)"),
+        "{detail}"
+    );
+    refused_dev.device.stop().await;
 
     let mut dev = start(config, TestHooks::default()).await;
     next_event(&mut dev.events, "Redis up over TLS", |e| {
