@@ -61,11 +61,10 @@ impl AclRedis {
                 && redis::cmd("PING").query::<String>(&mut c).is_ok()
             {
                 // Locked: a connection without the password is refused.
-                let mut anonymous = redis::Client::open(r.url())
+                let refused = redis::Client::open(r.url())
                     .unwrap()
                     .get_connection_with_timeout(Duration::from_secs(1))
-                    .unwrap();
-                let refused = redis::cmd("PING").query::<String>(&mut anonymous);
+                    .and_then(|mut c| redis::cmd("PING").query::<String>(&mut c));
                 assert!(
                     refused.is_err_and(|e| e.to_string().contains("NOAUTH")),
                     "Redis' default user must need a password"
