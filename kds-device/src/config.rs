@@ -180,14 +180,18 @@ impl Config {
         let Some(ca_file) = &self.redis_ca_file else {
             return redis::Client::open(info);
         };
-        let refused = |what: String| RedisError::from((ErrorKind::InvalidClientConfig, "TLS", what));
+        let refused =
+            |what: String| RedisError::from((ErrorKind::InvalidClientConfig, "TLS", what));
         if !self.redis_url.starts_with("rediss://") {
             return Err(refused(
                 "redis_ca_file is set but redis_url is not rediss:// (TLS)".into(),
             ));
         }
         let pem = std::fs::read(ca_file).map_err(|e| {
-            refused(format!("cannot read redis_ca_file {}: {e}", ca_file.display()))
+            refused(format!(
+                "cannot read redis_ca_file {}: {e}",
+                ca_file.display()
+            ))
         })?;
         let certs = redis::TlsCertificates {
             client_tls: None,

@@ -356,7 +356,9 @@ fn parse_pending_total(v: &Value) -> Option<u64> {
 pub fn describe(e: &RedisError) -> String {
     let text = e.to_string();
     if text.contains("invalid peer certificate") {
-        format!("Redis' TLS certificate is not signed by a CA this display trusts (redis_ca_file): {text}")
+        format!(
+            "Redis' TLS certificate is not signed by a CA this display trusts (redis_ca_file): {text}"
+        )
     } else {
         text
     }

@@ -23,7 +23,8 @@ async fn an_order_is_shown_then_printed_and_acked_only_after_the_printer_confirm
     let api = quiet_api().await;
     let printer = format!("tcp://{}", vp.printer_addr);
     let mut dev = start(
-        own.on_device_user(config(&prefix, "kds-1", &printer, &temp_dir(), &api.url)).await,
+        own.on_device_user(config(&prefix, "kds-1", &printer, &temp_dir(), &api.url))
+            .await,
         TestHooks::default(),
     )
     .await;
@@ -82,7 +83,8 @@ async fn paper_out_keeps_tickets_on_screen_unacked_until_paper_is_back_then_each
     let api = quiet_api().await;
     let printer = format!("tcp://{}", vp.printer_addr);
     let mut dev = start(
-        own.on_device_user(config(&prefix, "kds-1", &printer, &temp_dir(), &api.url)).await,
+        own.on_device_user(config(&prefix, "kds-1", &printer, &temp_dir(), &api.url))
+            .await,
         TestHooks::default(),
     )
     .await;
@@ -149,7 +151,8 @@ async fn a_crash_between_print_and_ack_reprints_the_ticket_marked_reprint() {
     let data = temp_dir();
     let (hook_tx, mut hook_rx) = mpsc::unbounded_channel();
     let dev = start(
-        own.on_device_user(config(&prefix, "kds-1", &printer, &data, &api.url)).await,
+        own.on_device_user(config(&prefix, "kds-1", &printer, &data, &api.url))
+            .await,
         TestHooks {
             before_ack: Some(hook_tx),
         },
@@ -171,7 +174,8 @@ async fn a_crash_between_print_and_ack_reprints_the_ticket_marked_reprint() {
     assert_eq!(vp.tickets().len(), 1);
 
     let mut dev = start(
-        own.on_device_user(config(&prefix, "kds-1", &printer, &data, &api.url)).await,
+        own.on_device_user(config(&prefix, "kds-1", &printer, &data, &api.url))
+            .await,
         TestHooks::default(),
     )
     .await;
@@ -217,7 +221,8 @@ async fn a_stopped_devices_pending_entries_are_claimed_and_printed_by_another_de
             &format!("tcp://{dead_port}"),
             &temp_dir(),
             &api.url,
-        )).await,
+        ))
+        .await,
         TestHooks::default(),
     )
     .await;
@@ -240,7 +245,8 @@ async fn a_stopped_devices_pending_entries_are_claimed_and_printed_by_another_de
 
     let printer = format!("tcp://{}", vp.printer_addr);
     let b = start(
-        own.on_device_user(config(&prefix, "kds-b", &printer, &temp_dir(), &api.url)).await,
+        own.on_device_user(config(&prefix, "kds-b", &printer, &temp_dir(), &api.url))
+            .await,
         TestHooks::default(),
     )
     .await;
@@ -268,7 +274,8 @@ async fn undecodable_entries_go_to_the_dead_letter_stream_with_an_alert_and_late
     let api = quiet_api().await;
     let printer = format!("tcp://{}", vp.printer_addr);
     let mut dev = start(
-        own.on_device_user(config(&prefix, "kds-1", &printer, &temp_dir(), &api.url)).await,
+        own.on_device_user(config(&prefix, "kds-1", &printer, &temp_dir(), &api.url))
+            .await,
         TestHooks::default(),
     )
     .await;
@@ -377,7 +384,8 @@ async fn an_entry_delivered_more_than_max_deliveries_is_dead_lettered_not_printe
     }
     let printer = format!("tcp://{}", vp.printer_addr);
     let mut dev = start(
-        own.on_device_user(config(&prefix, "kds-1", &printer, &temp_dir(), &api.url)).await,
+        own.on_device_user(config(&prefix, "kds-1", &printer, &temp_dir(), &api.url))
+            .await,
         TestHooks::default(),
     )
     .await;
@@ -411,7 +419,8 @@ async fn entries_for_other_stations_are_acked_without_printing_or_showing() {
     let api = quiet_api().await;
     let printer = format!("tcp://{}", vp.printer_addr);
     let mut dev = start(
-        own.on_device_user(config(&prefix, "kds-1", &printer, &temp_dir(), &api.url)).await,
+        own.on_device_user(config(&prefix, "kds-1", &printer, &temp_dir(), &api.url))
+            .await,
         TestHooks::default(),
     )
     .await;
@@ -455,7 +464,8 @@ async fn two_hundred_orders_are_each_shown_and_printed_once_and_nothing_stays_pe
     let api = quiet_api().await;
     let printer = format!("tcp://{}", vp.printer_addr);
     let mut dev = start(
-        own.on_device_user(config(&prefix, "kds-1", &printer, &temp_dir(), &api.url)).await,
+        own.on_device_user(config(&prefix, "kds-1", &printer, &temp_dir(), &api.url))
+            .await,
         TestHooks::default(),
     )
     .await;

@@ -37,8 +37,19 @@ fn make_ca(dir: &Path, name: &str, server: bool) -> PathBuf {
     openssl(
         dir,
         &[
-            "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj",
-            &format!("/CN=QR Order test CA {name}"), "-keyout", &ca_key, "-out", &ca,
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "2",
+            "-subj",
+            &format!("/CN=QR Order test CA {name}"),
+            "-keyout",
+            &ca_key,
+            "-out",
+            &ca,
         ],
     );
     if server {
@@ -50,8 +61,16 @@ fn make_ca(dir: &Path, name: &str, server: bool) -> PathBuf {
         openssl(
             dir,
             &[
-                "req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=localhost", "-keyout",
-                &key, "-out", &csr,
+                "req",
+                "-newkey",
+                "rsa:2048",
+                "-nodes",
+                "-subj",
+                "/CN=localhost",
+                "-keyout",
+                &key,
+                "-out",
+                &csr,
             ],
         );
         std::fs::write(
@@ -63,8 +82,21 @@ fn make_ca(dir: &Path, name: &str, server: bool) -> PathBuf {
         openssl(
             dir,
             &[
-                "x509", "-req", "-in", &csr, "-CA", &ca, "-CAkey", &ca_key,
-                "-CAcreateserial", "-days", "2", "-extfile", "ext.cnf", "-out", &cert,
+                "x509",
+                "-req",
+                "-in",
+                &csr,
+                "-CA",
+                &ca,
+                "-CAkey",
+                &ca_key,
+                "-CAcreateserial",
+                "-days",
+                "2",
+                "-extfile",
+                "ext.cnf",
+                "-out",
+                &cert,
             ],
         );
     }
@@ -89,8 +121,18 @@ impl TlsRedis {
         let child = Command::new("redis-server")
             .args(["--port", "0", "--tls-port", &port.to_string()])
             .args(["--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
-            .args(["--tls-cert-file", "good-cert.pem", "--tls-key-file", "good-key.pem"])
-            .args(["--tls-ca-cert-file", "good-ca.pem", "--tls-auth-clients", "no"])
+            .args([
+                "--tls-cert-file",
+                "good-cert.pem",
+                "--tls-key-file",
+                "good-key.pem",
+            ])
+            .args([
+                "--tls-ca-cert-file",
+                "good-ca.pem",
+                "--tls-auth-clients",
+                "no",
+            ])
             .args(["--requirepass", ADMIN_PASSWORD])
             .current_dir(dir)
             .stdout(log)
@@ -136,7 +178,10 @@ async fn server_and_display_on_a_tls_only_redis_print_an_order_and_a_wrong_ca_is
         let admin = admin.clone();
         async move {
             match admin.get_multiplexed_async_connection().await {
-                Ok(mut c) => redis::cmd("PING").query_async::<String>(&mut c).await.is_ok(),
+                Ok(mut c) => redis::cmd("PING")
+                    .query_async::<String>(&mut c)
+                    .await
+                    .is_ok(),
                 Err(_) => false,
             }
         }
@@ -149,10 +194,7 @@ async fn server_and_display_on_a_tls_only_redis_print_an_order_and_a_wrong_ca_is
         redis::cmd("PING").query_async::<String>(&mut c).await
     };
     let in_clear = tokio::time::timeout(Duration::from_secs(5), in_clear).await;
-    assert!(
-        !matches!(in_clear, Ok(Ok(_))),
-        "Redis answered without TLS"
-    );
+    assert!(!matches!(in_clear, Ok(Ok(_))), "Redis answered without TLS");
 
     let admin_url = redis.admin_url();
     let device_url = redis.url();

@@ -109,7 +109,10 @@ mod tests {
         let plain = client("redis://127.0.0.1:6379", Some(&ca)).expect_err("plain URL");
         assert!(plain.to_string().contains("not rediss://"), "{plain:#}");
         let missing = client("rediss://127.0.0.1:6379", Some(&ca)).expect_err("no file");
-        assert!(missing.to_string().contains("cannot read redis_ca_file"), "{missing:#}");
+        assert!(
+            missing.to_string().contains("cannot read redis_ca_file"),
+            "{missing:#}"
+        );
         assert!(client("rediss://127.0.0.1:6379", None).is_ok());
     }
 }
