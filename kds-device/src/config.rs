@@ -21,6 +21,9 @@ pub struct Config {
     /// when the server gives each device one); unset: the URL's user.
     pub redis_username: Option<String>,
     pub redis_password: Option<String>,
+    /// A PEM file of the CA(s) that signed Redis' TLS certificate, for a
+    /// `rediss://` `redis_url`; unset: the system's roots.
+    pub redis_ca_file: Option<PathBuf>,
     /// Prefix of every Redis key (see `qrorder_shared::keys`).
     pub redis_prefix: String,
     /// Base URL of the admin API, e.g. `http://10.0.0.2:8080`.
@@ -80,6 +83,7 @@ impl Default for Config {
             redis_url: "redis://127.0.0.1:6379".into(),
             redis_username: None,
             redis_password: None,
+            redis_ca_file: None,
             redis_prefix: "qrorder".into(),
             api_url: "http://127.0.0.1:8080".into(),
             api_token: String::new(),
@@ -158,9 +162,12 @@ impl Config {
         figment.merge(Env::prefixed("KDS__"))
     }
 
-    /// The Redis client: `redis_url` with the device's own user, if any.
+    /// The Redis client: `redis_url` with the device's own user, if any;
+    /// over TLS (`rediss://`) trusting `redis_ca_file` when it is set.
     pub fn redis_client(&self) -> redis::RedisResult<redis::Client> {
-        use redis::IntoConnectionInfo;
+        use redis::{ErrorKind, IntoConnectionInfo, RedisError};
+        // rustls' crypto, chosen once per process (already chosen is fine).
+        let _ = rustls::crypto::ring::default_provider().install_default();
         let info = self.redis_url.as_str().into_connection_info()?;
         let mut settings = info.redis_settings().clone();
         if let Some(user) = self.redis_username.as_deref().filter(|u| !u.is_empty()) {
@@ -169,7 +176,28 @@ impl Config {
         if let Some(password) = self.redis_password.as_deref().filter(|p| !p.is_empty()) {
             settings = settings.set_password(password);
         }
-        redis::Client::open(info.set_redis_settings(settings))
+        let info = info.set_redis_settings(settings);
+        let Some(ca_file) = &self.redis_ca_file else {
+            return redis::Client::open(info);
+        };
+        let refused =
+            |what: String| RedisError::from((ErrorKind::InvalidClientConfig, "TLS", what));
+        if !self.redis_url.starts_with("rediss://") {
+            return Err(refused(
+                "redis_ca_file is set but redis_url is not rediss:// (TLS)".into(),
+            ));
+        }
+        let pem = std::fs::read(ca_file).map_err(|e| {
+            refused(format!(
+                "cannot read redis_ca_file {}: {e}",
+                ca_file.display()
+            ))
+        })?;
+        let certs = redis::TlsCertificates {
+            client_tls: None,
+            root_cert: Some(pem),
+        };
+        redis::Client::build_with_tls(info, certs)
     }
 
     pub fn validate(&self) -> Result<(), String> {

@@ -325,7 +325,7 @@ pub async fn watch_redis(client: Client, events: mpsc::UnboundedSender<Event>) {
             tokio::time::timeout(Duration::from_millis(900), redis_io::ping(&mut conn)).await;
         let (up, detail) = match result {
             Ok(Ok(())) => (true, String::new()),
-            Ok(Err(e)) => (false, e.to_string()),
+            Ok(Err(e)) => (false, redis_io::describe(&e)),
             Err(_) => {
                 conn.reset();
                 (false, "no answer within 0.9 s".to_owned())

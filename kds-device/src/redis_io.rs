@@ -350,3 +350,16 @@ fn parse_pending_total(v: &Value) -> Option<u64> {
         other => text(other)?.parse().ok(),
     }
 }
+
+/// A Redis error in words for the screen and the log: a TLS certificate
+/// no trusted CA signed says which setting decides that.
+pub fn describe(e: &RedisError) -> String {
+    let text = e.to_string();
+    if text.contains("invalid peer certificate") {
+        format!(
+            "Redis' TLS certificate is not signed by a CA this display trusts (redis_ca_file): {text}"
+        )
+    } else {
+        text
+    }
+}

@@ -69,3 +69,42 @@ ensure_redis() {
     wait_until 10 redis_answers "redis://127.0.0.1:$port" || die "redis-server did not start (see $dir/redis-$port.log)"
     echo "redis://127.0.0.1:$port"
 }
+
+# The server's own Redis user (see docs/ARCHITECTURE.md, "Security model"):
+# every key and channel under PREFIX, every command but the @dangerous ones
+# (KEYS, FLUSHALL, CONFIG, DEBUG, SHUTDOWN, MONITOR, …) plus the four it
+# needs to manage the kitchen devices' users and follow Redis restarts.
+# redis_server_user_rules PREFIX PASSWORD — prints the ACL rules.
+redis_server_user_rules() {
+    printf '%s' "on >$2 ~$1:* &$1:* +@all -@dangerous +info +acl|setuser +acl|deluser +client|kill"
+}
+
+# start_acl_redis DIR PREFIX — starts a redis-server of our own on a free
+# loopback port, set up as device ACLs need it: Redis' default user off,
+# and the server's user `qrorder-server` (its password made once, kept in
+# DIR/server.password, 0600) from an ACL file, DIR/users.acl (0600; the
+# devices' users are not in it: the server sets them at start). Never
+# touches a Redis already running. Prints the server's URL (user and
+# password in it); the pid file is DIR/redis-PORT.pid.
+start_acl_redis() {
+    local dir=$1 prefix=$2 port pass url
+    apt_install redis-server redis-tools
+    mkdir -p "$dir"; chmod 700 "$dir"
+    if [ ! -s "$dir/server.password" ]; then
+        (umask 077; python3 -c 'import secrets; print(secrets.token_hex(32))' > "$dir/server.password")
+    fi
+    pass=$(cat "$dir/server.password")
+    (umask 077; printf 'user default off\nuser qrorder-server %s\n' \
+        "$(redis_server_user_rules "$prefix" "$pass")" > "$dir/users.acl")
+    port=$(free_port)
+    log "starting redis-server on 127.0.0.1:$port (default user off, the server's user from $dir/users.acl)"
+    redis-server --daemonize yes --bind 127.0.0.1 --port "$port" --save "" --appendonly no \
+        --aclfile "$dir/users.acl" \
+        --dir "$dir" --pidfile "$dir/redis-$port.pid" --logfile "$dir/redis-$port.log" >/dev/null
+    url="redis://qrorder-server:$pass@127.0.0.1:$port"
+    wait_until 10 redis_answers "$url" || die "redis-server did not start (see $dir/redis-$port.log)"
+    echo "$url"
+}
+
+# without_credentials URL — URL without its user and password.
+without_credentials() { sed -E 's#^(rediss?://)[^@/]*@#\1#' <<<"$1"; }

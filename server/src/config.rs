@@ -81,6 +81,9 @@ pub struct Config {
     /// another address than the server). Default: `REDIS_URL` without its
     /// user and password.
     pub device_redis_url: Option<String>,
+    /// A PEM file of the CA(s) that signed Redis' TLS certificate, for a
+    /// `rediss://` `REDIS_URL`; unset: the system's roots.
+    pub redis_ca_file: Option<PathBuf>,
     /// `json` for machine-read logs, `pretty` for people.
     pub log_format: LogFormat,
     /// Publish an order to the kitchen stream right after its commit. When
@@ -143,6 +146,7 @@ impl Default for Config {
             pairing_attempts_per_restaurant: 30,
             redis_device_acl: false,
             device_redis_url: None,
+            redis_ca_file: None,
             log_format: LogFormat::Pretty,
             outbox_immediate_publish: true,
             outbox_relay_interval_ms: 1000,

@@ -30,3 +30,9 @@ mod ws;
 
 pub mod app;
 pub mod cli;
+
+/// The rules of a kitchen device's own Redis user: the kitchen display's
+/// tests run their displays on exactly these.
+pub mod device_acl {
+    pub use crate::devices::{new_password, password_hash, setuser_rules};
+}

@@ -40,7 +40,7 @@ impl Deref for AppState {
 
 impl AppState {
     pub fn new(config: Config, db: Db) -> anyhow::Result<Self> {
-        let redis = Redis::new(&config.redis_url)?;
+        let redis = Redis::new(&config.redis_url, config.redis_ca_file.as_deref())?;
         let keys = Keys::new(&config.redis_prefix);
         let hub = Hub::new(redis.client.clone());
         Ok(Self(Arc::new(Inner {

@@ -22,6 +22,24 @@ pass "scripts/cluster is up: 2 client-api, 2 ws, admin-api, nginx, kds, virtual 
 
 python3 "$ROOT/tests/deploy/cluster_diners.py" "$CLUSTER_DIR/cluster.json"
 
+# Device ACLs as in production: Redis' default user is off (a revoked
+# display cannot fall back to it), the display reads on its own user,
+# which may not add orders to its kitchen's stream.
+redis_url=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["redis_url"])' "$CLUSTER_DIR/cluster.json")
+anonymous=$(without_credentials "$redis_url")
+out=$(redis-cli -u "$anonymous" ping 2>&1) || true
+grep -q NOAUTH <<<"$out" || fail "the cluster's Redis answers its default user: $out"
+out=$(redis-cli -u "$anonymous" --user default --pass nopass --no-auth-warning ping 2>&1) || true
+grep -qi "WRONGPASS\|disabled" <<<"$out" || fail "the cluster's Redis let the default user in: $out"
+dev_user=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["redis"]["username"])' "$CLUSTER_DIR/device.json")
+dev_pass=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["redis"]["password"])' "$CLUSTER_DIR/device.json")
+stream=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["seed"]["kitchen_stream"])' "$CLUSTER_DIR/cluster.json")
+out=$(redis-cli -u "$anonymous" --user "$dev_user" --pass "$dev_pass" --no-auth-warning ping 2>&1) || true
+[ "$out" = PONG ] || fail "the display's Redis user $dev_user cannot sign in: $out"
+out=$(redis-cli -u "$anonymous" --user "$dev_user" --pass "$dev_pass" --no-auth-warning xadd "$stream" '*' order_id 1 payload x 2>&1) || true
+grep -q NOPERM <<<"$out" || fail "the display's Redis user may add orders: $out"
+pass "the cluster's Redis: default user off, the display on its own user ($dev_user), which cannot add orders"
+
 # The Containerfile's HEALTHCHECK, pointed at a running client-api instance.
 port=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["client_api"][0].rsplit(":",1)[1])' "$CLUSTER_DIR/cluster.json")
 check=$(python3 - "$ROOT/images/server/Containerfile" <<'PY'

@@ -73,6 +73,10 @@ pass "build-image and build-pi explain themselves and refuse bad arguments"
 
 # compose: valid (docker-compose validates against the compose schema
 # without an engine) and the topology the issue asks for.
+# REDIS_PASSWORD has no default: without it compose refuses to start.
+(cd images/server && docker-compose -f compose.yaml config >/dev/null 2>&1) \
+    && fail "compose.yaml starts without REDIS_PASSWORD"
+export REDIS_PASSWORD=static-check
 services=$(cd images/server && docker-compose -f compose.yaml config --services 2>&1) || fail "compose.yaml: $services"
 for s in postgres redis migrate client-api-1 client-api-2 ws-1 ws-2 admin-api proxy; do
     grep -qx "$s" <<<"$services" || fail "compose.yaml has no service $s"
@@ -86,3 +90,10 @@ grep -q '^USER 10001' images/server/Containerfile || fail "the image must not ru
 grep -q '^HEALTHCHECK' images/server/Containerfile || fail "the image needs a HEALTHCHECK"
 [ "$(grep -c '^FROM ' images/server/Containerfile)" -ge 2 ] || fail "the Containerfile must be multi-stage"
 pass "compose.yaml is valid: postgres, redis, migrate, 2× client-api, 2× ws, admin-api, nginx; Containerfile multi-stage, non-root, HEALTHCHECK"
+# Device ACLs on, and nothing to fall back to: the default user off, the
+# server on its own user.
+grep -q 'QRORDER__REDIS_DEVICE_ACL: "true"' <<<"$resolved" || fail "compose.yaml: device ACLs are not on"
+grep -q "user default off" <<<"$resolved" || fail "compose.yaml: Redis' default user is not off"
+grep -q 'QRORDER__REDIS_URL: redis://qrorder-server:static-check@redis:6379' <<<"$resolved" \
+    || fail "compose.yaml: the server does not use its own Redis user"
+pass "compose.yaml: device ACLs on, Redis' default user off, the server on its own Redis user"

@@ -4,79 +4,17 @@
 //! acknowledges an order), and once revoked it says it was removed and its
 //! Redis user is gone.
 
-use std::time::Duration;
-
 use kds::event::Event;
 use kds::print_worker::TestHooks;
 use serde_json::{Value, json};
 
+use crate::acl_redis::AclRedis;
 use crate::server::RealServer;
 use crate::support::*;
 
-const ADMIN_PASSWORD: &str = "kds-acl-test-admin-password";
-
-/// redis-server on a free loopback port, `requirepass` set; killed on drop.
-struct OwnRedis {
-    port: u16,
-    child: std::process::Child,
-    _dir: tempfile::TempDir,
-}
-
-impl OwnRedis {
-    fn start() -> OwnRedis {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let dir = tempfile::tempdir().unwrap();
-        let child = std::process::Command::new("redis-server")
-            .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
-            .args([
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-                "--requirepass",
-                ADMIN_PASSWORD,
-            ])
-            .arg("--dir")
-            .arg(dir.path())
-            .stdout(std::process::Stdio::null())
-            .spawn()
-            .expect("redis-server is installed");
-        let r = OwnRedis {
-            port,
-            child,
-            _dir: dir,
-        };
-        let client = redis::Client::open(r.admin_url()).unwrap();
-        for _ in 0..200 {
-            if let Ok(mut c) = client.get_connection_with_timeout(Duration::from_millis(50))
-                && redis::cmd("PING").query::<String>(&mut c).is_ok()
-            {
-                return r;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        panic!("redis-server on {port} did not start");
-    }
-
-    fn admin_url(&self) -> String {
-        format!("redis://:{ADMIN_PASSWORD}@127.0.0.1:{}", self.port)
-    }
-}
-
-impl Drop for OwnRedis {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_display_on_its_own_redis_user_prints_and_once_revoked_says_it_was_removed() {
-    let redis = OwnRedis::start();
+    let redis = AclRedis::start();
     let admin_url = redis.admin_url();
     let server = RealServer::spawn_with(&unique("acl"), |c| {
         c.redis_url = admin_url.clone();

@@ -1,7 +1,8 @@
 //! The real `kds` binary killed with SIGKILL three times while it works
 //! through 300 orders, restarted each time with the same device id and
 //! journal: every order printed at least once, never twice without the
-//! REPRINT mark, none missing, nothing pending at the end.
+//! REPRINT mark, none missing, nothing pending at the end. The display
+//! runs on its own Redis user (`acl_redis`).
 
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
@@ -9,6 +10,7 @@ use std::time::{Duration, Instant};
 use printer::emulator::FaultsPatch;
 use printer::emulator::server::VirtualPrinter;
 
+use crate::acl_redis::AclRedis;
 use crate::support::*;
 
 const ORDERS: i64 = 300;
@@ -56,7 +58,8 @@ fn prints(vp: &VirtualPrinter) -> BTreeMap<u32, Vec<bool>> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn kill_9_three_times_during_300_orders_loses_no_ticket() {
     let prefix = unique("kill9");
-    let mut r = redis().await;
+    let own = AclRedis::start();
+    let mut r = own.admin().await;
     let vp = virtual_printer().await;
     // Each ticket takes 25 ms to print: there is nearly always one in the printer.
     vp.set_faults(FaultsPatch {
@@ -66,6 +69,15 @@ async fn kill_9_three_times_during_300_orders_loses_no_ticket() {
     let api = quiet_api().await;
     let printer = format!("tcp://{}", vp.printer_addr);
     let data = temp_dir();
+    let mut on_user = config(&prefix, "kds-crash", &printer, &data, &api.url);
+    on_user = own.on_device_user(on_user).await;
+    let user = on_user.redis_username.clone().unwrap();
+    let password = on_user.redis_password.clone().unwrap();
+    let env = [
+        ("KDS__REDIS_URL", on_user.redis_url.as_str()),
+        ("KDS__REDIS_USERNAME", user.as_str()),
+        ("KDS__REDIS_PASSWORD", password.as_str()),
+    ];
     for id in 1..=ORDERS {
         xadd(
             &mut r,
@@ -84,7 +96,7 @@ async fn kill_9_three_times_during_300_orders_loses_no_ticket() {
             &data,
             &api.url,
             &format!("kds-{run}.log"),
-            &[],
+            &env,
         );
         // Kill once this run has printed a random 10–59 more tickets: for
         // the first two kills at a moment a ticket is in the printer
@@ -116,7 +128,7 @@ async fn kill_9_three_times_during_300_orders_loses_no_ticket() {
 
     // The fourth start runs to the end.
     let started = Instant::now();
-    let mut kds = spawn_kds(&prefix, &printer, &data, &api.url, "kds-3.log", &[]);
+    let mut kds = spawn_kds(&prefix, &printer, &data, &api.url, "kds-3.log", &env);
     let stream = stream_key(&prefix);
     let deadline = Duration::from_secs(120);
     loop {

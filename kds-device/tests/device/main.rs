@@ -1,10 +1,13 @@
 //! Device integration tests: real Redis, a virtual printer over TCP, the
 //! real server for status sync (`admin`), a silent stand-in API for the
-//! stream tests. One binary so linking happens once.
+//! stream tests. The stream and crash tests run each display on its own
+//! Redis ACL user against a redis-server of the test's own (`acl_redis`).
+//! One binary so linking happens once.
 
 #![allow(clippy::unwrap_used)]
 
 mod acl;
+mod acl_redis;
 mod admin;
 mod crash;
 #[path = "../common/orders.rs"]
@@ -15,4 +18,5 @@ mod server;
 mod stream;
 mod support;
 mod systemd;
+mod tls;
 mod voids;

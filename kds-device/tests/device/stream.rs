@@ -7,12 +7,14 @@ use kds::print_worker::TestHooks;
 use printer::emulator::FaultsPatch;
 use tokio::sync::mpsc;
 
+use crate::acl_redis::AclRedis;
 use crate::support::*;
 
 #[tokio::test]
 async fn an_order_is_shown_then_printed_and_acked_only_after_the_printer_confirms() {
     let prefix = unique("flow");
-    let mut r = redis().await;
+    let own = AclRedis::start();
+    let mut r = own.admin().await;
     let vp = virtual_printer().await;
     vp.set_faults(FaultsPatch {
         delay_ms: Some(1500),
@@ -21,7 +23,8 @@ async fn an_order_is_shown_then_printed_and_acked_only_after_the_printer_confirm
     let api = quiet_api().await;
     let printer = format!("tcp://{}", vp.printer_addr);
     let mut dev = start(
-        config(&prefix, "kds-1", &printer, &temp_dir(), &api.url),
+        own.on_device_user(config(&prefix, "kds-1", &printer, &temp_dir(), &api.url))
+            .await,
         TestHooks::default(),
     )
     .await;
@@ -70,7 +73,8 @@ async fn an_order_is_shown_then_printed_and_acked_only_after_the_printer_confirm
 #[tokio::test]
 async fn paper_out_keeps_tickets_on_screen_unacked_until_paper_is_back_then_each_prints_once() {
     let prefix = unique("paper");
-    let mut r = redis().await;
+    let own = AclRedis::start();
+    let mut r = own.admin().await;
     let vp = virtual_printer().await;
     vp.set_faults(FaultsPatch {
         paper_out: Some(true),
@@ -79,7 +83,8 @@ async fn paper_out_keeps_tickets_on_screen_unacked_until_paper_is_back_then_each
     let api = quiet_api().await;
     let printer = format!("tcp://{}", vp.printer_addr);
     let mut dev = start(
-        config(&prefix, "kds-1", &printer, &temp_dir(), &api.url),
+        own.on_device_user(config(&prefix, "kds-1", &printer, &temp_dir(), &api.url))
+            .await,
         TestHooks::default(),
     )
     .await;
@@ -138,14 +143,16 @@ async fn paper_out_keeps_tickets_on_screen_unacked_until_paper_is_back_then_each
 #[tokio::test]
 async fn a_crash_between_print_and_ack_reprints_the_ticket_marked_reprint() {
     let prefix = unique("crash");
-    let mut r = redis().await;
+    let own = AclRedis::start();
+    let mut r = own.admin().await;
     let vp = virtual_printer().await;
     let api = quiet_api().await;
     let printer = format!("tcp://{}", vp.printer_addr);
     let data = temp_dir();
     let (hook_tx, mut hook_rx) = mpsc::unbounded_channel();
     let dev = start(
-        config(&prefix, "kds-1", &printer, &data, &api.url),
+        own.on_device_user(config(&prefix, "kds-1", &printer, &data, &api.url))
+            .await,
         TestHooks {
             before_ack: Some(hook_tx),
         },
@@ -167,7 +174,8 @@ async fn a_crash_between_print_and_ack_reprints_the_ticket_marked_reprint() {
     assert_eq!(vp.tickets().len(), 1);
 
     let mut dev = start(
-        config(&prefix, "kds-1", &printer, &data, &api.url),
+        own.on_device_user(config(&prefix, "kds-1", &printer, &data, &api.url))
+            .await,
         TestHooks::default(),
     )
     .await;
@@ -197,7 +205,8 @@ async fn a_crash_between_print_and_ack_reprints_the_ticket_marked_reprint() {
 async fn a_stopped_devices_pending_entries_are_claimed_and_printed_by_another_device_of_the_station()
  {
     let prefix = unique("claim");
-    let mut r = redis().await;
+    let own = AclRedis::start();
+    let mut r = own.admin().await;
     let vp = virtual_printer().await;
     let api = quiet_api().await;
     // Device A's printer does not exist: it reads the entries and cannot print them.
@@ -206,13 +215,14 @@ async fn a_stopped_devices_pending_entries_are_claimed_and_printed_by_another_de
         .local_addr()
         .unwrap();
     let mut a = start(
-        config(
+        own.on_device_user(config(
             &prefix,
             "kds-a",
             &format!("tcp://{dead_port}"),
             &temp_dir(),
             &api.url,
-        ),
+        ))
+        .await,
         TestHooks::default(),
     )
     .await;
@@ -235,7 +245,8 @@ async fn a_stopped_devices_pending_entries_are_claimed_and_printed_by_another_de
 
     let printer = format!("tcp://{}", vp.printer_addr);
     let b = start(
-        config(&prefix, "kds-b", &printer, &temp_dir(), &api.url),
+        own.on_device_user(config(&prefix, "kds-b", &printer, &temp_dir(), &api.url))
+            .await,
         TestHooks::default(),
     )
     .await;
@@ -257,12 +268,14 @@ async fn a_stopped_devices_pending_entries_are_claimed_and_printed_by_another_de
 async fn undecodable_entries_go_to_the_dead_letter_stream_with_an_alert_and_later_entries_still_flow()
  {
     let prefix = unique("dead");
-    let mut r = redis().await;
+    let own = AclRedis::start();
+    let mut r = own.admin().await;
     let vp = virtual_printer().await;
     let api = quiet_api().await;
     let printer = format!("tcp://{}", vp.printer_addr);
     let mut dev = start(
-        config(&prefix, "kds-1", &printer, &temp_dir(), &api.url),
+        own.on_device_user(config(&prefix, "kds-1", &printer, &temp_dir(), &api.url))
+            .await,
         TestHooks::default(),
     )
     .await;
@@ -336,7 +349,8 @@ async fn undecodable_entries_go_to_the_dead_letter_stream_with_an_alert_and_late
 #[tokio::test]
 async fn an_entry_delivered_more_than_max_deliveries_is_dead_lettered_not_printed() {
     let prefix = unique("maxdel");
-    let mut r = redis().await;
+    let own = AclRedis::start();
+    let mut r = own.admin().await;
     let vp = virtual_printer().await;
     let api = quiet_api().await;
     let key = stream_key(&prefix);
@@ -370,7 +384,8 @@ async fn an_entry_delivered_more_than_max_deliveries_is_dead_lettered_not_printe
     }
     let printer = format!("tcp://{}", vp.printer_addr);
     let mut dev = start(
-        config(&prefix, "kds-1", &printer, &temp_dir(), &api.url),
+        own.on_device_user(config(&prefix, "kds-1", &printer, &temp_dir(), &api.url))
+            .await,
         TestHooks::default(),
     )
     .await;
@@ -398,12 +413,14 @@ async fn an_entry_delivered_more_than_max_deliveries_is_dead_lettered_not_printe
 #[tokio::test]
 async fn entries_for_other_stations_are_acked_without_printing_or_showing() {
     let prefix = unique("station");
-    let mut r = redis().await;
+    let own = AclRedis::start();
+    let mut r = own.admin().await;
     let vp = virtual_printer().await;
     let api = quiet_api().await;
     let printer = format!("tcp://{}", vp.printer_addr);
     let mut dev = start(
-        config(&prefix, "kds-1", &printer, &temp_dir(), &api.url),
+        own.on_device_user(config(&prefix, "kds-1", &printer, &temp_dir(), &api.url))
+            .await,
         TestHooks::default(),
     )
     .await;
@@ -441,12 +458,14 @@ async fn entries_for_other_stations_are_acked_without_printing_or_showing() {
 #[tokio::test]
 async fn two_hundred_orders_are_each_shown_and_printed_once_and_nothing_stays_pending() {
     let prefix = unique("load");
-    let mut r = redis().await;
+    let own = AclRedis::start();
+    let mut r = own.admin().await;
     let vp = virtual_printer().await;
     let api = quiet_api().await;
     let printer = format!("tcp://{}", vp.printer_addr);
     let mut dev = start(
-        config(&prefix, "kds-1", &printer, &temp_dir(), &api.url),
+        own.on_device_user(config(&prefix, "kds-1", &printer, &temp_dir(), &api.url))
+            .await,
         TestHooks::default(),
     )
     .await;
@@ -491,70 +510,21 @@ async fn two_hundred_orders_are_each_shown_and_printed_once_and_nothing_stays_pe
     dev.device.stop().await;
 }
 
-/// A Redis of our own, so stopping it disturbs no one else.
-struct OwnRedis {
-    port: u16,
-    child: std::process::Child,
-}
-
-impl OwnRedis {
-    fn start(port: u16) -> OwnRedis {
-        let child = std::process::Command::new("redis-server")
-            .args([
-                "--port",
-                &port.to_string(),
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-                "--bind",
-                "127.0.0.1",
-            ])
-            .stdout(std::process::Stdio::null())
-            .spawn()
-            .expect("redis-server runs");
-        OwnRedis { port, child }
-    }
-    fn url(&self) -> String {
-        format!("redis://127.0.0.1:{}", self.port)
-    }
-}
-
-impl Drop for OwnRedis {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 #[tokio::test]
 async fn losing_redis_raises_the_banner_within_three_seconds_and_the_device_resumes_when_it_is_back()
  {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let own = OwnRedis::start(port);
-    let client = redis::Client::open(own.url()).unwrap();
-    let mut r = None;
-    until("own redis up", || {
-        let c = client.clone();
-        async move { c.get_multiplexed_async_connection().await.is_ok() }
-    })
-    .await;
-    if let Ok(c) = client.get_multiplexed_async_connection().await {
-        r = Some(c);
-    }
-    let mut r = r.unwrap();
+    let own = AclRedis::start();
+    let port = own.port;
+    let mut r = own.admin().await;
 
     let prefix = unique("down");
     let vp = virtual_printer().await;
     let api = quiet_api().await;
     let printer = format!("tcp://{}", vp.printer_addr);
-    let mut cfg = config(&prefix, "kds-1", &printer, &temp_dir(), &api.url);
-    cfg.redis_url = own.url();
-    let mut dev = start(cfg, TestHooks::default()).await;
+    let cfg = own
+        .on_device_user(config(&prefix, "kds-1", &printer, &temp_dir(), &api.url))
+        .await;
+    let mut dev = start(cfg.clone(), TestHooks::default()).await;
     next_event(&mut dev.events, "Redis up", |e| {
         matches!(e, Event::Redis { up: true, .. })
     })
@@ -582,12 +552,15 @@ async fn losing_redis_raises_the_banner_within_three_seconds_and_the_device_resu
         lost.elapsed()
     );
 
-    let own = OwnRedis::start(port);
+    // Redis back empty, without the display's user: set again, as the
+    // server does after a restart; the display reconnects on it.
+    let own = AclRedis::start_on(port);
+    own.set_user(&cfg).await;
     next_event(&mut dev.events, "Redis back", |e| {
         matches!(e, Event::Redis { up: true, .. })
     })
     .await;
-    let mut r = client.get_multiplexed_async_connection().await.unwrap();
+    let mut r = own.admin().await;
     // Redis came back empty (no persistence here): the group is recreated.
     xadd(
         &mut r,

@@ -12,6 +12,8 @@ mod redis_acl;
 
 pub use pairing::public_router as pairing_router;
 pub use redis_acl::keep_users as keep_redis_users;
+/// The rules of a device's Redis user, for the kitchen display's tests (`crate::device_acl`).
+pub use redis_acl::{new_password, password_hash, setuser_rules};
 
 use axum::extract::State;
 use axum::http::StatusCode;

@@ -1,6 +1,8 @@
 //! The Redis handle for commands (Pub/Sub has its own connection, in
-//! `pubsub::hub`).
+//! `pubsub::hub`), and the client both are made from: `redis://`, or
+//! `rediss://` (TLS, rustls) trusting the system's roots or a CA file.
 
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
@@ -16,10 +18,37 @@ pub struct Redis {
     last_failure: std::sync::Mutex<Option<Instant>>,
 }
 
+/// The client for `url`; with `ca_file` (PEM) a `rediss://` URL trusts
+/// only the CAs in it. A CA file with a plain `redis://` URL is refused:
+/// it would silently not be used.
+pub fn client(url: &str, ca_file: Option<&Path>) -> anyhow::Result<redis::Client> {
+    // rustls needs its crypto chosen once per process (ring; already
+    // chosen is fine).
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let Some(ca_file) = ca_file else {
+        return redis::Client::open(url).with_context(|| format!("invalid Redis URL `{url}`"));
+    };
+    anyhow::ensure!(
+        url.starts_with("rediss://"),
+        "redis_ca_file is set but the Redis URL is not rediss:// (TLS)"
+    );
+    let pem = std::fs::read(ca_file)
+        .with_context(|| format!("cannot read redis_ca_file {}", ca_file.display()))?;
+    let certs = redis::TlsCertificates {
+        client_tls: None,
+        root_cert: Some(pem),
+    };
+    redis::Client::build_with_tls(url, certs).with_context(|| {
+        format!(
+            "invalid Redis URL, or redis_ca_file {} holds no PEM certificate",
+            ca_file.display()
+        )
+    })
+}
+
 impl Redis {
-    pub fn new(url: &str) -> anyhow::Result<Self> {
-        let client =
-            redis::Client::open(url).with_context(|| format!("invalid Redis URL `{url}`"))?;
+    pub fn new(url: &str, ca_file: Option<&Path>) -> anyhow::Result<Self> {
+        let client = client(url, ca_file)?;
         Ok(Self {
             client,
             manager: tokio::sync::Mutex::new(None),
@@ -66,5 +95,24 @@ impl Redis {
                 Err(e)
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_ca_file_needs_a_tls_url_and_must_be_readable() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let ca = dir.path().join("ca.pem");
+        let plain = client("redis://127.0.0.1:6379", Some(&ca)).expect_err("plain URL");
+        assert!(plain.to_string().contains("not rediss://"), "{plain:#}");
+        let missing = client("rediss://127.0.0.1:6379", Some(&ca)).expect_err("no file");
+        assert!(
+            missing.to_string().contains("cannot read redis_ca_file"),
+            "{missing:#}"
+        );
+        assert!(client("rediss://127.0.0.1:6379", None).is_ok());
     }
 }
