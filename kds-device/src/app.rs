@@ -1,12 +1,16 @@
 //! The two ways to run the device: headless (tokio on the main thread) and
-//! with the window (Slint owns the main thread, tokio runs on its own).
+//! with the window (Slint owns the main thread, tokio runs on its own). A
+//! window without credentials shows the pairing screen first and starts
+//! the device once a code paired, in the same process.
+
+use std::sync::{Arc, Mutex, OnceLock};
 
 use anyhow::Context;
 use slint::ComponentHandle;
 
 use crate::config::Config;
 use crate::device::{Device, Options};
-use crate::systemd;
+use crate::systemd::{self, Heartbeat};
 use crate::ui::{self, AppWindow};
 
 fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
@@ -71,57 +75,117 @@ async fn wait_for_shutdown() {
     let _ = tokio::signal::ctrl_c().await;
 }
 
-pub fn run_window(config: Config) -> anyhow::Result<()> {
+/// The device with its window. Not `paired`: the pairing screen first;
+/// once a code paired, the settings are loaded again (`config_file`,
+/// `KDS__`, the new `paired.toml`) and the device starts from them in the
+/// same process.
+pub fn run_window(
+    config: Config,
+    config_file: Option<&std::path::Path>,
+    paired: bool,
+) -> anyhow::Result<()> {
     let window = AppWindow::new().context("cannot open the window")?;
-    let sink = ui::view_sink(&window);
-    let (ready_tx, ready_rx) = std::sync::mpsc::channel();
+    let view = ui::view_sink(&window);
+    let (attempts_tx, attempts) = tokio::sync::mpsc::unbounded_channel();
+    if !paired {
+        ui::show_pairing(&window, "", attempts_tx);
+    }
+    let show = ui::pairing_sink(&window);
+    // Set once the device runs: the watchdog pings only while its board
+    // is alive (while pairing, the running event loop is the proof).
+    let heartbeat = Arc::new(OnceLock::<Heartbeat>::new());
+    let failed = Arc::new(Mutex::new(None::<anyhow::Error>));
     let weak = window.as_weak();
+    let file = config_file.map(std::path::Path::to_path_buf);
+    let (beat, failure) = (heartbeat.clone(), failed.clone());
     let tokio_thread = std::thread::Builder::new()
         .name("tokio".into())
-        .spawn(move || -> anyhow::Result<()> {
-            runtime()?.block_on(async move {
-                let gpio = crate::gpio::open(&config);
-                let mut options = Options::new(gpio);
-                options.view = Some(sink);
-                match Device::start(config, options).await {
-                    Ok(device) => {
-                        let _ = ready_tx.send(Ok((
-                            device.commands(),
-                            device.ui_actions(),
-                            device.heartbeat(),
-                        )));
-                        wait_for_shutdown().await;
-                        systemd::notify("STOPPING=1");
-                        device.stop().await;
-                    }
-                    Err(e) => {
-                        let _ = ready_tx.send(Err(e));
-                    }
-                }
-                let _ = weak.upgrade_in_event_loop(|_| {
-                    let _ = slint::quit_event_loop();
-                });
-                Ok(())
-            })
+        .spawn(move || {
+            let ran = runtime().and_then(|rt| {
+                rt.block_on(async {
+                    let config = if paired {
+                        config
+                    } else {
+                        tokio::select! {
+                            p = crate::setup::serve(attempts, config.data_dir.clone(), show) => {
+                                if p.is_none() {
+                                    return Ok(());
+                                }
+                            }
+                            () = wait_for_shutdown() => return Ok(()),
+                        }
+                        Config::load(file.as_deref())?
+                    };
+                    run_device(config, view, weak.clone(), beat).await
+                })
+            });
+            if let Err(e) = ran {
+                *failure
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(e);
+            }
+            let _ = weak.upgrade_in_event_loop(|_| {
+                let _ = slint::quit_event_loop();
+            });
         })
         .context("cannot start the tokio thread")?;
-    let (commands, ui_actions, heartbeat) = ready_rx
-        .recv()
-        .context("the device thread ended before starting")??;
-    ui::connect(&window, commands, ui_actions);
-    // READY once the event loop runs; the watchdog pings from this (UI)
-    // thread, so a frozen window stops them as a hung board does.
-    slint::Timer::single_shot(std::time::Duration::ZERO, || {
-        systemd::notify("READY=1");
-    });
+    // READY once the event loop runs: at once on the pairing screen (the
+    // device starts later), else when the device has started.
+    if !paired {
+        slint::Timer::single_shot(std::time::Duration::ZERO, || {
+            systemd::notify("READY=1");
+        });
+    }
+    // The watchdog pings from this (UI) thread, so a frozen window stops
+    // them as a hung board does.
     let watchdog = slint::Timer::default();
     if let Some(every) = systemd::watchdog_interval() {
+        let window = window.as_weak();
         watchdog.start(slint::TimerMode::Repeated, every, move || {
-            systemd::ping(&heartbeat);
+            match heartbeat.get() {
+                Some(beat) => {
+                    systemd::ping(beat);
+                }
+                None if window
+                    .upgrade()
+                    .is_some_and(|w| w.global::<ui::KdsState>().get_pairing()) =>
+                {
+                    systemd::notify("WATCHDOG=1");
+                }
+                None => {}
+            }
         });
     }
     window.run().context("the UI event loop failed")?;
     // Window closed: the process ends; the tokio thread is not waited for.
     drop(tokio_thread);
+    let failure = failed
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .take();
+    failure.map_or(Ok(()), Err)
+}
+
+/// Starts the device for the window, shows its board, runs it until SIGTERM.
+async fn run_device(
+    config: Config,
+    view: crate::board::ViewSink,
+    weak: slint::Weak<AppWindow>,
+    beat: Arc<OnceLock<Heartbeat>>,
+) -> anyhow::Result<()> {
+    let gpio = crate::gpio::open(&config);
+    let mut options = Options::new(gpio);
+    options.view = Some(view);
+    let device = Device::start(config, options).await?;
+    let (commands, ui_actions) = (device.commands(), device.ui_actions());
+    let _ = beat.set(device.heartbeat());
+    let _ = weak.upgrade_in_event_loop(move |w| {
+        ui::connect(&w, commands, ui_actions);
+        ui::end_pairing(&w);
+        systemd::notify("READY=1");
+    });
+    wait_for_shutdown().await;
+    systemd::notify("STOPPING=1");
+    device.stop().await;
     Ok(())
 }

@@ -155,7 +155,8 @@ impl Config {
         Ok(Self::overrides(figment, file).extract_inner("data_dir")?)
     }
 
-    fn overrides(mut figment: Figment, file: Option<&Path>) -> Figment {
+    /// The file, then `KDS__…`, over `figment`.
+    pub(crate) fn overrides(mut figment: Figment, file: Option<&Path>) -> Figment {
         if let Some(file) = file {
             figment = figment.merge(Toml::file_exact(file));
         }

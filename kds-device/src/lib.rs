@@ -10,7 +10,8 @@
 //! - [`device`]: spawns them all, plus the clock and the board task;
 //! - [`systemd`]: READY / WATCHDOG / STOPPING notifications.
 //!
-//! [`pairing`] trades a one-time code for the device's credentials (`kds pair`).
+//! [`pairing`] trades a one-time code for the device's credentials (`kds pair`);
+//! [`setup`] is what the touch pairing screen of an unpaired display does.
 //!
 //! [`redis_io`] holds every stream command the controllers send, each one a
 //! typed operation that builds it and reads its reply.
@@ -33,6 +34,7 @@ pub mod pairing;
 pub mod print_worker;
 pub mod redis_io;
 pub mod render;
+pub mod setup;
 pub mod status_sync;
 pub mod systemd;
 pub mod ui;

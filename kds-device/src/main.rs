@@ -3,6 +3,8 @@
 //! whether the GPIO pins open (on a Pi built with `pi`) or why not;
 //! `kds pair --server URL --code CODE` pairs this display with a one-time
 //! code from the console and stores its credentials in the data directory.
+//! Not paired at all, `kds` opens its touch pairing screen, and `kds
+//! --headless` stops and says how to pair.
 
 use std::path::PathBuf;
 
@@ -52,6 +54,7 @@ fn main() -> anyhow::Result<()> {
         return kds::app::run_pair(args.config.as_deref(), server, code);
     }
     let config = kds::Config::load(args.config.as_deref())?;
+    let paired = kds::setup::is_paired(&config, args.config.as_deref());
     if args.check_config {
         let mut shown = config.clone();
         if !shown.api_token.is_empty() {
@@ -65,11 +68,25 @@ fn main() -> anyhow::Result<()> {
         println!("dead letters: {}", config.dead_letters());
         // What the running device would get: the same `gpio::open`.
         println!("gpio: {}", kds::gpio::open(&config).describe());
+        println!(
+            "paired: {}",
+            if paired {
+                "yes"
+            } else {
+                "no (no api_token or restaurant_id: the window shows the pairing screen)"
+            }
+        );
         return Ok(());
     }
     if args.headless {
+        // Without a screen there is nothing to pair on: say how, and stop.
+        anyhow::ensure!(
+            paired,
+            "{}",
+            kds::setup::not_paired(&config, args.config.as_deref())
+        );
         kds::app::run_headless(config)
     } else {
-        kds::app::run_window(config)
+        kds::app::run_window(config, args.config.as_deref(), paired)
     }
 }

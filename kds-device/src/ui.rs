@@ -1,7 +1,9 @@
 //! The UI adapter: the one place that knows Slint. It copies each
 //! [`BoardView`] into the `KdsState` global (updating models row by row, so
 //! unchanged cards are not rebuilt) and turns `KdsActions` callbacks into
-//! [`Command`]s for the controllers.
+//! [`Command`]s for the controllers. The pairing screen of an unpaired
+//! display: its keypad's edits ([`crate::setup::type_key`]), its checked
+//! attempts sent to the pairing task, and each outcome shown.
 
 // Slint's generated code is not ours to lint.
 #![allow(clippy::unwrap_used, clippy::todo, clippy::all)]
@@ -12,6 +14,7 @@ use tokio::sync::mpsc;
 
 use crate::board::{Age, BoardView, CardView, ViewSink};
 use crate::event::{Command, UiAction};
+use crate::setup::{self, Attempt, Field, Outcome};
 
 fn to_int(id: i64) -> i32 {
     i32::try_from(id).unwrap_or(i32::MAX)
@@ -178,4 +181,73 @@ pub fn view_sink(window: &AppWindow) -> ViewSink {
     Box::new(move |view: BoardView| {
         let _ = weak.upgrade_in_event_loop(move |w| apply_view(&w, &view));
     })
+}
+
+/// Show the pairing screen: the keypad edits the fields here, on the UI
+/// thread; a checked attempt goes to `attempts` (the pairing task, which
+/// answers with [`apply_pairing`]); a typing mistake is shown at once.
+pub fn show_pairing(window: &AppWindow, address: &str, attempts: mpsc::UnboundedSender<Attempt>) {
+    let s = window.global::<KdsState>();
+    s.set_pair_address(address.into());
+    s.set_pair_field(i32::from(!address.is_empty()));
+    s.set_pairing(true);
+    let actions = window.global::<KdsActions>();
+    let weak = window.as_weak();
+    actions.on_pair_key(move |key| {
+        let Some(w) = weak.upgrade() else { return };
+        let s = w.global::<KdsState>();
+        if s.get_pair_busy() {
+            return;
+        }
+        if s.get_pair_field() == 0 {
+            s.set_pair_address(setup::type_key(Field::Address, &s.get_pair_address(), &key).into());
+        } else {
+            s.set_pair_code(setup::type_key(Field::Code, &s.get_pair_code(), &key).into());
+        }
+    });
+    let weak = window.as_weak();
+    actions.on_pair(move || {
+        let Some(w) = weak.upgrade() else { return };
+        let s = w.global::<KdsState>();
+        if s.get_pair_busy() {
+            return;
+        }
+        match setup::check(&s.get_pair_address(), &s.get_pair_code()) {
+            Err(words) => apply_pairing(&w, &Outcome::Failed(words)),
+            Ok(attempt) => {
+                s.set_pair_message(format!("Pairing with {}…", attempt.server).into());
+                s.set_pair_failed(false);
+                s.set_pair_busy(attempts.send(attempt).is_ok());
+            }
+        }
+    });
+}
+
+/// Show what came of an attempt. Call on the UI thread.
+pub fn apply_pairing(window: &AppWindow, outcome: &Outcome) {
+    let s = window.global::<KdsState>();
+    match outcome {
+        Outcome::Failed(words) => {
+            s.set_pair_busy(false);
+            s.set_pair_failed(true);
+            s.set_pair_message(words.as_str().into());
+        }
+        Outcome::Paired(words) => {
+            s.set_pair_failed(false);
+            s.set_pair_message(words.as_str().into());
+        }
+    }
+}
+
+/// The display runs: the pairing screen goes away.
+pub fn end_pairing(window: &AppWindow) {
+    window.global::<KdsState>().set_pairing(false);
+}
+
+/// Outcomes of the pairing task, each applied on the UI thread.
+pub fn pairing_sink(window: &AppWindow) -> impl Fn(Outcome) + Send + 'static {
+    let weak = window.as_weak();
+    move |outcome: Outcome| {
+        let _ = weak.upgrade_in_event_loop(move |w| apply_pairing(&w, &outcome));
+    }
 }

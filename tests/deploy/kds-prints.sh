@@ -8,7 +8,10 @@
 # --aarch64: the cross-built binary (scripts/build-pi --profile pi-test --only
 # kds) under `qemu-aarch64-static -L /`, after a guard that qemu-user runs
 # an aarch64 program's threads with one glibc.
-# Every mode configures GPIO pins and checks the no-GPIO fallback off a Pi.
+# Every mode configures GPIO pins and checks the no-GPIO fallback off a Pi,
+# and first runs kds as the image boots the first time (its kds.toml alone,
+# nothing paired): headless it stops and says how to pair; with the window it
+# shows the pairing screen.
 # --window: with its window (no --headless) on an Xvfb display: the window is
 # mapped under its title and the device prints as it does headless.
 # Environment: TEST_REDIS_URL (default redis://127.0.0.1:6379).
@@ -93,6 +96,29 @@ case $ARCH:$GPIO in
 esac
 pass "kds ($ARCH) with GPIO pins 17/27/22 configured falls back to: $GPIO"
 ON_EXIT+=('redis-cli -u "$REDIS" del "$STREAM" "$DEAD" >/dev/null 2>&1')
+
+# As the image boots the first time: its kds.toml alone, nothing paired.
+# Headless there is no screen to pair on: kds stops and says how to pair.
+# With the window it shows the pairing screen (the window's title says so).
+UNPAIRED=(env KDS__DATA_DIR="$WORK/unpaired" RUST_LOG=info "${KDS[@]}" "${MODE[@]}" --config images/kds-pi/kds.toml)
+if [ ${#MODE[@]} -gt 0 ]; then
+    if timeout 60 "${UNPAIRED[@]}" > "$WORK/kds-unpaired.log" 2>&1; then
+        fail "kds --headless ran with the image's kds.toml and nothing paired (see kds-unpaired.log)"
+    fi
+    grep -q 'this display is not paired' "$WORK/kds-unpaired.log" && grep -q 'kds pair --server http://SERVER:8080 --code CODE --config images/kds-pi/kds.toml' "$WORK/kds-unpaired.log" \
+        || fail "kds --headless, not paired, did not say how to pair (see kds-unpaired.log)"
+    pass "kds ($ARCH) --headless with the image's kds.toml and nothing paired stops and says how to pair"
+else
+    "${UNPAIRED[@]}" > "$WORK/kds-unpaired.log" 2>&1 &
+    UNPAIRED_PID=$!
+    STARTED+=("$UNPAIRED_PID")
+    pairing_shown() { xwininfo -root -tree | grep -q '"QR Order — pair this display"'; }
+    wait_until 30 pairing_shown || fail "no window titled 'QR Order — pair this display' with the image's kds.toml (see kds-unpaired.log)"
+    kill -0 "$UNPAIRED_PID" 2>/dev/null || fail "kds exited on its pairing screen (see kds-unpaired.log)"
+    pass "kds ($ARCH) with the image's kds.toml and nothing paired shows its pairing screen on $DISPLAY"
+    kill -TERM "$UNPAIRED_PID"
+    wait_until 20 bash -c "! kill -0 $UNPAIRED_PID" || fail "kds on its pairing screen did not stop on SIGTERM"
+fi
 
 start_printer printer
 log "kds ($ARCH) ${MODE[*]:-(window)} --config images/kds-pi/kds.toml, printer 127.0.0.1:$PRINTER_PORT, Redis $REDIS prefix $PREFIX"

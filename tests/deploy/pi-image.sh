@@ -42,8 +42,9 @@ boot=$(mdir -b -i "$IMG@@$(offset 0)" ::/) || fail "mdir cannot read the boot pa
 for f in config.txt cmdline.txt vmlinuz initrd.img start4.elf fixup4.dat bcm2711-rpi-4-b.dtb; do
     grep -q "/$f\$" <<<"$boot" || fail "the boot partition has no $f: $boot"
 done
-mdir -b -i "$IMG@@$(offset 0)" ::/qrorder | grep -q 'kds.toml.example$' || fail "no qrorder/kds.toml.example on the boot partition"
-pass "mdir: config.txt, cmdline.txt, vmlinuz, initrd.img, the Pi 4 firmware and device tree, qrorder/kds.toml.example"
+mtype -i "$IMG@@$(offset 0)" ::/qrorder/kds.toml | cmp -s - images/kds-pi/kds.toml \
+    || fail "qrorder/kds.toml on the boot partition is not the image's (images/kds-pi/kds.toml, no credentials)"
+pass "mdir: config.txt, cmdline.txt, vmlinuz, initrd.img, the Pi 4 firmware and device tree; mtype: qrorder/kds.toml is the image's, without credentials"
 
 # debugfs reads the root partition from a copy of its bytes (no loop device).
 root_img="$WORK/root.img"

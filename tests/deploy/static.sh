@@ -46,6 +46,35 @@ grep -q '^ExecStart=/usr/local/bin/kds --config /boot/firmware/qrorder/kds.toml$
     || fail "kds.service must read its config from the boot partition"
 pass "systemd-analyze verify: kds.service and kds-readonly-root.service, no complaint"
 
+# First boot is the pairing screen: the image's kds.toml sets none of the
+# keys `kds pair` stores (struct Stored in kds-device/src/pairing.rs; kds.toml
+# overrides paired.toml, so any of them there would beat pairing) and keeps
+# the data directory on the data partition (the unit's StateDirectory=kds),
+# where paired.toml goes; both build routes put it on the boot partition as
+# the kds.toml the unit starts kds with.
+pairing_keys=$(python3 - "$PI/kds.toml" kds-device/src/pairing.rs <<'PY') || fail "images/kds-pi/kds.toml must start the display in pairing"
+import re, sys, tomllib
+image = tomllib.load(open(sys.argv[1], "rb"))
+struct = re.search(r"struct Stored<'a> \{(.*?)\n\}", open(sys.argv[2]).read(), re.S)
+if not struct:
+    sys.exit("no struct Stored in pairing.rs")
+stored = set(re.findall(r"^\s*(\w+): ", struct.group(1), re.M))
+if not {"api_token", "restaurant_id", "redis_url"} <= stored:
+    sys.exit(f"struct Stored does not read as the pairing's keys: {sorted(stored)}")
+credentials = sorted(stored & set(image))
+if credentials:
+    sys.exit(f"{sys.argv[1]} sets what pairing stores: {credentials}")
+if image.get("data_dir") != "/var/lib/kds":
+    sys.exit(f"{sys.argv[1]}: data_dir must be /var/lib/kds (the data partition), not {image.get('data_dir')!r}")
+print(len(stored))
+PY
+grep -qx 'StateDirectory=kds' "$PI/rootfs/etc/systemd/system/kds.service" || fail "kds.service must keep /var/lib/kds writable (StateDirectory=kds)"
+for script in $PI/build-image $PI/build-image-debian; do
+    grep -q 'install -m 0644 "${CONFIG:-$HERE/kds.toml}" "[^"]*/qrorder/kds.toml"$' "$script" \
+        || fail "$script must put images/kds-pi/kds.toml (or --config) on the boot partition as qrorder/kds.toml"
+done
+pass "the image's kds.toml has no credentials (none of the $pairing_keys keys pairing stores), data_dir /var/lib/kds; both build routes install it as qrorder/kds.toml"
+
 # The udev rule: every line is a comment or match/assign pairs udev knows.
 python3 - "$PI/rootfs/etc/udev/rules.d/60-kds-printer.rules" <<'PY' || fail "60-kds-printer.rules"
 import re, sys

@@ -15,6 +15,7 @@ mod orders;
 mod pairing;
 #[path = "../common/server.rs"]
 mod server;
+mod setup;
 mod stream;
 mod support;
 mod systemd;
