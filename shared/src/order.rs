@@ -339,7 +339,8 @@ pub struct Bill {
 pub enum ShareKind {
     /// What one diner added to the shared cart (`split=person`).
     Diner,
-    /// The table's lines: ordered without the cart (`split=person`).
+    /// The table's lines: ordered without the cart, or entered by staff
+    /// (`split=person`).
     Table,
     /// One of N equal shares (`split=even`).
     Even,

@@ -4,7 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::order::{BillLine, BillShare, Diner};
+use crate::order::{BillLine, BillShare, Diner, StaffMember};
 use crate::{LocalizedText, Money, TableId};
 
 /// How a payment was made.
@@ -115,6 +115,10 @@ pub struct BillItem {
     pub qty: u32,
     pub line_total: Money,
     pub added_by: Option<Diner>,
+    /// The staff member who entered it (its order was entered from the
+    /// console; the line is the table's, `added_by` is `null`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub entered_by: Option<StaffMember>,
     /// The item shares (their `id`s) it is assigned to.
     pub shares: Vec<String>,
 }
@@ -138,20 +142,29 @@ pub struct DinerBill {
     pub mine: Option<BillShare>,
 }
 
-/// A table's state changed (a payment, the bill closed): the staff feed's
-/// `table` message.
+/// A table's state changed: the staff feed's `table` message. A payment
+/// or the bill closed carries `paid`, `due` and `closed`; a change of the
+/// people at the table carries `people` only.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TableUpdate {
     pub table_id: TableId,
     /// The visit the change was on.
     pub visit_id: i64,
-    /// Paid and still due on that visit.
-    pub paid: Money,
-    pub due: Money,
+    /// Paid and still due on that visit (after a payment or a close).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub paid: Option<Money>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub due: Option<Money>,
     /// The visit ended; `next_visit_id` is the one that began.
+    #[serde(default)]
     pub closed: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub next_visit_id: Option<i64>,
+    /// How many people are at the table now (diners with its page open on
+    /// that visit), when that is what changed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub people: Option<u32>,
 }
 
 #[cfg(test)]
