@@ -4,6 +4,9 @@
 // each share with the payment row; the table closes by itself. A save that
 // meets a payment taken meanwhile elsewhere (409 `shares_paid`) is said in
 // words, and the shares stay as they were.
+//
+// Named after payments.test.js and run after console-admin.test.js, whose
+// report test counts only open bills: this one closes its table.
 
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
