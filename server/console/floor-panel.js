@@ -1,9 +1,10 @@
 // A table's panel on the map: a modal <dialog> with its open requests (to
 // acknowledge, to mark done), the current visit's orders and their lines
 // (who added or entered each), ready orders to mark served, "Add order"
-// and a line's "Void" (floor-entry.js), and the bill — whole, by person or
-// evenly in N, as the API splits it, each share with what was paid and is
-// due and a payment to take (floor-pay.js) — with "Close the bill" after a
+// and a line's "Void" (floor-entry.js), and the bill — whole, by person,
+// evenly in N, or by items (lines assigned to named shares there:
+// floor-items.js), as the API splits it, each share with what was paid and
+// is due and a payment to take (floor-pay.js) — with "Close the bill" after a
 // confirmation. Redrawn live with the map; the bill is fetched again when
 // the visit's orders or payments change.
 
@@ -17,6 +18,7 @@ import { confirmDialog } from './dialogs.js';
 import { addOrder, voidLine } from './floor-entry.js';
 import { toast } from './toasts.js';
 import { payRow, standing } from './floor-pay.js';
+import { itemsEditor, resetItems } from './floor-items.js';
 
 const P = { id: null, split: 'whole', ways: 2, bill: null, key: null, error: null };
 let dialog = null;
@@ -30,6 +32,7 @@ export function stateWords(s) {
 
 export function openPanel(id) {
   Object.assign(P, { id, split: 'whole', bill: null, key: null, error: null });
+  resetItems();
   if (!dialog) {
     dialog = h('dialog', { class: 'table-panel', 'aria-labelledby': 'panel-title', 'data-role': 'table-panel' });
     dialog.addEventListener('click', (e) => { if (e.target === dialog) dialog.close(); });
@@ -66,7 +69,8 @@ function draw() {
     h('div', { class: 'panel-top' },
       h('div', {},
         h('h2', { id: 'panel-title', tabindex: '-1', 'data-key': 'panel-title' }, e.table.name),
-        h('p', { class: `panel-state tile-${s.state}`, 'data-role': 'state' }, stateWords(s), ' · ', ago(s.since))),
+        h('p', { class: `panel-state tile-${s.state}`, 'data-role': 'state' }, stateWords(s),
+          s.counts.people ? ` · ${tr('fl_people', { n: s.counts.people })}` : null, ' · ', ago(s.since))),
       h('button', { type: 'button', class: 'icon-btn', 'aria-label': tr('close'), 'data-key': 'panel-close', onclick: () => dialog.close() }, icon('close', 20))),
     h('section', { class: 'panel-sec', 'aria-labelledby': 'sec-req' },
       h('h3', { id: 'sec-req' }, tr('fl_requests')),
@@ -144,14 +148,15 @@ async function served(ev, o) {
 // ---- The bill
 
 function billKey(e) {
-  const counted = [...e.orders.values()].filter((o) => o.status !== 'cancelled').map((o) => o.id).sort((a, b) => a - b);
+  // An order's total too: a void of some of its lines changes the bill.
+  const counted = [...e.orders.values()].filter((o) => o.status !== 'cancelled').sort((a, b) => a.id - b.id).map((o) => `${o.id}:${o.total.amount_minor}`);
   return `${e.table.id}/${e.visit.id}/${counted.join(',')}/${e.paid ?? 0}/${P.split}/${P.split === 'even' ? P.ways : ''}`;
 }
 
 async function loadBill(key) {
   P.key = key;
   P.error = null;
-  const query = P.split === 'person' ? '?split=person' : P.split === 'even' ? `?split=even&ways=${P.ways}` : '';
+  const query = P.split === 'person' ? '?split=person' : P.split === 'even' ? `?split=even&ways=${P.ways}` : P.split === 'items' ? '?split=items' : '';
   try {
     const bill = await api('GET', `/tables/${P.id}/bill${query}`);
     if (P.key === key) P.bill = bill;
@@ -177,7 +182,7 @@ function splitTo(split) {
 function billView(e) {
   const b = P.bill;
   const tabs = h('div', { class: 'split-tabs', role: 'group', 'aria-label': tr('fl_split') },
-    ['whole', 'person', 'even'].map((m) => h('button', {
+    ['whole', 'person', 'even', 'items'].map((m) => h('button', {
       type: 'button', class: 'btn btn-small', 'aria-pressed': String(P.split === m), 'data-key': `split-${m}`, onclick: () => splitTo(m),
     }, tr(`fl_split_${m}`))),
     P.split === 'even' ? h('label', { class: 'inline-field ways' }, tr('fl_ways'),
@@ -191,6 +196,7 @@ function billView(e) {
   const shares = b.shares || null;
   const sum = shares ? shares.reduce((n, sh) => n + sh.total.amount_minor, 0) : null;
   return [tabs,
+    P.split === 'items' && b.items ? itemsEditor(b, redrawPanel, sharesSaved) : null,
     shares ? h('ul', { class: 'shares', 'data-role': 'shares' }, shares.map((sh) => share(sh, b, e))) : lineList(b.lines),
     h('dl', { class: 'bill-sums' },
       h('dt', {}, tr('fl_subtotal')), h('dd', {}, fmt(b.subtotal.amount_minor)),
@@ -214,6 +220,13 @@ function lineList(lines) {
     h('span', { class: 'price' }, fmt(l.line_total.amount_minor)))));
 }
 
+/** The item shares saved (the server's bill in them), or refused (null: the bill again). */
+function sharesSaved(bill) {
+  if (bill && bill.visit_id === P.bill?.visit_id) P.bill = bill;
+  else Object.assign(P, { bill: null, key: null });
+  redrawPanel();
+}
+
 /** After a payment (null: refused): the next visit if it closed the table, else the bill again. */
 function paid(e, receipt) {
   if (receipt?.closed) {
@@ -225,7 +238,8 @@ function paid(e, receipt) {
 }
 
 function share(sh, b, e) {
-  const name = sh.kind === 'table' ? tr('fl_share_table', { name: sh.name }) : sh.kind === 'even' ? tr('fl_share_even', { name: sh.name }) : sh.name;
+  const name = sh.kind === 'table' ? tr('fl_share_table', { name: sh.name }) : sh.kind === 'even' ? tr('fl_share_even', { name: sh.name })
+    : sh.kind === 'unassigned' ? tr('fi_unassigned') : sh.name;
   return h('li', { class: `share share-${sh.kind}${sh.total.amount_minor > 0 && sh.due.amount_minor === 0 ? ' share-paid' : ''}`, 'data-share': sh.name, 'data-share-id': sh.id, 'data-kind': sh.kind },
     h('div', { class: 'share-head' }, h('strong', { 'data-role': 'share-name' }, name),
       h('strong', { class: 'price', 'data-role': 'share-total', 'data-minor': sh.total.amount_minor }, fmt(sh.total.amount_minor))),

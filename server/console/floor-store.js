@@ -1,10 +1,12 @@
 // The table map's state: every table in service, its current visit (as its
-// bill says), that visit's orders and its open service requests. Loaded
+// bill says), that visit's orders, its open service requests and how many
+// people are at it (diners with its page open: GET /tables/people). Loaded
 // when the map is first shown and again on every `resync`; kept live by
-// the staff feed's `order_placed`, `order_status`, `service_request` and
-// `table` (a payment taken, or the bill closed: the next visit is loaded).
-// There is no presence API: a table is "seated" when its visit has orders
-// or requests, "free" when it has neither.
+// the staff feed's `order_placed`, `order_status`, `order_changed` (lines
+// voided), `service_request` and `table` (a payment taken, or the bill
+// closed: the next visit is loaded; or the people at it). A table is
+// "seated" when its visit has people, orders or requests, "free" when it
+// has none of them.
 
 import { api } from './api.js';
 import { S, views } from './state.js';
@@ -40,7 +42,17 @@ const entryOf = (table, bill) => ({
   paid: bill.paid?.amount_minor ?? 0,
   orders: new Map(bill.orders.map((o) => [o.id, o])),
   requests: new Map(),
+  people: 0,
+  seatedAt: null,
 });
+
+/** Who is at the tables; none known when it cannot be read (Redis away): the map still shows the rest. */
+const loadPeople = () => api('GET', '/tables/people').catch(() => []);
+
+function putPeople(e, list) {
+  const p = list.find((x) => x.table_id === e.table.id && x.visit_id === e.visit.id);
+  if (p) e.people = p.people;
+}
 
 /** `fn` over `items`, at most `n` at once. */
 async function eachLimited(items, n, fn) {
@@ -62,7 +74,7 @@ export function reloadFloor() {
     try {
       do {
         again = false;
-        const [tables, requests] = await Promise.all([api('GET', '/tables'), api('GET', '/service-requests')]);
+        const [tables, requests, people] = await Promise.all([api('GET', '/tables'), api('GET', '/service-requests'), loadPeople()]);
         const next = new Map();
         await eachLimited(tables.filter((t) => t.active), 4, async (t) => {
           next.set(t.id, entryOf(t, await api('GET', `/tables/${t.id}/bill`)));
@@ -71,6 +83,7 @@ export function reloadFloor() {
           const e = next.get(r.table_id);
           if (e && r.visit_id === e.visit.id) e.requests.set(r.id, r);
         }
+        for (const e of next.values()) putPeople(e, people);
         floor.clear();
         for (const [id, e] of next) floor.set(id, e);
         loaded = true;
@@ -90,9 +103,11 @@ export async function refreshTable(id) {
     await reloadFloor();
     return;
   }
-  const [bill, requests] = await Promise.all([api('GET', `/tables/${id}/bill`), api('GET', `/service-requests?table_id=${id}`)]);
+  const [bill, requests, people] = await Promise.all([api('GET', `/tables/${id}/bill`), api('GET', `/service-requests?table_id=${id}`), loadPeople()]);
   const fresh = entryOf(e.table, bill);
   for (const r of requests) if (r.visit_id === fresh.visit.id) fresh.requests.set(r.id, r);
+  putPeople(fresh, people);
+  if (fresh.visit.id === e.visit.id) fresh.seatedAt = e.seatedAt;
   floor.set(id, fresh);
   redraw();
 }
@@ -109,6 +124,8 @@ function entryFor(tableId, visitId, at) {
     e.visit = { id: visitId, opened_at: at };
     e.orders.clear();
     e.requests.clear();
+    e.people = 0;
+    e.seatedAt = null;
   }
   return e;
 }
@@ -134,11 +151,11 @@ export function floorOrderStatus(id, status) {
   }
 }
 
-/** An order as the server answered it (after a status change made here). */
+/** An order as the server answered it (a status change or a void made here, or `order_changed`): its voided lines left out, as on the bill. */
 export function floorOrderChanged(order) {
   const e = floor.get(order.table_id);
   if (e?.orders.has(order.id)) {
-    e.orders.set(order.id, { ...order });
+    e.orders.set(order.id, { ...order, items: order.items.filter((l) => !l.voided) });
     redraw();
   }
 }
@@ -152,16 +169,25 @@ export function floorServiceRequest(r) {
   redraw();
 }
 
-/** `table`: a payment was taken (what is paid changes the open panel's bill) or the bill closed (its next visit is loaded). */
+/**
+ * `table`: a payment was taken (what is paid changes the open panel's
+ * bill), the bill closed (its next visit is loaded), or the number of
+ * people at it changed.
+ */
 export function floorTable(u) {
   if (!loaded) return;
   const e = floor.get(u.table_id);
   if (!e || u.visit_id < e.visit.id) return;
-  if (u.closed) {
+  if (u.closed || u.visit_id > e.visit.id) {
+    // Closed, or a visit begun that this map has not seen: load it.
     refreshTable(u.table_id).catch(() => {});
     return;
   }
-  e.paid = u.paid.amount_minor;
+  if (u.people !== undefined) {
+    if (!e.people && u.people) e.seatedAt = Date.now();
+    e.people = u.people;
+  }
+  if (u.paid) e.paid = u.paid.amount_minor;
   redraw();
 }
 
@@ -181,15 +207,15 @@ export function tableState(e) {
   const ready = orders.filter((o) => o.status === 'ready');
   const cooking = orders.filter((o) => ACTIVE.includes(o.status));
   const kinds = (list) => [...new Set(list.map((r) => r.kind))].sort((a, b) => BY_KIND.indexOf(a) - BY_KIND.indexOf(b));
-  const counts = { ready: ready.length, cooking: cooking.length, orders: orders.length };
+  const counts = { ready: ready.length, cooking: cooking.length, orders: orders.length, people: e.people || 0 };
   let s;
   if (open.length) s = { state: 'called', since: oldest(open.map((r) => r.created_at)), kinds: kinds(open) };
   else if (ready.length) s = { state: 'ready', since: oldest(ready.map((o) => o.ready_at || o.created_at)) };
   else if (acked.length) s = { state: 'acked', since: oldest(acked.map((r) => r.acked_at || r.created_at)), kinds: kinds(acked) };
   else if (cooking.length) s = { state: 'ordered', since: oldest(cooking.map((o) => o.created_at)) };
-  else if (orders.length || requests.length) {
+  else if (orders.length || requests.length || e.people > 0) {
     const served = orders.map((o) => o.served_at).filter(Boolean);
-    s = { state: 'seated', since: served.length ? Math.max(...served) : e.visit.opened_at };
+    s = { state: 'seated', since: served.length ? Math.max(...served) : e.seatedAt || e.visit.opened_at };
   } else s = { state: 'free', since: e.visit.opened_at };
   return { ...s, kinds: s.kinds || [], also: s.state === 'acked' ? [] : kinds(acked), counts, urgent: s.state === 'called' || s.state === 'ready' };
 }

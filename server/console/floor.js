@@ -33,6 +33,7 @@ export function renderFloor(main) {
 function tile({ table, s }) {
   const words = stateWords(s);
   const facts = [
+    s.counts.people ? tr('fl_people', { n: s.counts.people }) : null,
     s.counts.ready && s.state !== 'ready' ? tr('fl_n_ready', { n: s.counts.ready }) : null,
     s.counts.cooking && s.state !== 'ordered' ? tr('fl_n_cooking', { n: s.counts.cooking }) : null,
     s.also.length ? `${tr('fl_acked')}: ${s.also.map((k) => tr(`fl_req_${k}`)).join(', ')}` : null,
@@ -40,7 +41,7 @@ function tile({ table, s }) {
   return h('li', {},
     h('button', {
       type: 'button', class: `tile tile-${s.state}${s.urgent ? ' urgent' : ''}`, 'data-table': table.id, 'data-state': s.state,
-      'data-kinds': s.kinds.join(' '), 'data-key': `tile-${table.id}`,
+      'data-kinds': s.kinds.join(' '), 'data-people': s.counts.people, 'data-key': `tile-${table.id}`,
       'aria-label': `${table.name}: ${words}, ${ago(s.since)}`, onclick: () => openPanel(table.id),
     },
     h('span', { class: 'tile-head' },

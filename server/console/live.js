@@ -1,14 +1,14 @@
 // The staff socket (/ws/staff): `resync` reloads today's orders (and the
-// table map, once shown), orders placed, status changes and service
-// requests go into the orders' store and the map's (and `table`, a
+// table map, once shown), orders placed, status changes, voids
+// (`order_changed`) and service requests go into the orders' store and the map's (and `table`, a
 // payment or a closed bill, into the map's), menu changes to the
 // menu page; a new request is told. Says whether it is connected; never polls as the normal path.
 
 import { StaffSocket } from './socket.js';
 import { S, views, tr } from './state.js';
 import { sessionEnded } from './session.js';
-import { orderPlaced, orderStatus, reloadOrders } from './orders-store.js';
-import { floorOrderPlaced, floorOrderStatus, floorResync, floorServiceRequest, floorTable } from './floor-store.js';
+import { orderChanged, orderPlaced, orderStatus, reloadOrders } from './orders-store.js';
+import { floorOrderChanged, floorOrderPlaced, floorOrderStatus, floorResync, floorServiceRequest, floorTable } from './floor-store.js';
 import { toast } from './toasts.js';
 import { api } from './api.js';
 
@@ -47,6 +47,10 @@ function onMessage(m) {
     case 'order_status':
       orderStatus(m.order_id, m.status);
       floorOrderStatus(m.order_id, m.status);
+      break;
+    case 'order_changed':
+      orderChanged(m.order);
+      floorOrderChanged(m.order);
       break;
     case 'service_request':
       floorServiceRequest(m.request);

@@ -75,6 +75,13 @@ export function orderStatus(id, status) {
   if (S.page === 'orders') views.page();
 }
 
+/** `order_changed` (lines voided): the order as it now stands replaces ours. */
+export function orderChanged(order) {
+  if (!orders.has(order.id) && order.created_at < since) return;
+  orders.set(order.id, order);
+  if (S.page === 'orders') views.page();
+}
+
 function orderPlacedQuietly(order) {
   orders.set(order.id, order);
   if (S.page === 'orders') views.page();

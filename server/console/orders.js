@@ -47,7 +47,7 @@ export function renderOrders(main, { fresh } = {}) {
 
 function card(o) {
   const next = NEXT[o.status];
-  const items = o.items.reduce((n, l) => n + l.qty, 0);
+  const items = o.items.filter((l) => !l.voided).reduce((n, l) => n + l.qty, 0);
   return h('li', { class: `order st-${o.status}${flash === o.id ? ' fresh' : ''}`, 'data-order': o.id, 'data-status': o.status, 'aria-label': tr('order_label', { n: o.number, table: o.table_name }) },
     h('div', { class: 'order-head' },
       h('span', { class: 'order-no' }, `#${o.number}`),
@@ -55,10 +55,11 @@ function card(o) {
       h('span', { class: `pill pill-${o.status}`, 'data-role': 'status' }, tr(`st_${o.status}`))),
     h('p', { class: 'order-meta' }, h('time', { datetime: new Date(o.created_at).toISOString() }, when(o.created_at)),
       ` · ${tr('items_n', { n: items })} · `, h('strong', {}, fmt(o.total.amount_minor))),
-    h('ul', { class: 'lines' }, o.items.map((l) => h('li', {},
+    h('ul', { class: 'lines' }, o.items.map((l) => h('li', { class: l.voided ? 'voided' : null, 'data-line': l.id },
       h('span', { class: 'qty' }, `${l.qty}×`), ' ', h('span', {}, pick(S.lang, l.name)),
       l.options.length ? h('span', { class: 'opts' }, ` (${l.options.map((c) => pick(S.lang, c.option)).join(', ')})`) : null,
-      l.note ? h('span', { class: 'note' }, ` — “${l.note}”`) : null))),
+      l.note ? h('span', { class: 'note' }, ` — “${l.note}”`) : null,
+      l.voided ? h('span', { class: 'void-why', 'data-role': 'voided' }, tr('voided_why', { reason: l.voided.reason })) : null))),
     h('div', { class: 'order-actions' },
       next ? h('button', { type: 'button', class: 'btn btn-primary', 'data-key': `next-${o.id}`, onclick: (e) => move(o, next, e.currentTarget) }, tr(`to_${next}`)) : null,
       o.status === 'ready' ? h('button', { type: 'button', class: 'btn', 'data-key': `recall-${o.id}`, onclick: (e) => move(o, 'preparing', e.currentTarget) }, tr('recall')) : null,

@@ -1,6 +1,7 @@
 // The table's live link (/ws/tables/{token}, through socket.js): joining,
 // the server's messages (cart snapshots and ops, people at the table,
-// orders placed and their status, service requests, menu changes, resync,
+// orders placed, changed by a void and their status, service requests,
+// menu changes, resync,
 // refusals), sending
 // the cart changes made here, and looking now and then when the socket is
 // down. The state it keeps is in `S` and `cart`; it redraws through `views`.
@@ -109,6 +110,18 @@ function onMessage(m) {
         toast(tr('status_toast', { n: o.number, status: tr(`status_${m.status}`) }), views.showOrders);
         views.orders();
       }
+      break;
+    }
+    case 'order_changed': {
+      // Staff voided lines of an order: it as it now stands (the sheet
+      // leaves voided lines out), and the bill shown follows.
+      if (!S.orders.some((x) => x.id === m.order.id)) {
+        loadOrders().catch(() => {});
+        break;
+      }
+      S.orders = S.orders.map((x) => (x.id === m.order.id ? m.order : x));
+      views.orders();
+      if (S.bill) loadBill().catch(() => {});
       break;
     }
     case 'menu_changed':

@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::order::{ChosenOption, Diner, Order};
+use crate::order::{ChosenOption, Diner, Order, StaffMember};
 use crate::payment::Payment;
 use crate::{LocalizedText, Money, TableId};
 
@@ -48,7 +48,8 @@ pub struct Bill {
 pub enum ShareKind {
     /// What one diner added to the shared cart (`split=person`).
     Diner,
-    /// The table's lines: ordered without the cart (`split=person`).
+    /// The table's lines: ordered without the cart, or entered by staff
+    /// (`split=person`).
     Table,
     /// One of N equal shares (`split=even`).
     Even,
@@ -125,6 +126,10 @@ pub struct BillItem {
     pub qty: u32,
     pub line_total: Money,
     pub added_by: Option<Diner>,
+    /// The staff member who entered it (its order was entered from the
+    /// console; the line is the table's, `added_by` is `null`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub entered_by: Option<StaffMember>,
     /// The item shares (their `id`s) it is assigned to.
     pub shares: Vec<String>,
 }

@@ -57,6 +57,24 @@ impl Keys {
         format!("{}:presence:{{{}}}:{visit_id}", self.prefix, restaurant.0)
     }
 
+    /// How many people the staff feed was last told are at a table during
+    /// one visit (so that only a change is told).
+    pub fn presence_told(&self, restaurant: RestaurantId, visit_id: i64) -> String {
+        format!(
+            "{}:presence:{{{}}}:{visit_id}:told",
+            self.prefix, restaurant.0
+        )
+    }
+
+    /// Set while a change of the people at a visit's table settles before
+    /// it is told: the changes that come meanwhile are told with it.
+    pub fn presence_settling(&self, restaurant: RestaurantId, visit_id: i64) -> String {
+        format!(
+            "{}:presence:{{{}}}:{visit_id}:settling",
+            self.prefix, restaurant.0
+        )
+    }
+
     /// Pub/Sub channel of one table visit: cart ops, presence, its orders'
     /// events. Per visit, so that phones of an earlier party hear nothing of
     /// the next one.

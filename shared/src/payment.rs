@@ -104,20 +104,29 @@ pub struct ItemShare {
     pub line_ids: Vec<i64>,
 }
 
-/// A table's state changed (a payment, the bill closed): the staff feed's
-/// `table` message.
+/// A table's state changed: the staff feed's `table` message. A payment
+/// or the bill closed carries `paid`, `due` and `closed`; a change of the
+/// people at the table carries `people` only.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TableUpdate {
     pub table_id: TableId,
     /// The visit the change was on.
     pub visit_id: i64,
-    /// Paid and still due on that visit.
-    pub paid: Money,
-    pub due: Money,
+    /// Paid and still due on that visit (after a payment or a close).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub paid: Option<Money>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub due: Option<Money>,
     /// The visit ended; `next_visit_id` is the one that began.
+    #[serde(default)]
     pub closed: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub next_visit_id: Option<i64>,
+    /// How many people are at the table now (diners with its page open on
+    /// that visit), when that is what changed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub people: Option<u32>,
 }
 
 #[cfg(test)]

@@ -101,6 +101,13 @@ pub enum ServerMessage {
         order_id: i64,
         status: OrderStatus,
     },
+    /// An order's lines changed: staff voided some of them. The order as it
+    /// now stands, its totals what is left and the voided lines marked
+    /// (`voided`). To the table's diners and the staff feed; an order with
+    /// no line left is `cancelled` here and in an `order_status` too.
+    OrderChanged {
+        order: Order,
+    },
     /// A diner's service request was made, acknowledged or done: to the
     /// staff feed (and kitchen screens, which may ignore it) and to the
     /// table's diners.
@@ -108,7 +115,9 @@ pub enum ServerMessage {
         request: ServiceRequest,
     },
     /// A table's state changed: a payment was taken, or its bill closed
-    /// (paid in full, or by staff). To the staff feed.
+    /// (paid in full, or by staff) — to the staff feed and the visit's
+    /// diners —, or the number of people at it changed (`people` only) —
+    /// to the staff feed.
     Table {
         table: crate::payment::TableUpdate,
     },
@@ -171,6 +180,17 @@ pub struct CartLine {
 pub struct Participant {
     pub client_id: String,
     pub nickname: String,
+}
+
+/// How many people are at a table now: diners with its page open on its
+/// current visit (`GET /admin/tables/people`; the table map's "seated").
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct TablePeople {
+    pub table_id: crate::TableId,
+    pub visit_id: i64,
+    /// Distinct diners (a phone with the page open twice counts once).
+    pub people: u32,
 }
 
 #[cfg(test)]

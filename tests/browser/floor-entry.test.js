@@ -2,11 +2,12 @@
 // Chromium against the real server run.sh started: staff add an order for
 // a table no phone has scanned (quantities, a note), it is the table's
 // order entered by them; then they void one line with a reason, its stock
-// comes back and the bill shown no longer counts it.
+// comes back and the bill shown no longer counts it — and a diner's page
+// open on the table drops the line at once, without a reload.
 
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { admin, consoleSignedIn, launch, menuItem, newTable, screenshot } from './harness.js';
+import { admin, consoleSignedIn, launch, menuItem, newTable, phone, screenshot } from './harness.js';
 
 let browser;
 before(async () => { browser = await launch(); });
@@ -42,6 +43,15 @@ test('staff add an order for a table with no phones from its panel, then void a 
   assert.equal(await card.locator('[data-role="by"]').first().textContent(), ' · entered by Flo');
   await panel.locator(`[data-role="bill-total"][data-minor="${order.total.amount_minor}"]`).waitFor();
 
+  // A diner sits down and looks at the table's orders.
+  const d = await phone(browser);
+  await d.page.goto(t.url);
+  await d.page.waitForFunction(() => document.body.dataset.live === 'true');
+  await d.page.locator('#orders-btn').click();
+  const sheet = d.page.getByRole('dialog', { name: 'Orders at this table' });
+  const dinerOrder = sheet.locator(`[data-order="${order.id}"]`);
+  await dinerOrder.getByText(crabName).waitFor();
+
   await card.locator('.lines li', { hasText: crabName }).getByRole('button', { name: 'Void' }).click();
   const ask = page.getByRole('dialog', { name: `Void 2× ${crabName} of order #${order.number}?` });
   await ask.getByRole('button', { name: 'Void' }).click();
@@ -57,6 +67,11 @@ test('staff add an order for a table with no phones from its panel, then void a 
   assert.equal(voided.subtotal.amount_minor, japchae.price.amount_minor, 'what is left of the order');
   await panel.locator(`[data-role="bill-total"][data-minor="${voided.total.amount_minor}"]`).waitFor();
   await card.getByText(`2× ${crabName}`).waitFor({ state: 'detached' });
+  // Pushed to the diner's page (`order_changed`): the line is gone, the order's total what is left.
+  await dinerOrder.getByText(crabName).waitFor({ state: 'detached', timeout: 1000 });
+  assert.equal(await dinerOrder.getByText('Japchae').count(), 1);
+  assert.deepEqual(d.page.errors, []);
+  await d.context.close();
   assert.equal((await admin('GET', `/tables/${t.id}/bill`)).total.amount_minor, voided.total.amount_minor);
   assert.deepEqual(page.errors, []);
   await context.close();

@@ -2,13 +2,15 @@
 // server run.sh started: a diner calls staff and the map shows it within a
 // second, staff acknowledge from the table's panel and the diner's page
 // says they are coming; the kitchen marks an order ready, the map says
-// "ready to serve" within a second and staff mark it served; two diners
+// "ready to serve" within a second and staff mark it served; diners with
+// the table's page open seat it (how many, within a second) and free it
+// when they leave; two diners
 // order from the shared cart and the bill split by person gives each their
 // own lines, the shares adding up to the total shown.
 
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { BASE, admin, consoleSignedIn, launch, menuItem, newTable, phone, postOrder, screenshot } from './harness.js';
+import { BASE, admin, consoleLive, consoleSignedIn, launch, menuItem, newTable, phone, postOrder, screenshot } from './harness.js';
 
 let browser;
 before(async () => { browser = await launch(); });
@@ -74,13 +76,43 @@ test('a diner calls staff: the map shows the table called within a second, staff
 
   await panel.locator('.req').getByRole('button', { name: 'Done' }).click();
   await panel.getByText('Nothing asked.').waitFor({ timeout: LIVE_MS });
-  await tile(page, t, 'free').waitFor({ timeout: LIVE_MS });
+  // Nothing asked, nothing ordered, but the diner is still at the table.
+  await tile(page, t, 'seated').waitFor({ timeout: LIVE_MS });
   await page.keyboard.press('Escape');
   await panel.waitFor({ state: 'hidden' });
   assert.deepEqual(await admin('GET', `/service-requests?table_id=${t.id}`), [], 'nothing left open');
   assert.deepEqual(page.errors, []);
   assert.deepEqual(d.page.errors, []);
   await d.context.close();
+  await tile(page, t, 'free').waitFor({ timeout: LIVE_MS });
+  await context.close();
+});
+
+test('diners opening the table’s page seat it on the map within a second, with how many; it is free again when they leave', async () => {
+  const t = await newTable('Floor 7');
+  const { context, page } = await floorShown();
+  await tile(page, t, 'free').waitFor();
+  const people = (n) => page.locator(`.tile[data-table="${t.id}"][data-state="seated"][data-people="${n}"]`);
+  const a = await diner(t);
+  const joined = Date.now();
+  await people(1).waitFor({ timeout: LIVE_MS });
+  assert.ok(Date.now() - joined < LIVE_MS + 200, `seated ${Date.now() - joined} ms after the page joined`);
+  assert.match(await tile(page, t).textContent(), /Seated.*1 person/);
+  const b = await diner(t);
+  await people(2).waitFor({ timeout: LIVE_MS });
+  assert.match(await tile(page, t).textContent(), /2 people/);
+  await screenshot(page, 'console-floor-seated');
+
+  // Opened again later, the map knows who is there from the start.
+  await page.reload();
+  await consoleLive(page);
+  await page.getByRole('navigation', { name: 'Console pages' }).getByRole('link', { name: 'Table map' }).click();
+  await people(2).waitFor();
+  await a.context.close();
+  await people(1).waitFor({ timeout: LIVE_MS });
+  await b.context.close();
+  await tile(page, t, 'free').waitFor({ timeout: LIVE_MS });
+  assert.deepEqual(page.errors, []);
   await context.close();
 });
 

@@ -81,7 +81,8 @@ async function ownerLogin() {
   return token;
 }
 
-export async function admin(method, path, body) {
+/** `headers` adds request headers (e.g. an `Idempotency-Key`). */
+export async function admin(method, path, body, headers = {}) {
   for (let attempt = 0; ; attempt++) {
     if (!ownerToken) {
       try {
@@ -91,7 +92,7 @@ export async function admin(method, path, body) {
     }
     const res = await fetch(`${BASE}/api/v1/admin${path}`, {
       method,
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${ownerToken}` },
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${ownerToken}`, ...headers },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     if (res.status === 401 && attempt === 0) {
@@ -131,9 +132,11 @@ export function kitchenStreamOrderIds() {
 // ---- The console (/admin)
 
 /** A desktop (1280×800 unless told) with the console open and signed in as `account` (the owner unless told). */
-export async function consoleSignedIn(browser, { width = 1280, height = 800, account = SEED.owner, shot, permissions = [] } = {}) {
+export async function consoleSignedIn(browser, { width = 1280, height = 800, account = SEED.owner, shot, permissions = [], prepare } = {}) {
   const context = await browser.newContext({ viewport: { width, height }, locale: 'en-US', permissions });
   const page = await context.newPage();
+  // E.g. a route of the page's WebSocket, which must be set before it opens.
+  if (prepare) await prepare(page);
   const errors = [];
   page.on('pageerror', (e) => errors.push(e));
   // Refusals the page puts into words are logged by the browser too.

@@ -63,6 +63,7 @@ pub fn router(state: AppState, roles: Roles) -> Router {
             .merge(crate::users::router())
             .merge(crate::devices::router())
             .merge(crate::menu::router(&state.config))
+            .merge(crate::ws::admin_router())
             .merge(crate::tables::router())
             .merge(crate::orders::admin_router())
             .merge(crate::billing::router())

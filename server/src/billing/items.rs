@@ -35,8 +35,16 @@ pub async fn visit_items(db: &Db, bill: &Bill) -> ApiResult<Vec<BillItem>> {
     .await?;
     rows.iter()
         .map(|row| {
+            let line_id: i64 = row.try_get("id")?;
+            // Who entered it, as the bill's orders read it.
+            let entered_by = bill
+                .orders
+                .iter()
+                .flat_map(|o| &o.items)
+                .find(|l| l.id == line_id)
+                .and_then(|l| l.entered_by.clone());
             Ok(BillItem {
-                line_id: row.try_get("id")?,
+                line_id,
                 order_id: row.try_get("order_id")?,
                 name: from_json::<LocalizedText>("names", &row.try_get::<String, _>("names")?)?,
                 qty: u32::try_from(row.try_get::<i64, _>("qty")?).unwrap_or(0),
@@ -51,6 +59,7 @@ pub async fn visit_items(db: &Db, bill: &Bill) -> ApiResult<Vec<BillItem>> {
                     }),
                     _ => None,
                 },
+                entered_by,
                 shares: Vec::new(),
             })
         })

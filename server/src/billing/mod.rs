@@ -56,7 +56,8 @@ const MAX_WAYS: u32 = 50;
 #[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
 struct SplitQuery {
     /// `person`: a share per diner for what they added to the shared cart,
-    /// and one for the table's lines (ordered without the cart); `even`:
+    /// and one for the table's lines (ordered without the cart, or entered
+    /// by staff); `even`:
     /// `ways` equal shares; `items`: the shares staff assigned lines to
     /// (`POST …/bill/shares`), and the lines in none.
     split: Option<String>,
@@ -271,10 +272,11 @@ async fn announce(
     let update = TableUpdate {
         table_id: table,
         visit_id,
-        paid: Money::new(paid, r.currency),
-        due: Money::new(due, r.currency),
+        paid: Some(Money::new(paid, r.currency)),
+        due: Some(Money::new(due, r.currency)),
         closed,
         next_visit_id,
+        people: None,
     };
     state.notify().table(restaurant, &update).await;
     Ok(())

@@ -3,7 +3,9 @@
 //! at), their stock is given back, the order's totals are what is left
 //! (so the bill counts only what stands), and an outbox row carries a
 //! `VoidPayload` to the kitchen stream, published like an order — never
-//! lost. An order with no line left is cancelled.
+//! lost. An order with no line left is cancelled. After the commit the
+//! order as it now stands goes to the consoles and the table's pages
+//! (`order_changed`).
 //!
 //! What can be voided: the lines of an order that is placed, accepted,
 //! preparing or ready, not voided before, while the table's bill is open.
@@ -235,8 +237,12 @@ pub(super) async fn void_lines(
         ));
     }
     let restaurant_id = caller.restaurant_id;
+    let now_stands = store::load(&state.db, restaurant_id, id).await?;
     let state2 = state.clone();
+    let changed = now_stands.clone();
     tokio::spawn(async move {
+        // The consoles and the table's pages replace the order they show.
+        state2.notify().order_changed(restaurant_id, &changed).await;
         if cancelled {
             state2
                 .notify()
@@ -246,7 +252,7 @@ pub(super) async fn void_lines(
         let limited = stock::limited_items(&state2.db, restaurant_id, items).await;
         state2.notify().menu_changed(restaurant_id, limited).await;
     });
-    Ok(Json(store::load(&state.db, restaurant_id, id).await?))
+    Ok(Json(now_stands))
 }
 
 /// Every line of the order, in line order, inside the void's transaction.

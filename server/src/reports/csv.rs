@@ -69,7 +69,11 @@ pub(super) async fn orders_csv(
     Ok(out.respond(&format!("orders-{from}-{to}.csv")))
 }
 
-/// One row per order line, cancelled orders' lines included.
+/// One row per order line, cancelled orders' lines and voided lines
+/// included: `voided` is the void's reason (empty for a line that stands),
+/// with when and by whom. The lines neither voided nor of a cancelled
+/// order add up to the orders' subtotals (`orders.csv`) and the sales
+/// report's.
 #[utoipa::path(get, path = "/reports/lines.csv", tag = "reports", security(("bearer" = [])), params(Range),
     responses((status = 200, content_type = "text/csv", body = String), (status = 403, body = qrorder_shared::ErrorBody),
               (status = 422, body = qrorder_shared::ErrorBody)))]
@@ -84,8 +88,10 @@ pub(super) async fn lines_csv(
     let name = |names: &LocalizedText| names.get(&language).unwrap_or_default().to_owned();
     let rows = sqlx::query(
         "SELECT o.id, o.number, o.business_day, o.table_name, o.status, i.menu_item_id, i.names, \
-         i.options, i.qty, i.unit_price_minor, i.line_total_minor, i.station, i.note \
+         i.options, i.qty, i.unit_price_minor, i.line_total_minor, i.station, i.note, \
+         v.reason AS void_reason, v.created_at AS voided_at, v.voided_by_name \
          FROM order_items i JOIN orders o ON o.id = i.order_id \
+         LEFT JOIN order_voids v ON v.id = i.void_id \
          WHERE o.restaurant_id = $1 AND o.business_day >= $2 AND o.business_day <= $3 \
          ORDER BY o.id, i.id",
     )
@@ -108,6 +114,9 @@ pub(super) async fn lines_csv(
         "line_total",
         "station",
         "note",
+        "voided",
+        "voided_at",
+        "voided_by",
     ]);
     for row in &rows {
         let names: LocalizedText = from_json("names", &row.try_get::<String, _>("names")?)?;
@@ -133,6 +142,17 @@ pub(super) async fn lines_csv(
             text(row.try_get("station")?),
             text(
                 row.try_get::<Option<String>, _>("note")?
+                    .unwrap_or_default(),
+            ),
+            text(
+                row.try_get::<Option<String>, _>("void_reason")?
+                    .unwrap_or_default(),
+            ),
+            row.try_get::<Option<i64>, _>("voided_at")?
+                .map(|at| local(&r.timezone, at))
+                .unwrap_or_default(),
+            text(
+                row.try_get::<Option<String>, _>("voided_by_name")?
                     .unwrap_or_default(),
             ),
         ]);

@@ -1,4 +1,5 @@
-//! The ws role: diners' shared carts and presence, kitchen screens and the
+//! The ws role: diners' shared carts and presence (and, for the admin
+//! API, the number of people at each table), kitchen screens and the
 //! staff console's live orders, all fed
 //! through Redis Pub/Sub (`infra::pubsub`) so that any number of instances
 //! serve one table.
@@ -8,6 +9,7 @@ mod close;
 mod diner;
 mod kitchen;
 mod presence;
+mod seated;
 
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -19,4 +21,9 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(diner::diner_socket))
         .routes(routes!(kitchen::kitchen_socket))
         .routes(routes!(kitchen::staff_socket))
+}
+
+/// Under `/api/v1/admin` (the admin-api role): who is at the tables.
+pub fn admin_router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(seated::table_people))
 }

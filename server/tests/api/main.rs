@@ -23,6 +23,7 @@ mod pairing;
 mod payments;
 mod reports;
 mod restaurant;
+mod seated;
 mod tables;
 mod users;
 mod voids;

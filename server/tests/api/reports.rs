@@ -19,6 +19,13 @@ fn around_today() -> String {
     format!("from={from}&to={to}")
 }
 
+/// A CSV answer's text, after checking it is one.
+async fn expect_text(res: reqwest::Response) -> String {
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(res.headers()["content-type"], "text/csv; charset=utf-8");
+    res.text().await.expect("body")
+}
+
 /// The CSV's rows as maps from its header.
 fn rows(csv: &str) -> Vec<std::collections::HashMap<String, String>> {
     let mut lines = csv.split("\r\n").filter(|l| !l.is_empty());
@@ -125,6 +132,48 @@ on_both_backends! {
         assert_eq!(report["total"]["amount_minor"].as_i64(), Some(closed_total + open_total), "{report}");
         let taxes = bill["tax"]["amount_minor"].as_i64().expect("tax") + open["tax"]["amount_minor"].as_i64().expect("tax");
         assert_eq!(report["tax"]["amount_minor"].as_i64(), Some(taxes), "{report}");
+    }
+
+    async fn lines_csv_marks_voided_lines_and_its_standing_lines_add_up_to_the_orders_and_the_report(app: TestApp) {
+        let token = app.table_token(0);
+        let order = expect_status(app.place(&token, &app.order_body(&token, &[(7, 2), (8, 1), (9, 1)]).await, "v").await, StatusCode::CREATED).await;
+        let voided_line = order["items"][1]["id"].as_i64().expect("line id");
+        let res = app.admin(Method::POST, &format!("/orders/{}/void", order["id"]), &app.owner)
+            .json(&json!({ "line_ids": [voided_line], "reason": "spilled" })).send().await.expect("void");
+        let after = expect_status(res, StatusCode::OK).await;
+        // A second order voided whole: cancelled, each line marked.
+        let whole = expect_status(app.place(&token, &app.order_body(&token, &[(2, 1)]).await, "w").await, StatusCode::CREATED).await;
+        let res = app.admin(Method::POST, &format!("/orders/{}/void", whole["id"]), &app.owner)
+            .json(&json!({ "reason": "guest left" })).send().await.expect("void");
+        expect_status(res, StatusCode::OK).await;
+
+        let url = format!("/reports/lines.csv?{}", around_today());
+        let res = app.admin(Method::GET, &url, &app.owner).send().await.expect("csv");
+        let lines = rows(&expect_text(res).await);
+        assert_eq!(lines.len(), 4);
+        let marked: Vec<(&str, &str)> = lines.iter().filter(|l| !l["voided"].is_empty())
+            .map(|l| (l["menu_item_id"].as_str(), l["voided"].as_str())).collect();
+        let item = order["items"][1]["menu_item_id"].to_string();
+        assert_eq!(marked, [(item.as_str(), "spilled"), ("2", "guest left")]);
+        for l in &lines {
+            assert_eq!(l["voided"].is_empty(), l["voided_at"].is_empty(), "{l:?}");
+            assert_eq!(l["voided"].is_empty(), l["voided_by"].is_empty(), "{l:?}");
+        }
+        let standing: i64 = lines.iter().filter(|l| l["voided"].is_empty() && l["status"] != "cancelled")
+            .map(|l| l["line_total"].parse::<i64>().expect("amount")).sum();
+        assert_eq!(standing, after["subtotal"]["amount_minor"].as_i64().expect("subtotal"));
+
+        let url = format!("/reports/orders.csv?{}", around_today());
+        let res = app.admin(Method::GET, &url, &app.owner).send().await.expect("csv");
+        let orders = rows(&expect_text(res).await);
+        let subtotals: i64 = orders.iter().filter(|o| o["status"] != "cancelled")
+            .map(|o| o["subtotal"].parse::<i64>().expect("amount")).sum();
+        assert_eq!(subtotals, standing);
+        let report = app.get_json(&format!("/reports/sales?{}", around_today()), &app.owner).await;
+        assert_eq!(report["subtotal"]["amount_minor"].as_i64(), Some(standing), "{report}");
+        let voided: i64 = lines.iter().filter(|l| !l["voided"].is_empty())
+            .map(|l| l["line_total"].parse::<i64>().expect("amount")).sum();
+        assert_eq!((report["voids"].as_u64(), report["voided_total"]["amount_minor"].as_i64()), (Some(2), Some(voided)), "{report}");
     }
 
     async fn reports_are_for_owners_and_take_an_ordered_range_of_dates(app: TestApp) {

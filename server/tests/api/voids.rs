@@ -5,12 +5,34 @@
 
 use std::time::Duration;
 
+use qrorder_shared::order::{Order, OrderStatus};
 use qrorder_shared::stream::{VOID_ID_FIELD, VOID_PAYLOAD_SCHEMA, VoidPayload};
+use qrorder_shared::ws::{ClientMessage, ServerMessage};
 use reqwest::{Method, Response, StatusCode};
 use serde_json::{Value, json};
 
+use crate::floor::{Feed, next_message, staff_feed};
 use crate::helpers::{TestApp, expect_error, expect_status};
 use crate::on_both_backends;
+use crate::ws::Diner;
+
+/// The next `order_changed` the staff feed hears (at most 20 messages, each within 5 s).
+async fn heard_change(feed: &mut Feed) -> Order {
+    for _ in 0..20 {
+        if let ServerMessage::OrderChanged { order } = next_message(feed).await {
+            return order;
+        }
+    }
+    panic!("twenty messages and no order_changed");
+}
+
+/// The `order_changed` of order `id` among what the diner heard.
+fn diner_change(d: &Diner, id: i64) -> Option<&Order> {
+    d.events.iter().rev().find_map(|e| match e {
+        ServerMessage::OrderChanged { order } if order.id == id => Some(order),
+        _ => None,
+    })
+}
 
 impl TestApp {
     /// Staff (`token`) enter `(menu item, qty)` lines for table `index`.
@@ -180,5 +202,74 @@ on_both_backends! {
         assert_eq!(report["voids"], 1);
         assert_eq!(report["voided_total"]["amount_minor"], order["subtotal"]["amount_minor"]);
         assert_eq!(report["orders"], 1, "the served order");
+    }
+    async fn a_void_of_some_lines_reaches_the_staff_feed_and_the_tables_diners_as_the_order_now_stands(app: TestApp) {
+        let token = app.table_token(0);
+        let mut diner = Diner::connect(&app.base, &token, "ann-1", "Ann").await;
+        let mut feed = staff_feed(&app).await;
+        let order = expect_status(app.enter(&app.owner, 0, &[(7, 2), (8, 1), (9, 1)], "live").await, StatusCode::CREATED).await;
+        let id = order["id"].as_i64().expect("id");
+        let gone = line_id(&order, 1);
+
+        let started = std::time::Instant::now();
+        let answer = expect_status(app.void(id, json!({ "line_ids": [gone], "reason": "no more" })).await, StatusCode::OK).await;
+        let heard = heard_change(&mut feed).await;
+        assert!(started.elapsed() < Duration::from_secs(1), "heard in {:?}", started.elapsed());
+        assert_eq!(serde_json::to_value(&heard).expect("json"), answer, "the order as the void answered it");
+        assert_eq!(heard.status, OrderStatus::Placed);
+        let marked: Vec<bool> = heard.items.iter().map(|l| l.voided.is_some()).collect();
+        assert_eq!(marked, [false, true, false]);
+        assert_eq!(heard.items[1].voided.as_ref().map(|v| v.reason.as_str()), Some("no more"));
+        let kept = order["subtotal"]["amount_minor"].as_i64().expect("subtotal") - order["items"][1]["line_total"]["amount_minor"].as_i64().expect("line");
+        assert_eq!(heard.subtotal.amount_minor, kept);
+        diner.until(|d| diner_change(d, id).is_some()).await;
+        assert_eq!(diner_change(&diner, id), Some(&heard));
+
+        // Another table's diners hear nothing of it.
+        let mut other = Diner::connect(&app.base, &app.table_token(1), "bo-2", "Bo").await;
+
+        // The rest voided: the order changed, and cancelled.
+        let rest = expect_status(app.void(id, json!({ "reason": "left" })).await, StatusCode::OK).await;
+        assert_eq!(rest["status"], "cancelled");
+        let last = heard_change(&mut feed).await;
+        assert_eq!((last.status, last.items.iter().all(|l| l.voided.is_some())), (OrderStatus::Cancelled, true));
+        diner.until(|d| d.events.iter().any(|e| matches!(e, ServerMessage::OrderStatus { order_id, status } if *order_id == id && *status == OrderStatus::Cancelled))).await;
+        assert_eq!(diner_change(&diner, id), Some(&last));
+        // A message to the other table shows its socket is live; it heard no change.
+        other.send(&ClientMessage::Sync).await;
+        let before = other.events.len();
+        other.until(|d| d.events.len() > before).await;
+        assert!(other.events.iter().all(|e| !matches!(e, ServerMessage::OrderChanged { .. })), "{:?}", other.events);
+    }
+    async fn lines_staff_enter_are_the_tables_share_by_person_and_say_who_entered_them(app: TestApp) {
+        let token = app.table_token(0);
+        let mut ann = Diner::connect(&app.base, &token, "ann-1", "Ann").await;
+        ann.send(&crate::floor::add(8, 1)).await;
+        ann.until(|d| d.lines.len() == 1).await;
+        let body = crate::floor::cart_order(&app, &token, &ann).await;
+        let mine = expect_status(app.place(&token, &body, "cart").await, StatusCode::CREATED).await;
+        let staff = app.staff().await;
+        let entered = expect_status(app.enter(&staff, 0, &[(7, 2)], "staff").await, StatusCode::CREATED).await;
+
+        let table = app.seed.tables[0].id;
+        let bill = app.get_json(&format!("/tables/{table}/bill?split=person"), &app.owner).await;
+        let shares = bill["shares"].as_array().expect("shares");
+        let ids: Vec<&str> = shares.iter().map(|s| s["id"].as_str().unwrap_or_default()).collect();
+        assert_eq!(ids, ["diner:ann-1", "table"], "Ann's, and the table's with what staff entered");
+        assert_eq!((&shares[0]["subtotal"], &shares[1]["subtotal"]), (&mine["subtotal"], &entered["subtotal"]));
+
+        // Assigning lines, staff see who entered each.
+        let items = app.get_json(&format!("/tables/{table}/bill?split=items"), &app.owner).await;
+        let items = items["items"].as_array().expect("items");
+        assert_eq!(items.len(), 2);
+        for item in items {
+            if item["order_id"] == entered["id"] {
+                assert!(item["added_by"].is_null(), "{item}");
+                assert!(item["entered_by"]["name"].as_str().is_some_and(|n| n.starts_with("staff-")), "{item}");
+            } else {
+                assert_eq!(item["added_by"]["client_id"], "ann-1", "{item}");
+                assert!(item.get("entered_by").is_none(), "{item}");
+            }
+        }
     }
 }

@@ -482,7 +482,7 @@ async fn next_order_event(k: &mut WebSocketStream<MaybeTlsStream<TcpStream>>) ->
 }
 
 /// A `qrorder serve --roles ws` process on the app's database and Redis.
-async fn ws_instance(app: &TestApp) -> (tokio::process::Child, String) {
+pub(crate) async fn ws_instance(app: &TestApp) -> (tokio::process::Child, String) {
     let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_qrorder"))
         .args(["serve", "--roles", "ws"])
         .env("QRORDER__DATABASE_URL", &app.config.database_url)

@@ -1,5 +1,5 @@
 //! Events the API roles announce to the ws role over Pub/Sub: an order
-//! placed or moved on, a service request, a table's bill paid or closed, the menu changed. Best effort: Pub/Sub may lose a
+//! placed, moved on or changed by a void, a service request, a table's bill paid or closed, the menu changed. Best effort: Pub/Sub may lose a
 //! message, and pages re-sync (they reload orders and menu on reconnect).
 
 use qrorder_shared::order::{Order, OrderStatus};
@@ -100,6 +100,24 @@ impl Notify<'_> {
         .await;
     }
 
+    /// Lines of an order were voided: the order as it now stands, to the
+    /// table's diners and the staff feed (the kitchen channel; kitchen
+    /// screens hear the void on the kitchen stream).
+    pub async fn order_changed(&self, restaurant: RestaurantId, order: &Order) {
+        let channels = [
+            self.keys.visit_channel(restaurant, order.visit_id),
+            self.keys.kitchen_channel(restaurant),
+        ];
+        publish(
+            self.redis,
+            &channels,
+            &ServerMessage::OrderChanged {
+                order: order.clone(),
+            },
+        )
+        .await;
+    }
+
     /// A service request made, acknowledged or done: to the table's diners
     /// and the staff feed (the kitchen channel).
     pub async fn service_request(&self, restaurant: RestaurantId, request: &ServiceRequest) {
@@ -131,6 +149,33 @@ impl Notify<'_> {
             &ServerMessage::Table {
                 table: update.clone(),
             },
+        )
+        .await;
+    }
+
+    /// The number of people at a table's visit changed: to the staff feed
+    /// only (the diners know who is there from their own presence).
+    pub async fn people(
+        &self,
+        restaurant: RestaurantId,
+        table: TableId,
+        visit_id: i64,
+        people: u32,
+    ) {
+        let channels = [self.keys.kitchen_channel(restaurant)];
+        let update = TableUpdate {
+            table_id: table,
+            visit_id,
+            paid: None,
+            due: None,
+            closed: false,
+            next_visit_id: None,
+            people: Some(people),
+        };
+        publish(
+            self.redis,
+            &channels,
+            &ServerMessage::Table { table: update },
         )
         .await;
     }

@@ -34,6 +34,7 @@ use crate::restaurant;
 use crate::state::AppState;
 use crate::tables::{current_visit, resolve_token};
 use crate::ws::presence::{Presence, REFRESH_SECS};
+use crate::ws::seated::{self, Seat};
 
 /// Largest text message we read; the transport closes beyond `FRAME_LIMIT`.
 pub const MESSAGE_LIMIT: usize = 4096;
@@ -109,6 +110,11 @@ pub async fn diner_socket(
         },
         restaurant: r.id,
         table: table.id,
+        seat: Seat {
+            restaurant: r.id,
+            table: table.id,
+            visit: visit.id,
+        },
         token,
         recheck_due: false,
         state,
@@ -136,6 +142,7 @@ struct Session {
     /// The table and the code it was joined with: checked again when the
     /// table's access changes (`table_recheck`).
     table: TableId,
+    seat: Seat,
     token: String,
     /// Our table's recheck signal was heard (while forwarding a resync).
     recheck_due: bool,
@@ -236,6 +243,7 @@ impl Session {
                 .await;
             let _ = self.presence.announce(&mut conn).await;
         }
+        seated::changed(&self.state, self.seat);
         // Subscribed now, so a rotation from here on is heard; one that
         // came between the upgrade's check and now is caught here.
         if !self.table_still_valid(&mut socket).await {
@@ -307,6 +315,7 @@ impl Session {
                         .is_ok_and(|r| r.is_ok());
                     if let Ok(mut conn) = self.state.redis.conn().await {
                         let _ = self.presence.set(&mut conn, &self.client_id, &self.nickname).await;
+                        let _ = seated::tell_if_changed(&self.state, &mut conn, self.seat).await;
                     }
                 }
                 _ = closing.changed() => {

@@ -13,6 +13,7 @@ use crate::infra::pubsub::hub::{Hub, RoomEvent};
 use crate::infra::pubsub::notify::{TABLE_RECHECK_PREFIX, table_recheck};
 use crate::tables::resolve_token;
 use crate::ws::close::close_and_drain;
+use crate::ws::seated;
 
 impl Session {
     /// Whether the code this socket joined with still opens its table
@@ -138,6 +139,7 @@ pub(super) async fn open_rooms_leave(
         let _ = session.presence.remove(&mut conn).await;
         let _ = session.presence.announce(&mut conn).await;
     }
+    seated::changed(&session.state, session.seat);
 }
 
 async fn forward_text(socket: &mut WebSocket, text: &str) -> bool {
