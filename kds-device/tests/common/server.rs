@@ -24,6 +24,9 @@ pub struct RealServer {
     pub owner: String,
     /// A kitchen device's token (station `kitchen`).
     pub device_token: String,
+    /// That device's own Redis user (`url`, `username`, `password`), when
+    /// the server runs with device ACLs.
+    pub device_redis: Option<Value>,
     server: test_kit::Server,
 }
 
@@ -54,6 +57,7 @@ impl RealServer {
             prefix: prefix.into(),
             owner: server.owner.clone(),
             device_token: String::new(),
+            device_redis: None,
             server,
         };
         let device = server
@@ -64,6 +68,7 @@ impl RealServer {
             )
             .await;
         server.device_token = device["token"].as_str().unwrap().to_owned();
+        server.device_redis = device.get("redis").filter(|r| !r.is_null()).cloned();
         server
     }
 
@@ -72,7 +77,23 @@ impl RealServer {
     }
 
     /// A device configuration for this server (its API, token, prefix, restaurant).
+    /// With device ACLs, the device's own Redis user too.
     pub fn kds_config(&self, device: &str, printer: &str, data_dir: &Path) -> kds::Config {
+        let mut config = self.kds_config_default_redis(device, printer, data_dir);
+        if let Some(r) = &self.device_redis {
+            config.redis_url = r["url"].as_str().unwrap().into();
+            config.redis_username = r["username"].as_str().map(str::to_owned);
+            config.redis_password = r["password"].as_str().map(str::to_owned);
+        }
+        config
+    }
+
+    fn kds_config_default_redis(
+        &self,
+        device: &str,
+        printer: &str,
+        data_dir: &Path,
+    ) -> kds::Config {
         kds::Config {
             redis_prefix: self.prefix.clone(),
             restaurant_id: self.restaurant_id(),

@@ -15,6 +15,8 @@ use qrorder_shared::RestaurantId;
 use qrorder_shared::keys::Keys;
 use redis::aio::MultiplexedConnection;
 
+use crate::server::RealServer;
+
 const ADMIN_PASSWORD: &str = "kds-test-admin-password";
 
 /// redis-server on a loopback port, `requirepass` set; killed on drop.
@@ -128,4 +130,25 @@ impl Drop for AclRedis {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// The real server on a Redis of the test's own with device ACLs on: its
+/// kitchen device, registered at start, has a Redis user of its own, and
+/// `kds_config` runs the display on it.
+pub async fn acl_server(prefix: &str) -> (AclRedis, RealServer) {
+    let redis = AclRedis::start();
+    let admin_url = redis.admin_url();
+    let server = RealServer::spawn_with(prefix, |c| {
+        c.redis_url = admin_url;
+        c.redis_device_acl = true;
+    })
+    .await;
+    assert!(
+        server
+            .device_redis
+            .as_ref()
+            .is_some_and(|r| r["username"].is_string()),
+        "the registered device got a Redis user of its own"
+    );
+    (redis, server)
 }

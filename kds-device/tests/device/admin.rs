@@ -8,7 +8,8 @@ use qrorder_shared::keys::Keys;
 use qrorder_shared::order::OrderStatus;
 use qrorder_shared::ws::ServerMessage;
 
-use crate::server::{RealServer, next_message};
+use crate::acl_redis::acl_server;
+use crate::server::next_message;
 use crate::support::*;
 
 fn status_event(e: &Event, id: i64, want: OrderStatus) -> bool {
@@ -17,7 +18,7 @@ fn status_event(e: &Event, id: i64, want: OrderStatus) -> bool {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bump_and_recall_go_through_the_admin_api_and_reach_the_diners() {
-    let server = RealServer::spawn(&unique("bump")).await;
+    let (_acl, server) = acl_server(&unique("bump")).await;
     let mut dev = start(
         server.kds_config("kds-1", "none", &temp_dir()),
         TestHooks::default(),
@@ -76,7 +77,7 @@ async fn bump_and_recall_go_through_the_admin_api_and_reach_the_diners() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn another_screens_bump_is_pushed_not_polled() {
-    let server = RealServer::spawn(&unique("push")).await;
+    let (_acl, server) = acl_server(&unique("push")).await;
     let mut dev = start(
         server.kds_config("kds-1", "none", &temp_dir()),
         TestHooks::default(),
@@ -115,12 +116,12 @@ async fn another_screens_bump_is_pushed_not_polled() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn open_orders_are_reloaded_when_the_socket_connects() {
-    let server = RealServer::spawn(&unique("reload")).await;
+    let (acl, server) = acl_server(&unique("reload")).await;
     let japchae = server.item_id("Japchae").await;
     let order = server.place_order(2, japchae, 1).await;
     // Its stream entry is gone (trimmed, or acked by a screen since
     // replaced): only the admin API still knows the order is open.
-    let mut r = redis().await;
+    let mut r = acl.admin().await;
     let _: () = redis::cmd("DEL")
         .arg(Keys::new(&server.prefix).orders_stream(server.seed.restaurant_id))
         .query_async(&mut r)
@@ -140,7 +141,7 @@ async fn open_orders_are_reloaded_when_the_socket_connects() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_physical_bump_button_bumps_the_oldest_ticket() {
-    let server = RealServer::spawn(&unique("button")).await;
+    let (_acl, server) = acl_server(&unique("button")).await;
     let mut dev = start(
         server.kds_config("kds-1", "none", &temp_dir()),
         TestHooks::default(),
@@ -169,7 +170,7 @@ async fn the_physical_bump_button_bumps_the_oldest_ticket() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_lost_admin_api_is_reported_within_three_seconds() {
-    let mut server = RealServer::spawn(&unique("apidown")).await;
+    let (_acl, mut server) = acl_server(&unique("apidown")).await;
     // The kitchen socket goes to another (quiet) instance that stays up:
     // only the health probe of the admin API can notice.
     let ws = quiet_api().await;
@@ -192,8 +193,8 @@ async fn a_lost_admin_api_is_reported_within_three_seconds() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn screen_only_devices_ack_once_the_ticket_is_shown() {
-    let server = RealServer::spawn(&unique("screen")).await;
-    let r = redis().await;
+    let (acl, server) = acl_server(&unique("screen")).await;
+    let r = acl.admin().await;
     let mut dev = start(
         server.kds_config("kds-1", "none", &temp_dir()),
         TestHooks::default(),
@@ -229,7 +230,7 @@ async fn screen_only_devices_ack_once_the_ticket_is_shown() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_revoked_display_says_it_was_removed_and_stops_reconnecting() {
-    let server = RealServer::spawn(&unique("removed")).await;
+    let (_acl, server) = acl_server(&unique("removed")).await;
     let mut dev = start(
         server.kds_config("kds-1", "none", &temp_dir()),
         TestHooks::default(),

@@ -1,7 +1,8 @@
 //! Device integration tests: real Redis, a virtual printer over TCP, the
 //! real server for status sync (`admin`), a silent stand-in API for the
-//! stream tests. The stream and crash tests run each display on its own
-//! Redis ACL user against a redis-server of the test's own (`acl_redis`).
+//! stream tests. The stream, crash, status-sync (`admin`) and void tests
+//! run each display on its own Redis ACL user against a redis-server of the
+//! test's own (`acl_redis`; with the real server: `acl_server`).
 //! One binary so linking happens once.
 
 #![allow(clippy::unwrap_used)]

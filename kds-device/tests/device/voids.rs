@@ -8,12 +8,12 @@ use kds::print_worker::TestHooks;
 use qrorder_shared::keys::Keys;
 use serde_json::json;
 
-use crate::server::RealServer;
+use crate::acl_redis::acl_server;
 use crate::support::*;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_staff_order_prints_and_a_void_of_one_line_returns_stock_and_prints_a_void_ticket() {
-    let server = RealServer::spawn(&unique("void")).await;
+    let (acl, server) = acl_server(&unique("void")).await;
     let vp = virtual_printer().await;
     let printer = format!("tcp://{}", vp.printer_addr);
     let mut dev = start(
@@ -104,7 +104,7 @@ async fn a_staff_order_prints_and_a_void_of_one_line_returns_stock_and_prints_a_
     assert_eq!(tickets[1].order_number, Some(order.number));
     assert_eq!(tickets[1].table.as_deref(), Some("Table 3"));
 
-    let r = redis().await;
+    let r = acl.admin().await;
     let stream = Keys::new(&server.prefix).orders_stream(server.seed.restaurant_id);
     until("XPENDING 0", || {
         let mut r = r.clone();
