@@ -43,6 +43,9 @@ enum Command {
     },
 }
 
+/// `kds --headless` on a display that is not paired (sysexits' EX_CONFIG).
+const NOT_PAIRED_EXIT: i32 = 78;
+
 fn main() -> anyhow::Result<()> {
     tracing_subscriber::fmt()
         .with_env_filter(
@@ -79,12 +82,16 @@ fn main() -> anyhow::Result<()> {
         return Ok(());
     }
     if args.headless {
-        // Without a screen there is nothing to pair on: say how, and stop.
-        anyhow::ensure!(
-            paired,
-            "{}",
-            kds::setup::not_paired(&config, args.config.as_deref())
-        );
+        // Without a screen there is nothing to pair on: say how, and stop
+        // with EX_CONFIG, which the Pi's unit does not restart
+        // (RestartPreventExitStatus=78): no log line every two seconds.
+        if !paired {
+            eprintln!(
+                "{}",
+                kds::setup::not_paired(&config, args.config.as_deref())
+            );
+            std::process::exit(NOT_PAIRED_EXIT);
+        }
         kds::app::run_headless(config)
     } else {
         kds::app::run_window(config, args.config.as_deref(), paired)

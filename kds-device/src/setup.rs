@@ -46,7 +46,7 @@ pub fn not_paired(config: &Config, file: Option<&Path>) -> String {
         "this display is not paired: no api_token or restaurant_id in {paired} (pairing), {source}or KDS__ variables.\n\
          Pair it with the 8-digit code from the console (Devices → Pair a display):\n    \
          kds pair --server http://SERVER:8080 --code CODE{config_arg}\n\
-         then start it again; or start kds with its window (without --headless) and pair on the touch screen.",
+         then start it again (on the Pi: sudo systemctl restart kds); or start kds with its window (without --headless) and pair on the touch screen.",
         paired = config.data_dir.join(PAIRED_FILE).display(),
     )
 }
