@@ -109,10 +109,16 @@ pub fn check(address: &str, code: &str) -> Result<Attempt, String> {
         format!("http://{typed}")
     };
     let server = server.trim_end_matches('/').to_owned();
+    // The display speaks plain HTTP to the server (its HTTP client is built
+    // without TLS): an https:// address could only fail as "unreachable".
+    if server.starts_with("https://") {
+        return Err(
+            "This display talks to the server over http:// on the restaurant's network; type the server's http:// address (e.g. 192.168.1.20:8080), not https://."
+                .into(),
+        );
+    }
     let valid = reqwest::Url::parse(&server).is_ok_and(|u| {
-        matches!(u.scheme(), "http" | "https")
-            && u.host_str().is_some_and(|h| !h.is_empty())
-            && u.path() == "/"
+        u.scheme() == "http" && u.host_str().is_some_and(|h| !h.is_empty()) && u.path() == "/"
     });
     if !valid {
         return Err(format!(
@@ -262,9 +268,9 @@ mod tests {
                 code: "12345678".into()
             })
         );
-        assert_eq!(
-            check("https://kds.example", "1").map(|a| a.server),
-            Ok("https://kds.example".into())
+        assert!(
+            check("https://kds.example", "12345678").is_err_and(|e| e.contains("http://")),
+            "https is refused in words"
         );
         for bad in ["", "ftp://x", "http://", "10.0.0.2:8080/api", "::::"] {
             assert!(check(bad, "12345678").is_err(), "{bad}");

@@ -9,7 +9,7 @@
 // has none of them.
 
 import { api } from './api.js';
-import { S, views } from './state.js';
+import { S, views, withStatusOf } from './state.js';
 
 /** table id → {table, visit: {id, opened_at}, orders: Map<id, Order>, requests: Map<id, ServiceRequest>}. */
 export const floor = new Map();
@@ -151,11 +151,16 @@ export function floorOrderStatus(id, status) {
   }
 }
 
-/** An order as the server answered it (a status change or a void made here, or `order_changed`): its voided lines left out, as on the bill. */
-export function floorOrderChanged(order) {
+/**
+ * An order as the server answered it (a status change or a void made here,
+ * or `order_changed`: `fromFeed`, whose status may be older than ours, see
+ * `withStatusOf`): its voided lines left out, as on the bill.
+ */
+export function floorOrderChanged(order, fromFeed = false) {
   const e = floor.get(order.table_id);
   if (e?.orders.has(order.id)) {
-    e.orders.set(order.id, { ...order, items: order.items.filter((l) => !l.voided) });
+    const fresh = fromFeed ? withStatusOf(e.orders.get(order.id), order) : order;
+    e.orders.set(order.id, { ...fresh, items: fresh.items.filter((l) => !l.voided) });
     redraw();
   }
 }

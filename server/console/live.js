@@ -50,7 +50,7 @@ function onMessage(m) {
       break;
     case 'order_changed':
       orderChanged(m.order);
-      floorOrderChanged(m.order);
+      floorOrderChanged(m.order, true);
       break;
     case 'service_request':
       floorServiceRequest(m.request);

@@ -4,7 +4,7 @@
 
 import { api } from './api.js';
 import { businessDayStart } from './i18n.js';
-import { S, tr, views } from './state.js';
+import { S, tr, views, withStatusOf } from './state.js';
 import { beep } from './beep.js';
 import { toast } from './toasts.js';
 
@@ -78,7 +78,7 @@ export function orderStatus(id, status) {
 /** `order_changed` (lines voided): the order as it now stands replaces ours. */
 export function orderChanged(order) {
   if (!orders.has(order.id) && order.created_at < since) return;
-  orders.set(order.id, order);
+  orders.set(order.id, withStatusOf(orders.get(order.id), order));
   if (S.page === 'orders') views.page();
 }
 

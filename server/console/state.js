@@ -46,3 +46,15 @@ export const el = {
   get toasts() { return document.getElementById('toasts'); },
   get login() { return document.getElementById('login'); },
 };
+
+/**
+ * An order as `order_changed` (a void) brings it, with the status and its
+ * times we already hold: the snapshot was read when the void committed and
+ * may arrive after a later `order_status`, which must not be undone.
+ */
+export function withStatusOf(held, changed) {
+  if (!held) return changed;
+  const merged = { ...changed };
+  for (const [k, v] of Object.entries(held)) if (k === 'status' || k.endsWith('_at')) merged[k] = v;
+  return merged;
+}

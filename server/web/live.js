@@ -9,7 +9,7 @@
 import { pick } from './i18n.js';
 import { sameOptions } from './cart.js';
 import { TableSocket } from './socket.js';
-import { S, WS_URL, cart, clientId, el, itemName, store, tr, views } from './state.js';
+import { S, WS_URL, cart, clientId, el, itemName, store, tr, views, withStatusOf } from './state.js';
 import { loadBill, loadMenu, loadOrders, loadRequests, putRequest } from './api.js';
 import { toast } from './toasts.js';
 
@@ -119,7 +119,7 @@ function onMessage(m) {
         loadOrders().catch(() => {});
         break;
       }
-      S.orders = S.orders.map((x) => (x.id === m.order.id ? m.order : x));
+      S.orders = S.orders.map((x) => (x.id === m.order.id ? withStatusOf(x, m.order) : x));
       views.orders();
       if (S.bill) loadBill().catch(() => {});
       break;

@@ -104,3 +104,15 @@ export function itemName(id) {
   const item = S.items.get(id);
   return item ? pick(S.lang, item.name) : `#${id}`;
 }
+
+/**
+ * An order as `order_changed` (a void) brings it, with the status and its
+ * times we already hold: the snapshot was read when the void committed and
+ * may arrive after a later `order_status`, which must not be undone.
+ */
+export function withStatusOf(held, changed) {
+  if (!held) return changed;
+  const merged = { ...changed };
+  for (const [k, v] of Object.entries(held)) if (k === 'status' || k.endsWith('_at')) merged[k] = v;
+  return merged;
+}

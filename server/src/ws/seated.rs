@@ -21,7 +21,7 @@ use crate::auth::Caller;
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::extract::Json;
 use crate::state::AppState;
-use crate::tables::current_visit;
+use crate::tables::open_visit;
 
 /// How long a change of the people at a table settles before it is told.
 pub const SETTLE: Duration = Duration::from_millis(250);
@@ -132,7 +132,11 @@ pub(super) async fn table_people(
     let mut conn = state.redis.conn().await.map_err(down)?;
     let mut out = Vec::new();
     for t in tables.into_iter().filter(|t| t.active) {
-        let visit = current_visit(&state.db, caller.restaurant_id, t.id).await?;
+        // Reading only: a table with no open visit has no one at it (a
+        // diner's socket opens its visit), and none is opened here.
+        let Some(visit) = open_visit(&state.db, t.id).await? else {
+            continue;
+        };
         let seat = Seat {
             restaurant: caller.restaurant_id,
             table: t.id,

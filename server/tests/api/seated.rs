@@ -52,8 +52,10 @@ async fn diners_on_another_instance_seat_the_table(backend: Backend) {
     let started = Instant::now();
     let ann = Diner::connect(&ws_base, &token, "ann-1", "Ann").await;
     let heard = people_heard(&mut feed, table).await;
+    // The staff are told promptly (250 ms settle); 3 s leaves room for a
+    // loaded CI machine without letting a lost message pass.
     assert!(
-        started.elapsed() < Duration::from_secs(1),
+        started.elapsed() < Duration::from_secs(3),
         "told in {:?}",
         started.elapsed()
     );
