@@ -7,6 +7,8 @@
 
 #![allow(clippy::unwrap_used)]
 
+#[path = "common/acl_redis.rs"]
+mod acl_redis;
 #[path = "common/server.rs"]
 mod server;
 
@@ -16,7 +18,6 @@ use i_slint_backend_testing::{AccessibleRole, ElementHandle};
 use kds::setup::Outcome;
 use kds::ui::{AppWindow, KdsState, apply_pairing, end_pairing, show_pairing};
 use serde_json::json;
-use server::RealServer;
 use slint::ComponentHandle;
 use slint::platform::PointerEventButton;
 
@@ -50,7 +51,8 @@ fn a_display_is_paired_on_its_touch_screen_after_a_wrong_code_was_refused_in_wor
         .build()
         .unwrap();
     let prefix = format!("kdstest-pairscreen-{}", std::process::id());
-    let server = rt.block_on(RealServer::spawn(&prefix));
+    // The display on a Redis user of its own, Redis' default user locked.
+    let (_redis, server) = rt.block_on(acl_redis::acl_server(&prefix));
     let data = tempfile::tempdir().unwrap();
 
     let app = AppWindow::new().unwrap();

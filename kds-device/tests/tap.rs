@@ -5,6 +5,8 @@
 
 #![allow(clippy::unwrap_used)]
 
+#[path = "common/acl_redis.rs"]
+mod acl_redis;
 #[path = "common/server.rs"]
 mod server;
 
@@ -17,7 +19,7 @@ use kds::ui::{AppWindow, KdsState, apply_view, connect};
 use kds::{Device, Options};
 use qrorder_shared::order::OrderStatus;
 use qrorder_shared::ws::ServerMessage;
-use server::{RealServer, next_message};
+use server::next_message;
 use slint::platform::PointerEventButton;
 use slint::{ComponentHandle, Model};
 
@@ -54,7 +56,8 @@ fn a_tap_on_a_ticket_marks_the_order_ready_and_tells_the_diners() {
         .build()
         .unwrap();
     let prefix = format!("kdstest-tap-{}", std::process::id());
-    let server = rt.block_on(RealServer::spawn(&prefix));
+    // The display on a Redis user of its own, Redis' default user locked.
+    let (_redis, server) = rt.block_on(acl_redis::acl_server(&prefix));
     let data = tempfile::tempdir().unwrap();
 
     let app = AppWindow::new().unwrap();

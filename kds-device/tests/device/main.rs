@@ -1,13 +1,15 @@
 //! Device integration tests: real Redis, a virtual printer over TCP, the
 //! real server for status sync (`admin`), a silent stand-in API for the
-//! stream tests. The stream, crash, status-sync (`admin`) and void tests
-//! run each display on its own Redis ACL user against a redis-server of the
-//! test's own (`acl_redis`; with the real server: `acl_server`).
+//! stream tests. Every display here, and in the tap and pairing-screen tests,
+//! runs on its own Redis ACL user against a redis-server of the test's own
+//! with Redis' default user locked (`common/acl_redis.rs`; with the real
+//! server: `acl_server`); the TLS test has its own TLS-only Redis.
 //! One binary so linking happens once.
 
 #![allow(clippy::unwrap_used)]
 
 mod acl;
+#[path = "../common/acl_redis.rs"]
 mod acl_redis;
 mod admin;
 mod crash;

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use serde_json::json;
 
-use crate::server::RealServer;
+use crate::acl_redis::acl_server;
 use crate::support::*;
 
 /// The real `kds` in `cwd` with a clean environment: no `KDS__` variable
@@ -30,7 +30,7 @@ fn kds(cwd: &Path, args: &[&str], env: &[(&str, &str)]) -> tokio::process::Comma
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_display_paired_with_a_code_runs_headless_from_its_stored_credentials_and_prints() {
-    let server = RealServer::spawn(&unique("pair")).await;
+    let (_redis, server) = acl_server(&unique("pair")).await;
     let code = server
         .admin(
             reqwest::Method::POST,

@@ -6,6 +6,7 @@
 use kds::setup::{Attempt, attempt, check, is_paired};
 use serde_json::json;
 
+use crate::acl_redis::acl_server;
 use crate::server::RealServer;
 use crate::support::*;
 
@@ -24,7 +25,7 @@ async fn new_code(server: &RealServer) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_address_and_code_typed_on_the_screen_store_settings_the_display_runs_from() {
-    let server = RealServer::spawn(&unique("screen-pair")).await;
+    let (_redis, server) = acl_server(&unique("screen-pair")).await;
     let data = temp_dir();
     let stored = data.join(kds::pairing::PAIRED_FILE);
     // Typed as a cook would: no scheme.
