@@ -42,16 +42,43 @@ pub fn run_pair(
     Ok(())
 }
 
+/// A display not paired yet with a `pairing_file` on its card pairs from
+/// it (the image's headless first boot); then its settings are loaded
+/// again. Returns the settings and whether the display is paired now; a
+/// refused pairing is logged in words and leaves it unpaired.
+pub fn pair_from_file(
+    config: Config,
+    config_file: Option<&std::path::Path>,
+) -> anyhow::Result<(Config, bool)> {
+    let Some(file) = config.pairing_file.clone().filter(|f| f.exists()) else {
+        return Ok((config, false));
+    };
+    match runtime()?.block_on(crate::setup::pair_from_file(&file, &config.data_dir)) {
+        Ok(_) => {
+            let config = Config::load(config_file)?;
+            let paired = crate::setup::is_paired(&config, config_file);
+            Ok((config, paired))
+        }
+        Err(words) => {
+            tracing::error!("{words}");
+            eprintln!("{words}");
+            Ok((config, false))
+        }
+    }
+}
+
 pub fn run_headless(config: Config) -> anyhow::Result<()> {
     runtime()?.block_on(async {
         let gpio = crate::gpio::open(&config);
         tracing::info!(station = %config.station, device = %config.device_id, "kitchen display running headless");
         let device = Device::start(config, Options::new(gpio)).await?;
         systemd::notify("READY=1");
+        let memory = tokio::spawn(systemd::log_memory());
         let watchdog = systemd::watchdog_interval()
             .map(|every| tokio::spawn(systemd::watchdog(device.heartbeat(), every)));
         wait_for_shutdown().await;
         systemd::notify("STOPPING=1");
+        memory.abort();
         if let Some(w) = watchdog {
             w.abort();
         }
@@ -179,6 +206,7 @@ async fn run_device(
     let device = Device::start(config, options).await?;
     let (commands, ui_actions) = (device.commands(), device.ui_actions());
     let _ = beat.set(device.heartbeat());
+    let memory = tokio::spawn(systemd::log_memory());
     let _ = weak.upgrade_in_event_loop(move |w| {
         ui::connect(&w, commands, ui_actions);
         ui::end_pairing(&w);
@@ -186,6 +214,7 @@ async fn run_device(
     });
     wait_for_shutdown().await;
     systemd::notify("STOPPING=1");
+    memory.abort();
     device.stop().await;
     Ok(())
 }

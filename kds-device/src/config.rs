@@ -44,6 +44,10 @@ pub struct Config {
     pub printer_korean: String,
     /// Where the journal of printed orders lives.
     pub data_dir: PathBuf,
+    /// A pairing prepared on a PC for a display without a keyboard (the
+    /// image's: `/boot/firmware/qrorder/pair.toml`, `server = "http://…"`
+    /// and `code = "…"`): used at start while the display is not paired.
+    pub pairing_file: Option<PathBuf>,
     /// Language of item names on screen and paper (falls back to English).
     pub language: String,
     /// Restaurant time zone as an offset from UTC, for the clock and tickets.
@@ -94,6 +98,7 @@ impl Default for Config {
             printer_paper: "80".into(),
             printer_korean: "codepage".into(),
             data_dir: PathBuf::from("data/kds"),
+            pairing_file: None,
             language: "ko".into(),
             utc_offset_minutes: 9 * 60,
             warn_after_secs: 5 * 60,

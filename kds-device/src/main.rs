@@ -81,6 +81,12 @@ fn main() -> anyhow::Result<()> {
         );
         return Ok(());
     }
+    // A card prepared on a PC pairs from its pairing file first.
+    let (config, paired) = if paired {
+        (config, paired)
+    } else {
+        kds::app::pair_from_file(config, args.config.as_deref())?
+    };
     if args.headless {
         // Without a screen there is nothing to pair on: say how, and stop
         // with EX_CONFIG, which the Pi's unit does not restart

@@ -7,9 +7,12 @@
 
 use std::path::{Path, PathBuf};
 
+use std::time::Duration;
+
 use figment::Figment;
 use figment::providers::{Format, Toml};
 use qrorder_shared::device::PairedDevice;
+use serde::Deserialize;
 use tokio::sync::mpsc;
 
 use crate::config::Config;
@@ -46,8 +49,12 @@ pub fn not_paired(config: &Config, file: Option<&Path>) -> String {
         "this display is not paired: no api_token or restaurant_id in {paired} (pairing), {source}or KDS__ variables.\n\
          Pair it with the 8-digit code from the console (Devices → Pair a display):\n    \
          kds pair --server http://SERVER:8080 --code CODE{config_arg}\n\
-         then start it again (on the Pi: sudo systemctl restart kds); or start kds with its window (without --headless) and pair on the touch screen.",
+         then start it again (on the Pi: sudo systemctl restart kds); or start kds with its window (without --headless) and pair on the touch screen.{from_file}",
         paired = config.data_dir.join(PAIRED_FILE).display(),
+        from_file = config.pairing_file.as_ref().map_or_else(String::new, |f| format!(
+            "\nWithout a keyboard: write the server and the code into {} (two lines: server = \"192.168.1.20:8080\" and code = \"12345678\"; on the Pi's card, qrorder/pair.toml on its boot partition, from any PC) and start it again.",
+            f.display()
+        )),
     )
 }
 
@@ -227,6 +234,49 @@ pub async fn serve(
         }
     }
     None
+}
+
+/// `pairing_file`'s contents: what the screen would have been typed.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PairingFile {
+    server: String,
+    code: String,
+}
+
+/// How often, 5 s apart, an unreachable server is tried again from the
+/// pairing file: at boot the network may come up after kds (a minute).
+const UNREACHABLE_TRIES: u32 = 12;
+
+/// Pairs from a file prepared on a PC (`server = "192.168.1.20:8080"`,
+/// `code = "12345678"`), checked as the screen checks what is typed, into
+/// `data_dir` as `kds pair` does. An unreachable server is tried again for
+/// a minute; any other refusal is said in words at once.
+pub async fn pair_from_file(path: &Path, data_dir: &Path) -> Result<PairedDevice, String> {
+    let shown = path.display();
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("cannot read the pairing file {shown}: {e}"))?;
+    let file: PairingFile = toml::from_str(&text).map_err(|e| {
+        format!(
+            "{shown} is not a pairing file; it holds two lines, e.g. server = \"192.168.1.20:8080\" and code = \"12345678\" ({})",
+            e.message()
+        )
+    })?;
+    let a = check(&file.server, &file.code).map_err(|words| format!("{shown}: {words}"))?;
+    for tried in 1..=UNREACHABLE_TRIES {
+        match pairing::pair(&a.server, &a.code, data_dir).await {
+            Ok((paired, stored)) => {
+                tracing::info!(device = paired.id.0, station = %paired.station, file = %stored.display(), "paired from {shown}");
+                return Ok(paired);
+            }
+            Err(e @ PairError::Unreachable { .. }) if tried < UNREACHABLE_TRIES => {
+                tracing::warn!(server = %a.server, error = %e, tried, "pairing from {shown}: server unreachable, trying again in 5 s");
+                tokio::time::sleep(Duration::from_secs(5)).await;
+            }
+            Err(e) => return Err(format!("pairing from {shown}: {}", explain(&e, &a.server))),
+        }
+    }
+    unreachable!("the last try returns")
 }
 
 #[cfg(test)]

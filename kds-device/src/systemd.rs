@@ -102,6 +102,26 @@ pub async fn watchdog(heartbeat: Heartbeat, every: Duration) {
     }
 }
 
+/// The process' resident memory in KiB (Linux: `VmRSS` of /proc/self/status).
+pub fn resident_kib() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
+/// Logs the resident memory a minute after start, then hourly: `journalctl
+/// -u kds` shows a display's memory over days (and the VM boot test reads
+/// its idle figure from the first line).
+pub async fn log_memory() {
+    tokio::time::sleep(Duration::from_secs(60)).await;
+    loop {
+        if let Some(kib) = resident_kib() {
+            tracing::info!("memory: resident {kib} KiB ({} MiB)", kib / 1024);
+        }
+        tokio::time::sleep(Duration::from_secs(3600)).await;
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -114,5 +134,13 @@ mod tests {
         assert!(h.alive());
         assert!(h.alive_at(last + STALE_MS));
         assert!(!h.alive_at(last + STALE_MS + 1));
+    }
+
+    #[test]
+    #[cfg(target_os = "linux")]
+    fn resident_memory_is_read_from_proc() {
+        let kib = resident_kib().expect("VmRSS on Linux");
+        // A test process holds at least its own code: more than 100 KiB.
+        assert!(kib > 100, "{kib}");
     }
 }

@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # tests/deploy/kds-prints.sh [--aarch64|--window] — the kitchen display as the Pi image
 # runs it: `kds --headless --config images/kds-pi/kds.toml` (the example
-# config of the image, so this also proves kds accepts it), with only the
-# site-specific values overridden by KDS__ variables, joins the stream of a
-# test Redis and prints an order XADDed there on the (native) virtual printer;
-# the stream entry is acknowledged after the print.
+# config of the image, so this also proves kds accepts it), pairs from a
+# pairing file (as a card prepared on a PC does; its one-time code from the
+# admin API) with the real server (SQLite, the demo restaurant, a Redis of
+# its own, device ACLs on), joins the kitchen's consumer group on its own
+# Redis user and prints an order placed through the diner API on the
+# (native) virtual printer; the stream entry is acknowledged after the print.
 # --aarch64: the cross-built binary (scripts/build-pi --profile pi-test --only
 # kds) under `qemu-aarch64-static -L /`, after a guard that qemu-user runs
 # an aarch64 program's threads with one glibc.
@@ -14,7 +16,6 @@
 # shows the pairing screen.
 # --window: with its window (no --headless) on an Xvfb display: the window is
 # mapped under its title and the device prints as it does headless.
-# Environment: TEST_REDIS_URL (default redis://127.0.0.1:6379).
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
@@ -76,15 +77,10 @@ if [ ${#MODE[@]} -eq 0 ]; then
     export DISPLAY=":$DISPLAY_NUMBER"
     wait_until 20 xwininfo -root >/dev/null 2>&1 || fail "Xvfb did not start (see xvfb.log)"
 fi
-REDIS=$(ensure_redis "${TEST_REDIS_URL:-redis://127.0.0.1:6379}" "$ROOT/target/test-services")
-PREFIX="deploy-kds-$ARCH-$$"
-RESTAURANT=7
-# The key format is the shared crate's: ask the device which stream it reads.
-CHECKED=$(KDS__REDIS_PREFIX="$PREFIX" KDS__RESTAURANT_ID="$RESTAURANT" \
-    "${KDS[@]}" --check-config --config images/kds-pi/kds.toml) || fail "kds --check-config refused the Pi's kds.toml"
-STREAM=$(sed -n 's/^kitchen stream: //p' <<< "$CHECKED")
-DEAD=$(sed -n 's/^dead letters: //p' <<< "$CHECKED")
-if [ -z "$STREAM" ] || [ -z "$DEAD" ]; then fail "kds --check-config did not name its kitchen stream and dead letters"; fi
+# The server as a site runs it (SQLite, the demo restaurant, a Redis of its
+# own with device ACLs on); the display pairs with it from a pairing file.
+start_server 127.0.0.1
+CHECKED=$("${KDS[@]}" --check-config --config images/kds-pi/kds.toml) || fail "kds --check-config refused the Pi's kds.toml"
 # The GPIO fallback, as --check-config reports it (the same gpio::open the
 # running device calls).
 GPIO=$(sed -n 's/^gpio: //p' <<< "$CHECKED")
@@ -95,8 +91,6 @@ case $ARCH:$GPIO in
     *) fail "kds --check-config ($ARCH) reported GPIO as '$GPIO', expected the no-GPIO fallback off a Pi" ;;
 esac
 pass "kds ($ARCH) with GPIO pins 17/27/22 configured falls back to: $GPIO"
-ON_EXIT+=('redis-cli -u "$REDIS" del "$STREAM" "$DEAD" >/dev/null 2>&1')
-
 # As the image boots the first time: its kds.toml alone, nothing paired.
 # Headless there is no screen to pair on: kds stops and says how to pair.
 # With the window it shows the pairing screen (the window's title says so).
@@ -122,21 +116,23 @@ else
 fi
 
 start_printer printer
-log "kds ($ARCH) ${MODE[*]:-(window)} --config images/kds-pi/kds.toml, printer 127.0.0.1:$PRINTER_PORT, Redis $REDIS prefix $PREFIX"
-# The API points at a port nothing listens on: the device still prints.
-KDS__REDIS_URL="$REDIS" KDS__REDIS_PREFIX="$PREFIX" KDS__RESTAURANT_ID="$RESTAURANT" \
-KDS__API_URL="http://127.0.0.1:$(free_port)" KDS__API_TOKEN=none \
-KDS__PRINTER="tcp://127.0.0.1:$PRINTER_PORT" KDS__DATA_DIR="$WORK/kds-data" \
-KDS__DEVICE_ID="deploy-test-$ARCH" RUST_LOG=info \
+# Paired as a card prepared on a PC: the image's kds.toml, a printer and a
+# pairing file with a one-time code (KDS__ in place of the card's files).
+printf 'server = "127.0.0.1:%s"\ncode = "%s"\n' "$API_PORT" "$(pairing_code "Pi ($ARCH)")" > "$WORK/pair.toml"
+log "kds ($ARCH) ${MODE[*]:-(window)} --config images/kds-pi/kds.toml, printer 127.0.0.1:$PRINTER_PORT, pairing from $WORK/pair.toml"
+KDS__PAIRING_FILE="$WORK/pair.toml" KDS__PRINTER="tcp://127.0.0.1:$PRINTER_PORT" \
+KDS__DATA_DIR="$WORK/kds-data" RUST_LOG=info \
     "${KDS[@]}" "${MODE[@]}" --config images/kds-pi/kds.toml > "$WORK/kds.log" 2>&1 &
 KDS_PID=$!
 STARTED+=("$KDS_PID")
 
-group_exists() { redis-cli -u "$REDIS" xinfo groups "$STREAM" 2>/dev/null | grep -qx kitchen; }
+group_exists() { redis-cli -u "$REDIS" --no-auth-warning xinfo groups "$STREAM" 2>/dev/null | grep -qx kitchen; }
 # Under qemu the debug binary takes a while to start.
 wait_until 120 group_exists || { kill -0 "$KDS_PID" 2>/dev/null || fail "kds exited (see kds.log)"; false; } || fail "kds did not join the consumer group (see kds.log)"
 kill -0 "$KDS_PID" 2>/dev/null || fail "kds exited"
-pass "kds ($ARCH) accepted images/kds-pi/kds.toml and joined group kitchen of $STREAM"
+grep -q 'paired from' "$WORK/kds.log" || fail "kds ($ARCH) did not log pairing from its pairing file (see kds.log)"
+grep -q '^redis_username' "$WORK/kds-data/paired.toml" || fail "the display paired without a Redis user of its own"
+pass "kds ($ARCH) with images/kds-pi/kds.toml paired from its pairing file (its own Redis user) and joined group kitchen of $STREAM"
 grep -q 'no GPIO' "$WORK/kds.log" || fail "the running kds ($ARCH) did not log its no-GPIO fallback (see kds.log)"
 if [ ${#MODE[@]} -eq 0 ]; then
     window_shown() { xwininfo -root -tree | grep -q '"QR Order — kitchen"'; }
@@ -144,32 +140,9 @@ if [ ${#MODE[@]} -eq 0 ]; then
     pass "the kitchen window is on display $DISPLAY ($(xwininfo -root -tree | grep '"QR Order — kitchen"' | grep -o '[0-9]*x[0-9]*+[0-9-]*+[0-9-]*' | head -n 1))"
 fi
 
-ORDER_ID=$((900000 + RANDOM))
-NUMBER=$((ORDER_ID % 1000))
-PAYLOAD=$(python3 - "$RESTAURANT" "$ORDER_ID" "$NUMBER" <<'PY'
-import json, sys, time
-r, oid, num = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
-print(json.dumps({
-    "schema": 1, "restaurant_id": r, "order_id": oid, "number": num,
-    "table_name": "Pi 3", "placed_at": int(time.time() * 1000),
-    "items": [{"menu_item_id": 1, "name": {"en": "Japchae", "ko": "잡채"}, "qty": 2,
-               "options": [], "note": "no sesame", "station": "kitchen"}],
-}))
-PY
-)
-redis-cli -u "$REDIS" xadd "$STREAM" '*' order_id "$ORDER_ID" payload "$PAYLOAD" >/dev/null
-
-printed() {
-    curl -sf "http://127.0.0.1:$CONTROL_PORT/tickets" | python3 -c '
-import json, sys
-want = int(sys.argv[1])
-tickets = json.load(sys.stdin)
-sys.exit(0 if any(t.get("order_number") == want and "Pi 3" in t["text"] and "no sesame" in t["text"] for t in tickets) else 1)
-' "$NUMBER"
-}
-wait_until 60 printed || fail "no ticket for order $NUMBER on the virtual printer"
-pass "order $NUMBER printed on the virtual printer (table Pi 3, note included)"
-acked() { [ "$(redis-cli -u "$REDIS" xpending "$STREAM" kitchen | head -n 1)" = 0 ]; }
+NUMBER=$(place_order Japchae "no sesame") || fail "the diner API did not accept the order (see server.log)"
+wait_until 60 printed "$NUMBER" "no sesame" || fail "no ticket for order $NUMBER on the virtual printer"
+pass "order $NUMBER, placed through the diner API, printed on the virtual printer (note included)"
 wait_until 20 acked || fail "the entry was printed but not acknowledged"
 pass "the stream entry was acknowledged after the print"
 kill -TERM "$KDS_PID"

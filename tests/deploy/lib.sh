@@ -57,3 +57,84 @@ start_printer() {
 # pass MESSAGE / fail MESSAGE — one line per check.
 pass() { printf '  ok    %s\n' "$*" >&2; }
 fail() { printf '  FAIL  %s\n' "$*" >&2; exit 1; }
+
+# start_server HOST — the server as a site runs it for its displays: SQLite
+# with the demo restaurant, a redis-server of its own (default user off, the
+# server's user from an ACL file; device ACLs on, so a display gets a Redis
+# user of its own when it pairs) and all roles on a free port. HOST is
+# where a display reaches this machine (127.0.0.1, or 10.0.2.2 from a qemu
+# guest): pairing hands out http://HOST:API_PORT and redis://HOST:port.
+# Sets REDIS (the server's URL, with its user), PREFIX, API_PORT, API (its
+# base URL here), SEED (seed-demo's JSON file) and STREAM (the kitchen stream).
+start_server() {
+    local host=$1
+    apt_install python3 curl redis-tools
+    PREFIX="deploy-$$"
+    REDIS=$(start_acl_redis "$WORK/redis" "$PREFIX")
+    ON_EXIT+=('kill "$(cat "$WORK"/redis/redis-*.pid)" 2>/dev/null')
+    API_PORT=$(free_port)
+    API="http://127.0.0.1:$API_PORT"
+    SEED="$WORK/seed.json"
+    local env=(QRORDER__DATABASE_URL="sqlite:$WORK/qrorder.db" QRORDER__MEDIA_DIR="$WORK/media"
+        QRORDER__REDIS_URL="$REDIS" QRORDER__REDIS_PREFIX="$PREFIX" QRORDER__REDIS_DEVICE_ACL=true
+        QRORDER__LISTEN="127.0.0.1:$API_PORT" QRORDER__PUBLIC_BASE_URL="http://$host:$API_PORT"
+        QRORDER__DEVICE_REDIS_URL="redis://$host:${REDIS##*:}")
+    env "${env[@]}" "$BIN/qrorder" seed-demo --json > "$SEED" 2> "$WORK/seed.log" || fail "seed-demo failed (see seed.log)"
+    env "${env[@]}" "$BIN/qrorder" serve > "$WORK/server.log" 2>&1 &
+    STARTED+=($!)
+    wait_until 60 curl -sf "$API/readyz" || fail "the server did not get ready (see server.log)"
+    STREAM=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["kitchen_stream"])' "$SEED")
+}
+
+# pairing_code NAME — a one-time code for a kitchen display, as an owner
+# makes one on the console (Devices → Pair a display).
+pairing_code() {
+    python3 - "$API" "$SEED" "$1" <<'PY'
+import json, sys, urllib.request
+base, seed, name = sys.argv[1], json.load(open(sys.argv[2])), sys.argv[3]
+def call(path, body, token=None):
+    req = urllib.request.Request(base + path, data=json.dumps(body).encode())
+    req.add_header("content-type", "application/json")
+    if token: req.add_header("authorization", "Bearer " + token)
+    return json.load(urllib.request.urlopen(req, timeout=10))
+token = call("/api/v1/admin/login", {"email": seed["owner"]["email"], "password": seed["owner"]["password"]})["token"]
+print(call("/api/v1/admin/devices/pairing-codes", {"name": name, "station": "kitchen"}, token)["code"])
+PY
+}
+
+# place_order ITEM NOTE — a diner's order at the first table through the
+# diner API (one ITEM, by its English name, with NOTE); prints its number.
+place_order() {
+    python3 - "$API" "$SEED" "$1" "$2" <<'PY'
+import json, sys, urllib.request, uuid
+base, seed, name, note = sys.argv[1], json.load(open(sys.argv[2])), sys.argv[3], sys.argv[4]
+def http(method, url, body=None, headers=None):
+    req = urllib.request.Request(url, method=method, data=json.dumps(body).encode() if body is not None else None)
+    req.add_header("content-type", "application/json")
+    for k, v in (headers or {}).items():
+        req.add_header(k, v)
+    with urllib.request.urlopen(req, timeout=10) as r:
+        return json.load(r)
+token = seed["tables"][0]["token"]
+info = http("GET", f"{base}/api/v1/tables/{token}")
+menu = http("GET", f"{base}/api/v1/tables/{token}/menu")
+item = next(i for c in menu["categories"] for i in c["items"] if i["name"]["en"] == name)
+order = http("POST", f"{base}/api/v1/tables/{token}/orders",
+             {"visit_id": info["visit_id"], "items": [{"menu_item_id": item["id"], "menu_version": item["version"], "qty": 1, "note": note}]},
+             {"Idempotency-Key": str(uuid.uuid4())})
+print(order["number"])
+PY
+}
+
+# printed NUMBER TEXT — the virtual printer (start_printer) has a ticket of
+# order NUMBER that contains TEXT.
+printed() {
+    curl -sf "http://127.0.0.1:$CONTROL_PORT/tickets" | python3 -c '
+import json, sys
+want, text = int(sys.argv[1]), sys.argv[2]
+sys.exit(0 if any(t.get("order_number") == want and text in t["text"] for t in json.load(sys.stdin)) else 1)
+' "$1" "$2"
+}
+
+# acked — nothing pending in the kitchen group of STREAM.
+acked() { [ "$(redis-cli -u "$REDIS" --no-auth-warning xpending "$STREAM" kitchen | head -n 1)" = 0 ]; }

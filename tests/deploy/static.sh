@@ -25,9 +25,9 @@ pass "the files of images/kds-pi, images/server and the scripts are there"
 
 # Info-level notes (e.g. functions only called through traps) are not errors.
 shellcheck -S warning -x --source-path=SCRIPTDIR \
-    $PI/build-image $PI/build-image-debian $PI/rootfs/usr/local/sbin/kds-readonly-root scripts/build-pi scripts/cluster tests/deploy/*.sh \
+    $PI/build-image $PI/build-image-debian $PI/boot-test $PI/rootfs/usr/local/sbin/kds-readonly-root scripts/build-pi scripts/cluster tests/deploy/*.sh \
     || fail "shellcheck"
-pass "shellcheck: build-image, build-image-debian, kds-readonly-root, build-pi, cluster, tests/deploy"
+pass "shellcheck: build-image, build-image-debian, boot-test, kds-readonly-root, build-pi, cluster, tests/deploy"
 
 # systemd-analyze verify checks that the executables exist: map the image's
 # paths to files of this machine. It exits 0 on unknown keys and bad values,

@@ -140,3 +140,80 @@ async fn a_display_paired_with_a_code_runs_headless_from_its_stored_credentials_
     let _ = child.start_kill();
     let _ = child.wait().await;
 }
+
+/// A headless card prepared on a PC: the site's kds.toml names a pairing
+/// file holding the server and the code. A wrong code is refused in words
+/// and kds stops unpaired (78); the right one pairs, and the display prints.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_headless_display_pairs_from_the_file_on_its_card_and_prints() {
+    let (_redis, server) = acl_server(&unique("pairfile")).await;
+    let home = temp_dir();
+    let vp = virtual_printer().await;
+    let pair_file = home.join("boot/qrorder/pair.toml");
+    std::fs::create_dir_all(pair_file.parent().unwrap()).unwrap();
+    std::fs::write(
+        home.join("kds.toml"),
+        format!(
+            "printer = \"tcp://{}\"\nlanguage = \"en\"\ndata_dir = \"state\"\npairing_file = \"{}\"\n",
+            vp.printer_addr,
+            pair_file.display()
+        ),
+    )
+    .unwrap();
+    let address = server.url.trim_start_matches("http://").to_owned();
+
+    // A wrong code: refused in words, nothing stored, exit 78.
+    std::fs::write(
+        &pair_file,
+        format!("server = \"{address}\"\ncode = \"00000000\"\n"),
+    )
+    .unwrap();
+    let out = kds(&home, &["--headless", "--config", "kds.toml"], &[])
+        .output()
+        .await
+        .expect("kds runs");
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(78), "{said}");
+    assert!(said.contains("Wrong or expired code"), "{said}");
+    assert!(said.contains(&pair_file.display().to_string()), "{said}");
+    assert!(!home.join("state/paired.toml").exists());
+
+    let code = server
+        .admin(
+            reqwest::Method::POST,
+            "/devices/pairing-codes",
+            Some(json!({"name": "Card pairing", "station": "kitchen"})),
+        )
+        .await["code"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    std::fs::write(
+        &pair_file,
+        format!("server = \"{address}\"\ncode = \"{code}\"\n"),
+    )
+    .unwrap();
+    let log = std::fs::File::create(home.join("kds.log")).unwrap();
+    let mut child = kds(&home, &["--headless", "--config", "kds.toml"], &[])
+        .stdout(std::process::Stdio::null())
+        .stderr(log)
+        .spawn()
+        .expect("kds --headless starts");
+    until("paired.toml stored from the pairing file", || async {
+        home.join("state/paired.toml").exists()
+    })
+    .await;
+    let japchae = server.item_id("Japchae").await;
+    let order = server.place_order(0, japchae, 1).await;
+    until(
+        "the order printed by the display paired from its card",
+        || async {
+            vp.tickets()
+                .iter()
+                .any(|t| t.order_number == Some(order.number))
+        },
+    )
+    .await;
+    let _ = child.start_kill();
+    let _ = child.wait().await;
+}
