@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # tests/deploy/run.sh — the deployment tests (images/, scripts/build-pi,
 # scripts/cluster), as scripts/test runs them:
-#   static.sh            the Pi image recipe and the server image files
+#   static.sh            the Pi image recipe, the server image files, the
+#                        Kubernetes manifests (schemas, yamllint, the code)
 #   kds-prints.sh        the Pi's kds.toml accepted; kds prints an order (native)
 #   kds-prints.sh --window    the same with kds's window on an Xvfb display
 #   cluster.sh           scripts/cluster + the diners' flow across it

@@ -3,7 +3,9 @@
 # without a Raspberry Pi or a Docker engine: every file of the recipes is
 # there, the shell scripts pass shellcheck, the systemd units pass
 # `systemd-analyze verify` with no complaint, the compose file is valid and
-# names the whole topology, and the scripts refuse bad arguments.
+# names the whole topology, the Kubernetes manifests pass the Kubernetes
+# schemas, yamllint and a check against the code, and the scripts refuse
+# bad arguments.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
@@ -15,13 +17,16 @@ for f in $PI/README.md $PI/build-image $PI/build-image-debian $PI/kds.toml \
          $PI/rootfs/usr/local/sbin/kds-readonly-root $PI/rootfs/etc/udev/rules.d/60-kds-printer.rules \
          $PI/rootfs/etc/systemd/system.conf.d/kds-watchdog.conf $PI/rootfs/etc/systemd/journald.conf.d/kds.conf \
          images/server/Containerfile images/server/Containerfile.dockerignore images/server/compose.yaml \
-         images/server/nginx.conf images/server/nginx-routes.conf scripts/build-pi scripts/cluster; do
+         images/server/nginx.conf images/server/nginx-routes.conf scripts/build-pi scripts/cluster \
+         images/k8s/README.md images/k8s/.yamllint images/k8s/namespace.yaml images/k8s/config.yaml \
+         images/k8s/media.yaml images/k8s/migrate-job.yaml images/k8s/client-api.yaml images/k8s/admin-api.yaml \
+         images/k8s/ws.yaml images/k8s/ingress.yaml tests/deploy/k8s_check.py; do
     [ -s "$f" ] || fail "$f is missing"
 done
 for f in $PI/build-image $PI/build-image-debian $PI/rootfs/usr/local/sbin/kds-readonly-root scripts/build-pi scripts/cluster tests/deploy/[!l]*.sh; do
     [ -x "$f" ] || fail "$f is not executable"
 done
-pass "the files of images/kds-pi, images/server and the scripts are there"
+pass "the files of images/kds-pi, images/server, images/k8s and the scripts are there"
 
 # Info-level notes (e.g. functions only called through traps) are not errors.
 shellcheck -S warning -x --source-path=SCRIPTDIR \
@@ -126,3 +131,62 @@ grep -q "user default off" <<<"$resolved" || fail "compose.yaml: Redis' default 
 grep -q 'QRORDER__REDIS_URL: redis://qrorder-server:static-check@redis:6379' <<<"$resolved" \
     || fail "compose.yaml: the server does not use its own Redis user"
 pass "compose.yaml: device ACLs on, Redis' default user off, the server on its own Redis user"
+
+# --- Kubernetes (images/k8s): the manifests against the Kubernetes schemas
+# of the oldest and newest version they are written for (strict: no field
+# the API does not know; kubernetes-validate ships the schemas, so this
+# needs PyPI once and no cluster), yamllint with images/k8s/.yamllint, and
+# tests/deploy/k8s_check.py: true to the code and to nginx-routes.conf.
+# Pinned, in a venv under target/ (kubeconform and helm are not in the
+# registries this machine reaches).
+K8S_VERSIONS="1.30.0 1.37.0"
+KV_VERSION=1.37.0 YAMLLINT_VERSION=1.38.0
+apt_install python3 python3-venv
+K8S_VENV="${CARGO_TARGET_DIR:-$ROOT/target}/k8s-check-venv"
+if ! "$K8S_VENV/bin/kubernetes-validate" --version 2>/dev/null | grep -qF "$KV_VERSION" \
+        || ! "$K8S_VENV/bin/yamllint" --version 2>/dev/null | grep -qF "$YAMLLINT_VERSION"; then
+    log "installing kubernetes-validate $KV_VERSION and yamllint $YAMLLINT_VERSION into $K8S_VENV"
+    rm -rf "$K8S_VENV"
+    python3 -m venv "$K8S_VENV"
+    "$K8S_VENV/bin/pip" install --quiet --disable-pip-version-check \
+        "kubernetes-validate==$KV_VERSION" "yamllint==$YAMLLINT_VERSION"
+fi
+# k8s_checks DIR — all three over the manifests in DIR; says what failed.
+k8s_checks() {
+    local dir=$1 v out
+    out=$("$K8S_VENV/bin/yamllint" --strict -c "$ROOT/images/k8s/.yamllint" "$dir" 2>&1) || { echo "yamllint: $out"; return 1; }
+    for v in $K8S_VERSIONS; do
+        out=$("$K8S_VENV/bin/kubernetes-validate" --strict --quiet -k "$v" "$dir"/*.yaml 2>&1) \
+            || { echo "kubernetes-validate $v: $out"; return 1; }
+        # --quiet prints only failures and warnings: anything at all fails.
+        [ -z "$out" ] || { echo "kubernetes-validate $v warned: $out"; return 1; }
+    done
+    out=$("$K8S_VENV/bin/python" "$ROOT/tests/deploy/k8s_check.py" "$ROOT" "$dir" 2>&1) || { echo "k8s_check: $out"; return 1; }
+    echo "$out" | tail -n 1
+}
+summary=$(k8s_checks images/k8s) || fail "images/k8s: $summary"
+pass "images/k8s: yamllint, kubernetes-validate --strict for ${K8S_VERSIONS// /, }, $summary"
+
+# The checks can fail: each breakage of a copy must be caught, for its reason.
+broken=0
+while IFS='|' read -r file edit said; do
+    copy="$WORK/k8s-broken"; rm -rf "$copy"; cp -r images/k8s "$copy"
+    sed -i "$edit" "$copy/$file"
+    cmp -s "images/k8s/$file" "$copy/$file" && fail "the breakage '$edit' changed nothing in $file"
+    out=$(k8s_checks "$copy") && fail "images/k8s: '$edit' in $file passed the checks"
+    grep -qF -- "$said" <<<"$out" || fail "images/k8s: '$edit' in $file failed, but not with \"$said\": $out"
+    broken=$((broken + 1))
+done <<'CASES'
+ws.yaml|s/readOnlyRootFilesystem: true/readOnlyRootFilesytem: true/|'readOnlyRootFilesytem' was unexpected
+client-api.yaml|s/containerPort: 8080/containerPort: "8080"/|'8080' is not of type 'integer'
+config.yaml|s/QRORDER__LOG_FORMAT/QRORDER__LOG_FROMAT/|QRORDER__LOG_FROMAT, not a key of server/src/config.rs
+ws.yaml|s/"--roles", "ws"/"--roles", "websocket"/|args ['serve', '--roles', 'websocket']
+client-api.yaml|s/path: \/readyz/path: \/ready/|readinessProbe is not on /readyz
+admin-api.yaml|s/runAsNonRoot: true/runAsNonRoot: false/|admin-api: runAsNonRoot is not true
+ingress.yaml|s/name: admin-api/name: client-api/|/admin goes to client-api
+ws.yaml|s/seconds: 10/seconds: 40/|terminationGracePeriodSeconds 45 < preStop 40
+migrate-job.yaml|s/key: database-url/key: database/|the manifests read ['database',
+namespace.yaml|s/^  name: qrorder$/  name: qrorder   /|trailing spaces
+CASES
+[ "$broken" = 10 ] || fail "only $broken of the 10 breakages ran"
+pass "images/k8s: each of $broken breakages (schema, config keys, roles, probes, root, routes, grace period, secrets, yamllint) fails the checks with its reason"
