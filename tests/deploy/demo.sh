@@ -35,34 +35,13 @@ grep -q NOAUTH <<<"$out" || fail "the demo's Redis lets the default user in: $ou
 grep -q '^redis_username' "$QRORDER_DEMO_DATA/kds/paired.toml" || fail "the display has no Redis user of its own"
 pass "the demo's Redis ($redis): default user off; the display paired with a Redis user of its own"
 
-base=$(sed -nE 's#^  Console +(http://[0-9.:]+)/admin.*#\1#p' "$WORK/demo.log")
-control=$(sed -nE 's#.*curl -X POST (127\.0\.0\.1:[0-9]+)/state.*#\1#p' "$WORK/demo.log")
-python3 - "$base" "$QRORDER_DEMO_DATA/demo.json" "http://$control" <<'PY'
-import json, sys, time, urllib.request, uuid
-base, seed, control = sys.argv[1], json.load(open(sys.argv[2])), sys.argv[3]
-def http(method, url, body=None, headers=None):
-    req = urllib.request.Request(url, method=method, data=json.dumps(body).encode() if body is not None else None)
-    req.add_header("content-type", "application/json")
-    for k, v in (headers or {}).items():
-        req.add_header(k, v)
-    with urllib.request.urlopen(req, timeout=10) as r:
-        return json.load(r)
-token = seed["tables"][0]["token"]
-info = http("GET", f"{base}/api/v1/tables/{token}")
-menu = http("GET", f"{base}/api/v1/tables/{token}/menu")
-item = next(i for c in menu["categories"] for i in c["items"] if i["name"]["en"] == "Japchae")
-order = http("POST", f"{base}/api/v1/tables/{token}/orders",
-             {"visit_id": info["visit_id"], "items": [{"menu_item_id": item["id"], "menu_version": item["version"], "qty": 1}]},
-             {"Idempotency-Key": str(uuid.uuid4())})
-deadline = time.monotonic() + 30
-while time.monotonic() < deadline:
-    tickets = http("GET", f"{control}/tickets")
-    if any(t.get("order_number") == order["number"] and "Japchae" in t["text"] for t in tickets):
-        print(f"  ok    an order from the diner API (number {order['number']}) printed on the demo's virtual printer", file=sys.stderr)
-        sys.exit(0)
-    time.sleep(0.2)
-sys.exit(f"order {order['number']} did not print within 30 s")
-PY
+# The diner API and the printer of the demo, for place_order and printed.
+API=$(sed -nE 's#^  Console +(http://[0-9.:]+)/admin.*#\1#p' "$WORK/demo.log")
+CONTROL_PORT=$(sed -nE 's#.*curl -X POST 127\.0\.0\.1:([0-9]+)/state.*#\1#p' "$WORK/demo.log")
+SEED="$QRORDER_DEMO_DATA/demo.json"
+NUMBER=$(place_order Japchae) || fail "the demo's diner API did not accept an order"
+wait_until 30 printed "$NUMBER" Japchae || fail "order $NUMBER did not print within 30 s"
+pass "an order from the diner API (number $NUMBER) printed on the demo's virtual printer"
 
 pidfile=$(ls "$QRORDER_DEMO_DATA"/redis/redis-*.pid)
 redis_pid=$(cat "$pidfile")

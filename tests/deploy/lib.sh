@@ -102,10 +102,11 @@ print(call("/api/v1/admin/devices/pairing-codes", {"name": name, "station": "kit
 PY
 }
 
-# place_order ITEM NOTE — a diner's order at the first table through the
-# diner API (one ITEM, by its English name, with NOTE); prints its number.
+# place_order ITEM [NOTE] — a diner's order at the first table through the
+# diner API (one ITEM, by its English name, with NOTE when given); prints
+# its number.
 place_order() {
-    python3 - "$API" "$SEED" "$1" "$2" <<'PY'
+    python3 - "$API" "$SEED" "$1" "${2:-}" <<'PY'
 import json, sys, urllib.request, uuid
 base, seed, name, note = sys.argv[1], json.load(open(sys.argv[2])), sys.argv[3], sys.argv[4]
 def http(method, url, body=None, headers=None):
@@ -119,8 +120,11 @@ token = seed["tables"][0]["token"]
 info = http("GET", f"{base}/api/v1/tables/{token}")
 menu = http("GET", f"{base}/api/v1/tables/{token}/menu")
 item = next(i for c in menu["categories"] for i in c["items"] if i["name"]["en"] == name)
+line = {"menu_item_id": item["id"], "menu_version": item["version"], "qty": 1}
+if note:
+    line["note"] = note
 order = http("POST", f"{base}/api/v1/tables/{token}/orders",
-             {"visit_id": info["visit_id"], "items": [{"menu_item_id": item["id"], "menu_version": item["version"], "qty": 1, "note": note}]},
+             {"visit_id": info["visit_id"], "items": [line]},
              {"Idempotency-Key": str(uuid.uuid4())})
 print(order["number"])
 PY
