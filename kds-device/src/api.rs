@@ -5,7 +5,9 @@ use std::time::Duration;
 
 use qrorder_shared::ErrorBody;
 use qrorder_shared::device::{DevicePrinter, DeviceStatus};
-use qrorder_shared::order::{Order, OrderStatus, StatusChange};
+use qrorder_shared::order::{
+    KitchenConfirmation, KitchenConfirmed, Order, OrderStatus, StatusChange,
+};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
@@ -111,5 +113,24 @@ impl AdminClient {
             .send()
             .await?;
         Self::check(resp).await.map(drop)
+    }
+
+    /// `POST /api/v1/admin/orders/kitchen-confirmations`: these orders'
+    /// tickets were printed here (at most [`KitchenConfirmation::MAX`]).
+    pub async fn confirm_printed(&self, order_ids: &[i64]) -> Result<usize, ApiError> {
+        let resp = self
+            .http
+            .post(format!(
+                "{}/api/v1/admin/orders/kitchen-confirmations",
+                self.base
+            ))
+            .bearer_auth(&self.token)
+            .json(&KitchenConfirmation {
+                order_ids: order_ids.to_vec(),
+            })
+            .send()
+            .await?;
+        let answer: KitchenConfirmed = Self::check(resp).await?.json().await?;
+        Ok(answer.recorded)
     }
 }

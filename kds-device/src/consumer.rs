@@ -96,6 +96,8 @@ pub struct Consumer {
     pub in_flight: InFlight,
     pub events: mpsc::UnboundedSender<Event>,
     pub jobs: mpsc::UnboundedSender<PrintJob>,
+    /// Orders printed here before: a copy is reported again ([`crate::confirm`]).
+    pub printed: mpsc::UnboundedSender<i64>,
 }
 
 impl Consumer {
@@ -285,6 +287,10 @@ impl Consumer {
             // printed and acknowledged under another entry already.
             tracing::info!(entry = %entry.id, key, "duplicate of a printed ticket; acknowledged");
             redis_io::xack(cmd, group, &entry.id).await?;
+            // The server may not know yet (a copy after Redis lost the order).
+            if job.void.is_none() {
+                let _ = self.printed.send(key);
+            }
             return Ok(false);
         }
         match shown {

@@ -15,6 +15,7 @@ use tokio::task::JoinHandle;
 use crate::api::AdminClient;
 use crate::board::{Board, ViewSink};
 use crate::config::Config;
+use crate::confirm;
 use crate::consumer::{self, Consumer, InFlight};
 use crate::event::{Command, Event, UiAction};
 use crate::gpio::Gpio;
@@ -74,6 +75,7 @@ impl Device {
         let (updates_tx, updates_rx) = mpsc::unbounded_channel();
         let (ui_tx, ui_rx) = mpsc::unbounded_channel();
         let (printer_tx, printer_rx) = mpsc::unbounded_channel();
+        let (printed_tx, printed_rx) = mpsc::unbounded_channel();
         let in_flight = InFlight::default();
 
         let mut gpio = options.gpio;
@@ -97,9 +99,14 @@ impl Device {
                 in_flight: in_flight.clone(),
                 events: events_tx.clone(),
                 jobs: jobs_tx,
+                printed: printed_tx.clone(),
             }
             .run(),
         ))];
+        tasks.push(tokio::spawn(until_removed(
+            removed_rx.clone(),
+            confirm::report(api.clone(), journal.clone(), printed_rx),
+        )));
         tasks.push(tokio::spawn(until_removed(
             removed_rx,
             consumer::watch_redis(client.clone(), events_tx.clone()),
@@ -114,6 +121,7 @@ impl Device {
                 events: events_tx.clone(),
                 printer_reports: printer_tx,
                 jobs: jobs_rx,
+                printed: printed_tx,
                 hooks: options.hooks,
             }
             .run(),

@@ -4,7 +4,8 @@
 //!
 //! Records, one per line: `A order entry` (about to send: from now on it may
 //! be on paper), `U order` (refused before anything was sent), `P order
-//! entry` (confirmed printed).
+//! entry` (confirmed printed), `C order` (the server has the print on
+//! record: see [`crate::confirm`]).
 
 use std::collections::HashMap;
 use std::fs::{File, OpenOptions};
@@ -18,6 +19,8 @@ const KEEP: usize = 20_000;
 struct Record {
     maybe_printed: bool,
     confirmed_entry: Option<String>,
+    /// The server has this print on record.
+    reported: bool,
     seq: u64,
 }
 
@@ -78,6 +81,38 @@ impl Journal {
             .and_then(|r| r.confirmed_entry.as_deref())
     }
 
+    /// Orders printed here that the server does not have on record yet,
+    /// oldest first.
+    pub fn unreported(&self) -> Vec<i64> {
+        let mut orders: Vec<(u64, i64)> = self
+            .orders
+            .iter()
+            .filter(|(id, r)| **id > 0 && r.confirmed_entry.is_some() && !r.reported)
+            .map(|(id, r)| (r.seq, *id))
+            .collect();
+        orders.sort_unstable();
+        orders.into_iter().map(|(_, id)| id).collect()
+    }
+
+    /// The server has these prints on record (one sync for all of them).
+    pub fn reported(&mut self, order_ids: &[i64]) -> io::Result<()> {
+        let mut lines = String::new();
+        for id in order_ids {
+            lines.push_str(&format!("C {id}\n"));
+        }
+        self.file.write_all(lines.as_bytes())?;
+        self.file.sync_data()?;
+        for id in order_ids {
+            self.seq += 1;
+            self.lines += 1;
+            apply(&mut self.orders, "C", *id, None, self.seq);
+        }
+        if self.lines > 2 * KEEP {
+            self.compact()?;
+        }
+        Ok(())
+    }
+
     pub fn sending(&mut self, order_id: i64, entry: &str) -> io::Result<()> {
         self.append("A", order_id, Some(entry))
     }
@@ -124,7 +159,11 @@ impl Journal {
             match (&r.confirmed_entry, r.maybe_printed) {
                 (Some(e), _) => writeln!(out, "P {order} {e}")?,
                 (None, true) => writeln!(out, "A {order} -")?,
+                (None, false) if r.reported => {}
                 (None, false) => continue,
+            }
+            if r.reported {
+                writeln!(out, "C {order}")?;
             }
             kept.insert(*order, r.clone());
         }
@@ -147,9 +186,13 @@ fn apply(
     let r = orders.entry(order).or_insert(Record {
         maybe_printed: false,
         confirmed_entry: None,
+        reported: false,
         seq,
     });
-    r.seq = seq;
+    // A report does not make an order newer (compaction keeps the newest).
+    if kind != "C" {
+        r.seq = seq;
+    }
     match kind {
         "A" => r.maybe_printed = true,
         // Refused before sending: unless an earlier print went out, it is not on paper.
@@ -158,6 +201,7 @@ fn apply(
             r.maybe_printed = true;
             r.confirmed_entry = entry;
         }
+        "C" => r.reported = true,
         _ => {}
     }
 }
@@ -187,6 +231,31 @@ mod tests {
         assert!(!j.maybe_printed(5));
         assert_eq!(j.confirmed_entry(1), Some("1-0"));
         assert_eq!(j.confirmed_entry(2), None);
+        Ok(())
+    }
+
+    #[test]
+    fn prints_not_yet_on_the_server_survive_reopening_and_compaction() -> io::Result<()> {
+        let dir = tempfile::tempdir()?;
+        {
+            let mut j = Journal::open(dir.path(), "kitchen")?;
+            for order in 1..=4 {
+                j.sending(order, &format!("{order}-0"))?;
+                j.printed(order, &format!("{order}-0"))?;
+            }
+            j.sending(-7, "5-0")?; // a void: never reported
+            j.printed(-7, "5-0")?;
+            j.sending(5, "6-0")?; // may be on paper, not confirmed: not reported
+            assert_eq!(j.unreported(), [1, 2, 3, 4]);
+            j.reported(&[1, 3])?;
+            assert_eq!(j.unreported(), [2, 4]);
+        }
+        let mut j = Journal::open(dir.path(), "kitchen")?;
+        assert_eq!(j.unreported(), [2, 4]);
+        j.compact()?;
+        let j = Journal::open(dir.path(), "kitchen")?;
+        assert_eq!(j.unreported(), [2, 4], "compaction keeps what was reported");
+        assert_eq!(j.confirmed_entry(3), Some("3-0"));
         Ok(())
     }
 

@@ -4,6 +4,7 @@
 //! - [`consumer`]: the station's consumer-group member on the kitchen stream
 //!   (own pending first, then new entries, claims, dead letters);
 //! - [`print_worker`]: prints, confirms, journals, then XACKs;
+//! - [`confirm`]: reports printed orders to the server (end-to-end confirmation);
 //! - [`status_sync`] and [`kitchen_ws`]: status changes pushed over `/ws/kitchen`,
 //!   open orders reloaded on (re)connect, admin API health; bumps and recalls;
 //! - [`gpio`]: buzzer, LED and bump button behind a trait;
@@ -23,6 +24,7 @@ pub mod api;
 pub mod app;
 pub mod board;
 pub mod config;
+pub mod confirm;
 pub mod consumer;
 pub mod device;
 mod entry;

@@ -54,6 +54,9 @@ pub struct PrintWorker {
     /// (`status_sync::report_printer`).
     pub printer_reports: mpsc::UnboundedSender<PrinterState>,
     pub jobs: mpsc::UnboundedReceiver<PrintJob>,
+    /// Orders printed (or shown, without a printer) and acknowledged, for
+    /// [`crate::confirm`].
+    pub printed: mpsc::UnboundedSender<i64>,
     pub hooks: TestHooks,
 }
 
@@ -207,6 +210,9 @@ impl PrintWorker {
                     backoff = (backoff * 2).min(Duration::from_secs(2));
                 }
             }
+        }
+        if void.is_none() {
+            let _ = self.printed.send(order_id);
         }
         self.in_flight.remove(&job.entry_id);
         self.send(Event::Unacked(self.in_flight.len()));

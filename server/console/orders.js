@@ -12,6 +12,16 @@ import { toast } from './toasts.js';
 
 const filter = { status: 'all', table: 'all' };
 const NEXT = { placed: 'accepted', accepted: 'preparing', preparing: 'ready', ready: 'served' };
+// An open order no kitchen display confirmed this long after it was placed
+// is flagged (the server keeps publishing it until one does).
+export const KITCHEN_WAIT_MS = 30_000;
+let recheck = null;
+
+/** Whether an order should have reached a kitchen display by now and has not. */
+export function kitchenWaiting(o, now = Date.now()) {
+  return o.kitchen_confirmed_at == null && ['placed', 'accepted', 'preparing'].includes(o.status)
+    && now - o.created_at >= KITCHEN_WAIT_MS;
+}
 let flash = null;
 
 export function renderOrders(main, { fresh } = {}) {
@@ -43,6 +53,12 @@ export function renderOrders(main, { fresh } = {}) {
         : shown.length === 0 ? h('p', { class: 'empty' }, tr('no_match'))
           : h('ol', { class: 'orders', 'aria-label': tr('orders_title') }, shown.map(card)));
   if (flash) setTimeout(() => { flash = null; }, 2000);
+  // The flag appears when an order's wait runs out, without a reload.
+  clearTimeout(recheck);
+  const now = Date.now();
+  const soonest = Math.min(...all.filter((o) => o.kitchen_confirmed_at == null && !kitchenWaiting(o, now)
+    && ['placed', 'accepted', 'preparing'].includes(o.status)).map((o) => o.created_at + KITCHEN_WAIT_MS - now));
+  if (Number.isFinite(soonest)) recheck = setTimeout(() => { if (main.dataset.view === 'orders') renderOrders(main); }, Math.max(soonest, 0) + 50);
 }
 
 function card(o) {
@@ -53,6 +69,8 @@ function card(o) {
       h('span', { class: 'order-no' }, `#${o.number}`),
       h('span', { class: 'order-table' }, o.table_name),
       h('span', { class: `pill pill-${o.status}`, 'data-role': 'status' }, tr(`st_${o.status}`))),
+    kitchenWaiting(o) ? h('p', { class: 'kitchen-waiting', role: 'status', 'data-role': 'kitchen-waiting', title: tr('kitchen_waiting_hint') },
+      icon('alert', 16), ' ', tr('kitchen_waiting')) : null,
     h('p', { class: 'order-meta' }, h('time', { datetime: new Date(o.created_at).toISOString() }, when(o.created_at)),
       ` · ${tr('items_n', { n: items })} · `, h('strong', {}, fmt(o.total.amount_minor))),
     h('ul', { class: 'lines' }, o.items.map((l) => h('li', { class: l.voided ? 'voided' : null, 'data-line': l.id },

@@ -36,6 +36,8 @@ export const en = {
   fl_share_table: ({ name }) => `${name} (the table’s: ordered without the shared cart, or entered by staff)`, fl_share_even: ({ name }) => `Share ${name}`,
   fl_split_items: 'Split by items', fl_people: ({ n }) => (n === 1 ? '1 person' : `${n} people`),
   voided_why: ({ reason }) => ` — voided: ${reason}`,
+  kitchen_waiting: 'Not printed in the kitchen yet',
+  kitchen_waiting_hint: 'No kitchen display has confirmed this ticket. Check that the display is on and its printer has paper.',
   // assigning lines to shares (floor-items.js)
   fi_explain: 'Add a share for each person paying, pick it, then tap the lines it pays for. A line in several shares is divided between them.',
   fi_locked: 'A payment was taken against these shares: they stay as they are.',
@@ -223,6 +225,8 @@ export const ko = {
   fl_share_table: ({ name }) => `${name} (테이블 몫: 공유 장바구니 없이 주문했거나 직원이 입력)`, fl_share_even: ({ name }) => `${name} 몫`,
   fl_split_items: '항목별 나누기', fl_people: ({ n }) => `${n}명`,
   voided_why: ({ reason }) => ` — 취소됨: ${reason}`,
+  kitchen_waiting: '아직 주방에서 출력되지 않음',
+  kitchen_waiting_hint: '주방 화면이 이 주문서를 확인하지 않았습니다. 화면이 켜져 있는지, 프린터에 용지가 있는지 확인하세요.',
   fi_explain: '결제할 사람마다 몫을 추가해 고른 다음, 그 사람이 낼 항목을 누르세요. 여러 몫에 넣은 항목은 나누어 냅니다.',
   fi_locked: '이 몫들에는 이미 결제가 있어 그대로 둡니다.',
   fi_shares: '몫', fi_share_name: '새 몫의 이름', fi_add: '몫 추가',

@@ -92,6 +92,10 @@ pub struct Config {
     pub outbox_immediate_publish: bool,
     /// How often the outbox relay looks for unpublished orders.
     pub outbox_relay_interval_ms: u64,
+    /// An order published this long ago that no kitchen display confirmed
+    /// is checked against Redis (and published again if Redis lost it),
+    /// then again each time this long has passed, for 12 hours.
+    pub kitchen_recheck_ms: u64,
     /// How long a client may take to send a request's headers, and how
     /// long a kept-alive connection may sit idle (hyper's header-read
     /// timeout). Then the connection is closed.
@@ -150,6 +154,7 @@ impl Default for Config {
             log_format: LogFormat::Pretty,
             outbox_immediate_publish: true,
             outbox_relay_interval_ms: 1000,
+            kitchen_recheck_ms: 10_000,
             header_read_timeout_secs: 10,
             max_connections: 10_000,
             reserve_connections: 64,

@@ -170,6 +170,12 @@ pub struct Order {
     pub ready_at: Option<i64>,
     pub served_at: Option<i64>,
     pub cancelled_at: Option<i64>,
+    /// When every station of its lines that has a kitchen display had
+    /// confirmed the ticket (printed, or shown on a screen without a
+    /// printer); `null` until then. An open order still `null` a while
+    /// after it was placed has reached no kitchen yet.
+    #[serde(default)]
+    pub kitchen_confirmed_at: Option<i64>,
 }
 
 /// One line as ordered: a snapshot, unaffected by later menu edits.
@@ -270,6 +276,30 @@ pub struct ChosenOption {
 #[serde(deny_unknown_fields)]
 pub struct StatusChange {
     pub status: OrderStatus,
+}
+
+/// What a kitchen display reports (`POST /orders/kitchen-confirmations`,
+/// a device's token): orders whose tickets it printed for its station.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct KitchenConfirmation {
+    /// 1 to [`KitchenConfirmation::MAX`] order ids.
+    pub order_ids: Vec<i64>,
+}
+
+impl KitchenConfirmation {
+    /// The most order ids one report may carry.
+    pub const MAX: usize = 500;
+}
+
+/// The answer to a [`KitchenConfirmation`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct KitchenConfirmed {
+    /// How many of the ids are this restaurant's orders (now on record for
+    /// the display's station; reporting one again changes nothing).
+    pub recorded: usize,
 }
 
 #[cfg(test)]

@@ -379,3 +379,32 @@ test('staff see orders, menu availability and tables, and cannot edit the menu',
   assert.deepEqual(page.errors, []);
   await context.close();
 });
+
+test('an open order no kitchen display confirmed is flagged after 30 s, and the flag goes when a display confirms it', async () => {
+  // The page's clock is under the test's hand: 30 s pass at once.
+  const { context, page } = await signedIn({ prepare: (p) => p.clock.install() });
+  const t = await newTable('Kitchen check');
+  const japchae = await item('Japchae');
+  const order = await placeOrder(t, [{ menu_item_id: japchae.id, menu_version: japchae.version, qty: 1 }]);
+  const card = page.locator(`li.order[data-order="${order.id}"]`);
+  await card.waitFor({ timeout: LIVE_MS });
+  const flag = card.locator('[data-role="kitchen-waiting"]');
+  assert.equal(await flag.count(), 0, 'not flagged while it may still be printing');
+  await page.clock.fastForward(31_000);
+  await flag.getByText('Not printed in the kitchen yet').waitFor({ timeout: 3000 });
+  await screenshot(page, 'console-kitchen-waiting');
+
+  // A kitchen display reports the print: the flag goes, live.
+  const device = await admin('POST', '/devices', { name: `Pass ${Date.now()}`, station: 'kitchen' });
+  const res = await fetch(`${BASE}/api/v1/admin/orders/kitchen-confirmations`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${device.token}` },
+    body: JSON.stringify({ order_ids: [order.id] }),
+  });
+  assert.equal(res.status, 200, await res.clone().text());
+  await flag.waitFor({ state: 'detached', timeout: 3000 });
+  assert.ok((await admin('GET', `/orders/${order.id}`)).kitchen_confirmed_at);
+  await admin('POST', `/devices/${device.id}/revoke`);
+  assert.deepEqual(page.errors, []);
+  await context.close();
+});

@@ -30,6 +30,13 @@ pub struct RealServer {
     server: test_kit::Server,
 }
 
+/// An idempotency key no other order of this test process uses.
+fn fresh_key() -> String {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    format!("k-{}-{n}", kds::status_sync::now_ms())
+}
+
 pub type DinerSocket =
     tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
@@ -188,10 +195,7 @@ impl RealServer {
         let res = self
             .http
             .post(format!("{}/api/v1/tables/{token}/orders", self.url))
-            .header(
-                "idempotency-key",
-                format!("k-{}", kds::status_sync::now_ms()),
-            )
+            .header("idempotency-key", fresh_key())
             .header("content-type", "application/json")
             .body(body.to_string())
             .send()
@@ -221,10 +225,7 @@ impl RealServer {
                 self.url
             ))
             .bearer_auth(&self.owner)
-            .header(
-                "idempotency-key",
-                format!("staff-{}", kds::status_sync::now_ms()),
-            )
+            .header("idempotency-key", fresh_key())
             .json(&json!({ "items": items }))
             .send()
             .await

@@ -13,6 +13,7 @@ mod acl;
 mod acl_redis;
 mod admin;
 mod crash;
+mod durable;
 #[path = "../common/orders.rs"]
 mod orders;
 mod pairing;

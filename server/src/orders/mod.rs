@@ -5,6 +5,7 @@
 mod admin;
 mod from_cart;
 mod idempotency;
+mod kitchen;
 mod outbox;
 mod place;
 pub mod rules;
@@ -62,6 +63,7 @@ pub fn admin_router() -> OpenApiRouter<AppState> {
         .routes(routes!(admin::get_order, admin::change_status))
         .routes(routes!(staff::enter_order))
         .routes(routes!(void::void_lines))
+        .routes(routes!(kitchen::confirm))
 }
 
 /// The orders of the table's current visit, with their statuses, oldest

@@ -4,6 +4,13 @@
 //! A Redis-side marker makes the XADD happen once per order (and once per
 //! void: a row with `void_id` is a void of some of the order's lines),
 //! however many instances publish or retry.
+//!
+//! Published is not printed: Redis may lose what it acknowledged (a restart
+//! without its data, a failover to a replica that missed the write). Until
+//! the kitchen displays confirm an order (`kitchen.rs`), the relay checks it
+//! again every `kitchen_recheck_ms`: when the marker is gone, Redis lost the
+//! order, and the same XADD puts it on the stream again. A display that had
+//! printed it already acknowledges the copy without printing (its journal).
 
 use std::time::Duration;
 
@@ -24,6 +31,8 @@ const PUBLISHED_MARKER_SECS: u64 = 7 * 24 * 3600;
 /// Rows younger than this are left to the publisher that wrote them.
 const RELAY_GRACE_MS: i64 = 2_000;
 const RELAY_BATCH: i64 = 100;
+/// Orders older than this are no longer checked for a kitchen's confirmation.
+const RECHECK_WINDOW_MS: i64 = 12 * 3600 * 1000;
 
 /// SET the marker if absent, and only then XADD the entry's fields (ARGV[3]
 /// on, name and value pairs); atomic in Redis. Both keys share the
@@ -130,6 +139,14 @@ pub async fn relay(state: AppState, interval: Duration, mut shutdown: watch::Rec
             Ok(n) => tracing::info!(published = n, "outbox relay published orders"),
             Err(e) => tracing::warn!(error = %format!("{e:#}"), "outbox relay: will retry"),
         }
+        match recheck_once(&state).await {
+            Ok(0) => {}
+            Ok(n) => tracing::warn!(
+                published = n,
+                "Redis had lost orders no kitchen had confirmed; published them again"
+            ),
+            Err(e) => tracing::warn!(error = %format!("{e:#}"), "kitchen re-check: will retry"),
+        }
         tokio::select! {
             _ = tokio::time::sleep(interval) => {}
             _ = shutdown.changed() => break,
@@ -185,4 +202,77 @@ pub async fn relay_once(state: &AppState) -> anyhow::Result<usize> {
         }
     }
     Ok(published)
+}
+
+/// One pass over the open orders no kitchen display has confirmed, published
+/// at least `kitchen_recheck_ms` ago and not checked since: each is offered
+/// to its stream again, which adds it only when Redis lost its marker.
+/// Returns how many were published again.
+pub async fn recheck_once(state: &AppState) -> anyhow::Result<usize> {
+    let now = now_ms();
+    let due = now - i64::try_from(state.config.kitchen_recheck_ms).unwrap_or(i64::MAX);
+    let select = "SELECT x.id, x.restaurant_id, x.order_id, x.void_id, x.payload FROM orders o \
+                  JOIN outbox x ON x.order_id = o.id AND x.void_id IS NULL \
+                  WHERE o.kitchen_confirmed_at IS NULL AND o.kitchen_checked_at <= $1 \
+                  AND o.created_at >= $2 AND o.status IN ('placed', 'accepted', 'preparing') \
+                  AND x.published_at IS NOT NULL AND x.published_at <= $1 \
+                  ORDER BY o.kitchen_checked_at, o.id LIMIT $3";
+    let checked = "UPDATE orders SET kitchen_checked_at = $1 WHERE id = $2";
+    let mut again = 0;
+    match state.db.backend {
+        Backend::Postgres => {
+            let mut tx = state.db.pool.begin().await?;
+            let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+                "{select} FOR UPDATE OF o SKIP LOCKED"
+            )))
+            .bind(due)
+            .bind(now - RECHECK_WINDOW_MS)
+            .bind(RELAY_BATCH)
+            .fetch_all(&mut *tx)
+            .await?;
+            for row in &rows {
+                let p = pending(row)?;
+                again += usize::from(republish(state, &p).await?);
+                sqlx::query(checked)
+                    .bind(now)
+                    .bind(p.order_id)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            tx.commit().await?;
+        }
+        Backend::Sqlite => {
+            let rows = sqlx::query(select)
+                .bind(due)
+                .bind(now - RECHECK_WINDOW_MS)
+                .bind(RELAY_BATCH)
+                .fetch_all(&state.db.pool)
+                .await?;
+            for row in &rows {
+                let p = pending(row)?;
+                again += usize::from(republish(state, &p).await?);
+                sqlx::query(checked)
+                    .bind(now)
+                    .bind(p.order_id)
+                    .execute(&state.db.pool)
+                    .await?;
+            }
+        }
+    }
+    Ok(again)
+}
+
+/// `true` when Redis had lost the order and it is on the stream again.
+async fn republish(state: &AppState, p: &Pending) -> anyhow::Result<bool> {
+    let entry = xadd_once(state, p)
+        .await
+        .context("XADD to the kitchen stream")?;
+    if let Some(entry) = &entry {
+        tracing::warn!(
+            order = p.order_id,
+            entry,
+            "order lost by Redis before a kitchen confirmed it; published again"
+        );
+    }
+    Ok(entry.is_some())
 }

@@ -191,6 +191,7 @@ pub(super) async fn insert(db: &Db, p: &Placing<'_>) -> Result<Placed, Placement
         ready_at: None,
         served_at: None,
         cancelled_at: None,
+        kitchen_confirmed_at: None,
     };
     let payload = to_json(&OrderPayload::of(r.id, &order));
     let outbox_id: i64 = sqlx::query(

@@ -15,7 +15,7 @@ use crate::http::error::{ApiError, ApiResult};
 use crate::infra::db::{Db, from_json};
 
 const ORDER_COLUMNS: &str = "id, table_id, visit_id, table_name, number, status, currency, subtotal_minor, \
-     tax_minor, total_minor, created_at, accepted_at, preparing_at, ready_at, served_at, cancelled_at";
+     tax_minor, total_minor, created_at, accepted_at, preparing_at, ready_at, served_at, cancelled_at, kitchen_confirmed_at";
 
 /// Which orders a list returns; every field narrows it.
 #[derive(Debug, Default, Clone)]
@@ -269,5 +269,6 @@ fn from_row(row: &AnyRow, items: Vec<OrderLine>) -> Result<Order, sqlx::Error> {
         ready_at: row.try_get("ready_at")?,
         served_at: row.try_get("served_at")?,
         cancelled_at: row.try_get("cancelled_at")?,
+        kitchen_confirmed_at: row.try_get("kitchen_confirmed_at")?,
     })
 }

@@ -11,6 +11,7 @@ mod device_acl;
 mod errors;
 mod floor;
 mod hub;
+mod kitchen;
 mod location;
 mod logins;
 mod media;

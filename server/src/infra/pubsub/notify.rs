@@ -118,6 +118,19 @@ impl Notify<'_> {
         .await;
     }
 
+    /// Every kitchen display concerned confirmed the order's ticket: the
+    /// order as it now stands, to the staff feed only (diners see no change).
+    pub async fn kitchen_confirmed(&self, restaurant: RestaurantId, order: &Order) {
+        publish(
+            self.redis,
+            &[self.keys.kitchen_channel(restaurant)],
+            &ServerMessage::OrderChanged {
+                order: order.clone(),
+            },
+        )
+        .await;
+    }
+
     /// A service request made, acknowledged or done: to the table's diners
     /// and the staff feed (the kitchen channel).
     pub async fn service_request(&self, restaurant: RestaurantId, request: &ServiceRequest) {
