@@ -48,7 +48,7 @@ export const el = {
 };
 
 /**
- * An order as `order_changed` (a void) brings it, with the status and its
+ * An order as `order_changed` (a void, or a kitchen's confirmation) brings it, with the status and its
  * times we already hold: the snapshot was read when the void committed and
  * may arrive after a later `order_status`, which must not be undone.
  */
@@ -56,5 +56,7 @@ export function withStatusOf(held, changed) {
   if (!held) return changed;
   const merged = { ...changed };
   for (const [k, v] of Object.entries(held)) if (k === 'status' || k.endsWith('_at')) merged[k] = v;
+  // A kitchen's confirmation only ever comes, never goes.
+  merged.kitchen_confirmed_at = changed.kitchen_confirmed_at ?? held.kitchen_confirmed_at ?? null;
   return merged;
 }
