@@ -1,5 +1,5 @@
 //! The device's controllers, spawned in one place: stream consumer, Redis
-//! watch, printer worker, status sync (admin API health, `/ws/kitchen`
+//! watch, printer worker, print reports to the server (`confirm`), status sync (admin API health, `/ws/kitchen`
 //! pushes), clock, and the board task that folds their events into the
 //! [`Board`] and hands each new [`BoardView`](crate::board::BoardView) to the
 //! screen. Runs on whatever tokio runtime calls [`Device::start`]; the binary
