@@ -206,17 +206,19 @@ pub async fn relay_once(state: &AppState) -> anyhow::Result<usize> {
 
 /// One pass over the open orders no kitchen display has confirmed, published
 /// at least `kitchen_recheck_ms` ago and not checked since: each is offered
-/// to its stream again, which adds it only when Redis lost its marker.
-/// Returns how many were published again.
+/// to its stream again, which adds it only when Redis lost its marker —
+/// and so are its voids, after it (its outbox rows in order), so that a
+/// kitchen that gets the order's first payload again also hears which of
+/// its lines were voided. Returns how many entries were published again.
 pub async fn recheck_once(state: &AppState) -> anyhow::Result<usize> {
     let now = now_ms();
     let due = now - i64::try_from(state.config.kitchen_recheck_ms).unwrap_or(i64::MAX);
     let select = "SELECT x.id, x.restaurant_id, x.order_id, x.void_id, x.payload FROM orders o \
-                  JOIN outbox x ON x.order_id = o.id AND x.void_id IS NULL \
+                  JOIN outbox x ON x.order_id = o.id \
                   WHERE o.kitchen_confirmed_at IS NULL AND o.kitchen_checked_at <= $1 \
                   AND o.created_at >= $2 AND o.status IN ('placed', 'accepted', 'preparing') \
                   AND x.published_at IS NOT NULL AND x.published_at <= $1 \
-                  ORDER BY o.kitchen_checked_at, o.id LIMIT $3";
+                  ORDER BY o.kitchen_checked_at, o.id, x.id LIMIT $3";
     let checked = "UPDATE orders SET kitchen_checked_at = $1 WHERE id = $2";
     let mut again = 0;
     match state.db.backend {

@@ -170,3 +170,71 @@ mod orders_redis_lost_before_a_kitchen_confirmed_them_are_published_again {
         orders_redis_lost_are_published_again_until_a_kitchen_confirms(Backend::Postgres).await
     }
 }
+
+/// An order with a voided line, lost by Redis before a kitchen confirmed
+/// it: the order comes back and its void after it, so the kitchen does
+/// not cook the voided line.
+async fn a_lost_orders_voids_are_published_again_after_it(backend: Backend) {
+    let mut redis = OwnRedis::start();
+    let url = redis.url();
+    let app = TestApp::spawn_with(backend, |c| {
+        c.redis_url = url;
+        c.outbox_relay_interval_ms = 100;
+        c.kitchen_recheck_ms = 300;
+    })
+    .await;
+    app.device().await;
+    let token = app.table_token(0);
+    let body = app.order_body(&token, &[(9, 1), (1, 1)]).await;
+    let order = expect_status(app.place(&token, &body, "v").await, StatusCode::CREATED).await;
+    let id = order["id"].as_i64().expect("id");
+    let line = order["items"][0]["id"].as_i64().expect("line id");
+    let res = app
+        .admin(Method::POST, &format!("/orders/{id}/void"), &app.owner)
+        .json(&json!({ "line_ids": [line], "reason": "changed their mind" }))
+        .send()
+        .await
+        .expect("void");
+    expect_status(res, StatusCode::OK).await;
+    assert_eq!(
+        app.stream_order_ids(2, Duration::from_secs(10)).await,
+        [id, id]
+    );
+
+    redis.stop();
+    redis.restart();
+    assert_eq!(
+        app.stream_order_ids(2, Duration::from_secs(20)).await,
+        [id, id]
+    );
+    let mut conn = redis::Client::open(app.config.redis_url.as_str())
+        .expect("url")
+        .get_multiplexed_async_connection()
+        .await
+        .expect("redis");
+    let entries: redis::streams::StreamRangeReply = redis::cmd("XRANGE")
+        .arg(app.stream_key())
+        .arg("-")
+        .arg("+")
+        .query_async(&mut conn)
+        .await
+        .expect("XRANGE");
+    let voids: Vec<bool> = entries
+        .ids
+        .iter()
+        .map(|e| e.map.contains_key(qrorder_shared::stream::VOID_ID_FIELD))
+        .collect();
+    assert_eq!(voids, [false, true], "the order first, then its void");
+}
+
+mod a_lost_orders_voids_are_published_again_after_it {
+    use super::*;
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn sqlite() {
+        a_lost_orders_voids_are_published_again_after_it(Backend::Sqlite).await
+    }
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn postgres() {
+        a_lost_orders_voids_are_published_again_after_it(Backend::Postgres).await
+    }
+}
