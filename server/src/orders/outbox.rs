@@ -86,11 +86,15 @@ async fn xadd_once(state: &AppState, p: &Pending) -> redis::RedisResult<Option<S
     call.invoke_async(&mut conn).await
 }
 
+/// `$1` now, `$2` the outbox row.
+const MARK_PUBLISHED: &str =
+    "UPDATE outbox SET published_at = $1 WHERE id = $2 AND published_at IS NULL";
+
 async fn mark_published<'e, E>(executor: E, id: i64) -> Result<(), sqlx::Error>
 where
     E: sqlx::Executor<'e, Database = sqlx::Any>,
 {
-    sqlx::query("UPDATE outbox SET published_at = $1 WHERE id = $2 AND published_at IS NULL")
+    sqlx::query(MARK_PUBLISHED)
         .bind(now_ms())
         .bind(id)
         .execute(executor)
@@ -155,53 +159,79 @@ pub async fn relay(state: AppState, interval: Duration, mut shutdown: watch::Rec
     tracing::info!("outbox relay stopped");
 }
 
-/// Puts one selected outbox row on its stream; returns the row's id.
-async fn publish_row(state: &AppState, row: &AnyRow) -> anyhow::Result<i64> {
-    let p = pending(row)?;
-    xadd_once(state, &p)
-        .await
-        .context("XADD to the kitchen stream")?;
-    Ok(p.id)
+/// Offers each outbox row `select` picks (its values bound in order, as
+/// `binds`) to its stream, then runs `mark` for it with `$1` now and `$2`
+/// the row's `key`. Returns each row's order and the new entry, if the
+/// stream took it (`None`: it was there already). On PostgreSQL the rows
+/// are claimed with `lock` (`FOR UPDATE … SKIP LOCKED`) and marked in the
+/// same transaction, so several instances share the work without waiting
+/// on each other; one SQLite file has one writer: no transaction across
+/// Redis calls.
+async fn offer_each(
+    state: &AppState,
+    select: &str,
+    lock: &str,
+    binds: &[i64],
+    mark: &'static str,
+    key: fn(&Pending) -> i64,
+) -> anyhow::Result<Vec<(i64, Option<String>)>> {
+    let postgres = state.db.backend == Backend::Postgres;
+    let sql = if postgres {
+        format!("{select} {lock}")
+    } else {
+        select.to_owned()
+    };
+    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+    for b in binds {
+        query = query.bind(*b);
+    }
+    let mut offered = Vec::new();
+    if postgres {
+        let mut tx = state.db.pool.begin().await?;
+        for row in &query.fetch_all(&mut *tx).await? {
+            let p = pending(row)?;
+            let entry = xadd_once(state, &p)
+                .await
+                .context("XADD to the kitchen stream")?;
+            sqlx::query(mark)
+                .bind(now_ms())
+                .bind(key(&p))
+                .execute(&mut *tx)
+                .await?;
+            offered.push((p.order_id, entry));
+        }
+        tx.commit().await?;
+    } else {
+        for row in &query.fetch_all(&state.db.pool).await? {
+            let p = pending(row)?;
+            let entry = xadd_once(state, &p)
+                .await
+                .context("XADD to the kitchen stream")?;
+            sqlx::query(mark)
+                .bind(now_ms())
+                .bind(key(&p))
+                .execute(&state.db.pool)
+                .await?;
+            offered.push((p.order_id, entry));
+        }
+    }
+    Ok(offered)
 }
 
 /// One pass; returns how many rows were published.
 pub async fn relay_once(state: &AppState) -> anyhow::Result<usize> {
-    let cutoff = now_ms() - RELAY_GRACE_MS;
     let select = "SELECT id, restaurant_id, order_id, void_id, payload FROM outbox \
                   WHERE published_at IS NULL AND created_at <= $1 ORDER BY id LIMIT $2";
-    let mut published = 0;
-    match state.db.backend {
-        Backend::Postgres => {
-            let mut tx = state.db.pool.begin().await?;
-            let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-                "{select} FOR UPDATE SKIP LOCKED"
-            )))
-            .bind(cutoff)
-            .bind(RELAY_BATCH)
-            .fetch_all(&mut *tx)
-            .await?;
-            for row in &rows {
-                let id = publish_row(state, row).await?;
-                mark_published(&mut *tx, id).await?;
-                published += 1;
-            }
-            tx.commit().await?;
-        }
-        // One SQLite file has one writer: no transaction across Redis calls.
-        Backend::Sqlite => {
-            let rows = sqlx::query(select)
-                .bind(cutoff)
-                .bind(RELAY_BATCH)
-                .fetch_all(&state.db.pool)
-                .await?;
-            for row in &rows {
-                let id = publish_row(state, row).await?;
-                mark_published(&state.db.pool, id).await?;
-                published += 1;
-            }
-        }
-    }
-    Ok(published)
+    let offered = offer_each(
+        state,
+        select,
+        "FOR UPDATE SKIP LOCKED",
+        &[now_ms() - RELAY_GRACE_MS, RELAY_BATCH],
+        MARK_PUBLISHED,
+        |p| p.id,
+    )
+    .await?;
+    Ok(offered.len())
 }
 
 /// One pass over the open orders no kitchen display has confirmed, published
@@ -219,62 +249,25 @@ pub async fn recheck_once(state: &AppState) -> anyhow::Result<usize> {
                   AND o.created_at >= $2 AND o.status IN ('placed', 'accepted', 'preparing') \
                   AND x.published_at IS NOT NULL AND x.published_at <= $1 \
                   ORDER BY o.kitchen_checked_at, o.id, x.id LIMIT $3";
-    let checked = "UPDATE orders SET kitchen_checked_at = $1 WHERE id = $2";
+    let offered = offer_each(
+        state,
+        select,
+        "FOR UPDATE OF o SKIP LOCKED",
+        &[due, now - RECHECK_WINDOW_MS, RELAY_BATCH],
+        "UPDATE orders SET kitchen_checked_at = $1 WHERE id = $2",
+        |p| p.order_id,
+    )
+    .await?;
     let mut again = 0;
-    match state.db.backend {
-        Backend::Postgres => {
-            let mut tx = state.db.pool.begin().await?;
-            let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-                "{select} FOR UPDATE OF o SKIP LOCKED"
-            )))
-            .bind(due)
-            .bind(now - RECHECK_WINDOW_MS)
-            .bind(RELAY_BATCH)
-            .fetch_all(&mut *tx)
-            .await?;
-            for row in &rows {
-                let p = pending(row)?;
-                again += usize::from(republish(state, &p).await?);
-                sqlx::query(checked)
-                    .bind(now)
-                    .bind(p.order_id)
-                    .execute(&mut *tx)
-                    .await?;
-            }
-            tx.commit().await?;
-        }
-        Backend::Sqlite => {
-            let rows = sqlx::query(select)
-                .bind(due)
-                .bind(now - RECHECK_WINDOW_MS)
-                .bind(RELAY_BATCH)
-                .fetch_all(&state.db.pool)
-                .await?;
-            for row in &rows {
-                let p = pending(row)?;
-                again += usize::from(republish(state, &p).await?);
-                sqlx::query(checked)
-                    .bind(now)
-                    .bind(p.order_id)
-                    .execute(&state.db.pool)
-                    .await?;
-            }
+    for (order, entry) in offered {
+        if let Some(entry) = entry {
+            tracing::warn!(
+                order,
+                entry,
+                "order lost by Redis before a kitchen confirmed it; published again"
+            );
+            again += 1;
         }
     }
     Ok(again)
-}
-
-/// `true` when Redis had lost the order and it is on the stream again.
-async fn republish(state: &AppState, p: &Pending) -> anyhow::Result<bool> {
-    let entry = xadd_once(state, p)
-        .await
-        .context("XADD to the kitchen stream")?;
-    if let Some(entry) = &entry {
-        tracing::warn!(
-            order = p.order_id,
-            entry,
-            "order lost by Redis before a kitchen confirmed it; published again"
-        );
-    }
-    Ok(entry.is_some())
 }

@@ -225,6 +225,48 @@ impl TestApp {
             .orders_stream(self.seed.restaurant_id)
     }
 
+    /// The kitchen stream's entries, waiting (bounded) until there are `n`.
+    pub async fn stream_entries(&self, n: usize) -> Vec<redis::streams::StreamId> {
+        self.stream_order_ids(n, Duration::from_secs(10)).await;
+        let mut conn = redis::Client::open(self.config.redis_url.as_str())
+            .expect("url")
+            .get_multiplexed_async_connection()
+            .await
+            .expect("redis");
+        self.xrange(&mut conn).await.ids
+    }
+
+    /// Every entry of the kitchen stream, oldest first.
+    async fn xrange(
+        &self,
+        conn: &mut redis::aio::MultiplexedConnection,
+    ) -> redis::streams::StreamRangeReply {
+        redis::cmd("XRANGE")
+            .arg(self.stream_key())
+            .arg("-")
+            .arg("+")
+            .query_async(conn)
+            .await
+            .expect("XRANGE")
+    }
+
+    /// On a redis-server of the test's own (to stop, and restart empty),
+    /// the outbox relay every 100 ms; `adjust` last.
+    pub async fn spawn_on_own_redis(
+        backend: Backend,
+        adjust: impl FnOnce(&mut Config),
+    ) -> (OwnRedis, TestApp) {
+        let redis = OwnRedis::start();
+        let url = redis.url();
+        let app = TestApp::spawn_with(backend, |c| {
+            c.redis_url = url;
+            c.outbox_relay_interval_ms = 100;
+            adjust(c);
+        })
+        .await;
+        (redis, app)
+    }
+
     /// Waits (XREAD BLOCK, bounded by `within`) until the kitchen stream
     /// holds at least `n` entries; returns every entry's `order_id`.
     pub async fn stream_order_ids(&self, n: usize, within: Duration) -> Vec<i64> {
@@ -235,13 +277,7 @@ impl TestApp {
                 .get_multiplexed_async_connection()
                 .await
                 .expect("redis");
-            let entries: redis::streams::StreamRangeReply = redis::cmd("XRANGE")
-                .arg(self.stream_key())
-                .arg("-")
-                .arg("+")
-                .query_async(&mut conn)
-                .await
-                .expect("XRANGE");
+            let entries = self.xrange(&mut conn).await;
             let ids: Vec<i64> = entries
                 .ids
                 .iter()

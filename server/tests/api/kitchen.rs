@@ -10,7 +10,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use sqlx::Row;
 
-use crate::helpers::{Backend, OwnRedis, TestApp, expect_error, expect_status};
+use crate::helpers::{Backend, TestApp, expect_error, expect_status};
 use crate::on_both_backends;
 
 async fn register(app: &TestApp, station: &str) -> String {
@@ -110,14 +110,8 @@ async fn checked_at(app: &TestApp, id: i64) -> i64 {
 /// took two of them: the relay publishes those two again, once each, and
 /// not the one a kitchen confirmed.
 async fn orders_redis_lost_are_published_again_until_a_kitchen_confirms(backend: Backend) {
-    let mut redis = OwnRedis::start();
-    let url = redis.url();
-    let app = TestApp::spawn_with(backend, |c| {
-        c.redis_url = url;
-        c.outbox_relay_interval_ms = 100;
-        c.kitchen_recheck_ms = 300;
-    })
-    .await;
+    let (mut redis, app) =
+        TestApp::spawn_on_own_redis(backend, |c| c.kitchen_recheck_ms = 300).await;
     let (_, device) = app.device().await;
     let token = app.table_token(0);
     let body = app.order_body(&token, &[(1, 1)]).await;
@@ -175,14 +169,8 @@ mod orders_redis_lost_before_a_kitchen_confirmed_them_are_published_again {
 /// it: the order comes back and its void after it, so the kitchen does
 /// not cook the voided line.
 async fn a_lost_orders_voids_are_published_again_after_it(backend: Backend) {
-    let mut redis = OwnRedis::start();
-    let url = redis.url();
-    let app = TestApp::spawn_with(backend, |c| {
-        c.redis_url = url;
-        c.outbox_relay_interval_ms = 100;
-        c.kitchen_recheck_ms = 300;
-    })
-    .await;
+    let (mut redis, app) =
+        TestApp::spawn_on_own_redis(backend, |c| c.kitchen_recheck_ms = 300).await;
     app.device().await;
     let token = app.table_token(0);
     let body = app.order_body(&token, &[(9, 1), (1, 1)]).await;
@@ -190,11 +178,11 @@ async fn a_lost_orders_voids_are_published_again_after_it(backend: Backend) {
     let id = order["id"].as_i64().expect("id");
     let line = order["items"][0]["id"].as_i64().expect("line id");
     let res = app
-        .admin(Method::POST, &format!("/orders/{id}/void"), &app.owner)
-        .json(&json!({ "line_ids": [line], "reason": "changed their mind" }))
-        .send()
-        .await
-        .expect("void");
+        .void(
+            id,
+            json!({ "line_ids": [line], "reason": "changed their mind" }),
+        )
+        .await;
     expect_status(res, StatusCode::OK).await;
     assert_eq!(
         app.stream_order_ids(2, Duration::from_secs(10)).await,
@@ -207,20 +195,9 @@ async fn a_lost_orders_voids_are_published_again_after_it(backend: Backend) {
         app.stream_order_ids(2, Duration::from_secs(20)).await,
         [id, id]
     );
-    let mut conn = redis::Client::open(app.config.redis_url.as_str())
-        .expect("url")
-        .get_multiplexed_async_connection()
+    let voids: Vec<bool> = app
+        .stream_entries(2)
         .await
-        .expect("redis");
-    let entries: redis::streams::StreamRangeReply = redis::cmd("XRANGE")
-        .arg(app.stream_key())
-        .arg("-")
-        .arg("+")
-        .query_async(&mut conn)
-        .await
-        .expect("XRANGE");
-    let voids: Vec<bool> = entries
-        .ids
         .iter()
         .map(|e| e.map.contains_key(qrorder_shared::stream::VOID_ID_FIELD))
         .collect();

@@ -4,7 +4,7 @@ use std::time::Duration;
 use qrorder_shared::stream::{ORDER_PAYLOAD_SCHEMA, OrderPayload};
 use reqwest::StatusCode;
 
-use crate::helpers::{Backend, OwnRedis, TestApp, expect_status};
+use crate::helpers::{Backend, TestApp, expect_status};
 use crate::on_both_backends;
 
 fn count(ids: &[i64]) -> HashMap<i64, usize> {
@@ -26,11 +26,8 @@ on_both_backends! {
         let ids = app.stream_order_ids(3, Duration::from_secs(10)).await;
         assert_eq!(count(&ids), placed.iter().map(|id| (*id, 1)).collect());
 
-        let mut conn = redis::Client::open(app.config.redis_url.as_str()).expect("url")
-            .get_multiplexed_async_connection().await.expect("redis");
-        let entries: redis::streams::StreamRangeReply =
-            redis::cmd("XRANGE").arg(app.stream_key()).arg("-").arg("+").query_async(&mut conn).await.expect("XRANGE");
-        let payload: OrderPayload = serde_json::from_str(&entries.ids[0].get::<String>("payload").expect("payload")).expect("payload JSON");
+        let entries = app.stream_entries(3).await;
+        let payload: OrderPayload = serde_json::from_str(&entries[0].get::<String>("payload").expect("payload")).expect("payload JSON");
         assert_eq!(payload.schema, ORDER_PAYLOAD_SCHEMA);
         assert_eq!(payload.order_id, placed[0]);
         assert_eq!(payload.table_name, "Table 1");
@@ -43,13 +40,7 @@ on_both_backends! {
 /// Redis is down while orders come in: they are accepted, and once Redis is
 /// back the relay puts every one on the stream exactly once.
 async fn orders_survive_a_redis_outage(backend: Backend) {
-    let mut redis = OwnRedis::start();
-    let url = redis.url();
-    let app = TestApp::spawn_with(backend, |c| {
-        c.redis_url = url;
-        c.outbox_relay_interval_ms = 100;
-    })
-    .await;
+    let (mut redis, app) = TestApp::spawn_on_own_redis(backend, |_| {}).await;
     let token = app.table_token(0);
     let body = app.order_body(&token, &[(8, 1)]).await;
     expect_status(

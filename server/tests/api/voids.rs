@@ -47,7 +47,7 @@ impl TestApp {
             .expect("POST staff order")
     }
 
-    async fn void(&self, order: i64, body: Value) -> Response {
+    pub(crate) async fn void(&self, order: i64, body: Value) -> Response {
         self.admin(Method::POST, &format!("/orders/{order}/void"), &self.owner)
             .json(&body)
             .send()
@@ -57,24 +57,6 @@ impl TestApp {
 
     async fn stock(&self, item: i64) -> i64 {
         self.menu_item(item).await["stock"].as_i64().expect("stock")
-    }
-
-    /// The kitchen stream's entries, waiting (bounded) until there are `n`.
-    async fn stream_entries(&self, n: usize) -> Vec<redis::streams::StreamId> {
-        self.stream_order_ids(n, Duration::from_secs(10)).await;
-        let mut conn = redis::Client::open(self.config.redis_url.as_str())
-            .expect("url")
-            .get_multiplexed_async_connection()
-            .await
-            .expect("redis");
-        let entries: redis::streams::StreamRangeReply = redis::cmd("XRANGE")
-            .arg(self.stream_key())
-            .arg("-")
-            .arg("+")
-            .query_async(&mut conn)
-            .await
-            .expect("XRANGE");
-        entries.ids
     }
 }
 
