@@ -16,7 +16,11 @@ use crate::redis_io::Group;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Config {
+    /// One Redis, or with `redis_cluster` the cluster's seed nodes,
+    /// comma-separated (`redis://h1:7000,redis://h2:7000`).
     pub redis_url: String,
+    /// The Redis is a Redis Cluster.
+    pub redis_cluster: bool,
     /// The device's own Redis user and its password (pairing stores them
     /// when the server gives each device one); unset: the URL's user.
     pub redis_username: Option<String>,
@@ -85,6 +89,7 @@ impl Default for Config {
     fn default() -> Self {
         Self {
             redis_url: "redis://127.0.0.1:6379".into(),
+            redis_cluster: false,
             redis_username: None,
             redis_password: None,
             redis_ca_file: None,
@@ -171,10 +176,50 @@ impl Config {
     /// The Redis client: `redis_url` with the device's own user, if any;
     /// over TLS (`rediss://`) trusting `redis_ca_file` when it is set.
     pub fn redis_client(&self) -> redis::RedisResult<redis::Client> {
-        use redis::{ErrorKind, IntoConnectionInfo, RedisError};
+        let info = self.node_info(&self.redis_url)?;
+        match self.root_cert()? {
+            None => redis::Client::open(info),
+            Some(pem) => redis::Client::build_with_tls(
+                info,
+                redis::TlsCertificates {
+                    client_tls: None,
+                    root_cert: Some(pem),
+                },
+            ),
+        }
+    }
+
+    /// Where Redis is: [`Self::redis_client`], or on a cluster every seed
+    /// node of `redis_url` with the same user and CA.
+    pub fn redis_target(&self) -> redis::RedisResult<crate::redis_io::Target> {
+        use crate::redis_io::Target;
+        if !self.redis_cluster {
+            return self.redis_client().map(Target::Single);
+        }
+        let nodes = self
+            .redis_url
+            .split(',')
+            .map(str::trim)
+            .filter(|u| !u.is_empty())
+            .map(|u| self.node_info(u))
+            .collect::<redis::RedisResult<Vec<_>>>()?;
+        if nodes.is_empty() {
+            return Err(refused(
+                "redis_cluster is on but redis_url names no node".into(),
+            ));
+        }
+        Ok(Target::Cluster {
+            nodes,
+            root_cert: self.root_cert()?,
+        })
+    }
+
+    /// One node's URL with the device's own user, if any.
+    fn node_info(&self, url: &str) -> redis::RedisResult<redis::ConnectionInfo> {
+        use redis::IntoConnectionInfo;
         // rustls' crypto, chosen once per process (already chosen is fine).
         let _ = rustls::crypto::ring::default_provider().install_default();
-        let info = self.redis_url.as_str().into_connection_info()?;
+        let info = url.into_connection_info()?;
         let mut settings = info.redis_settings().clone();
         if let Some(user) = self.redis_username.as_deref().filter(|u| !u.is_empty()) {
             settings = settings.set_username(user);
@@ -182,28 +227,25 @@ impl Config {
         if let Some(password) = self.redis_password.as_deref().filter(|p| !p.is_empty()) {
             settings = settings.set_password(password);
         }
-        let info = info.set_redis_settings(settings);
+        Ok(info.set_redis_settings(settings))
+    }
+
+    /// The PEM of `redis_ca_file`, which needs `rediss://`.
+    fn root_cert(&self) -> redis::RedisResult<Option<Vec<u8>>> {
         let Some(ca_file) = &self.redis_ca_file else {
-            return redis::Client::open(info);
+            return Ok(None);
         };
-        let refused =
-            |what: String| RedisError::from((ErrorKind::InvalidClientConfig, "TLS", what));
         if !self.redis_url.starts_with("rediss://") {
             return Err(refused(
                 "redis_ca_file is set but redis_url is not rediss:// (TLS)".into(),
             ));
         }
-        let pem = std::fs::read(ca_file).map_err(|e| {
+        std::fs::read(ca_file).map(Some).map_err(|e| {
             refused(format!(
                 "cannot read redis_ca_file {}: {e}",
                 ca_file.display()
             ))
-        })?;
-        let certs = redis::TlsCertificates {
-            client_tls: None,
-            root_cert: Some(pem),
-        };
-        redis::Client::build_with_tls(info, certs)
+        })
     }
 
     pub fn validate(&self) -> Result<(), String> {
@@ -247,6 +289,15 @@ impl Config {
         config.layout.utc_offset_minutes = self.utc_offset_minutes;
         config
     }
+}
+
+/// A Redis setting this display cannot use.
+fn refused(what: String) -> redis::RedisError {
+    redis::RedisError::from((
+        redis::ErrorKind::InvalidClientConfig,
+        "Redis settings",
+        what,
+    ))
 }
 
 #[cfg(test)]

@@ -16,14 +16,13 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use qrorder_shared::stream::OrderPayload;
-use redis::Client;
 use tokio::sync::mpsc;
 
 use crate::config::Config;
 use crate::entry::{Decoded, decode};
 use crate::event::{AlertKind, Event, TicketInfo, VoidInfo};
 use crate::journal::Journal;
-use crate::redis_io::{self, Entry, Group, Lazy, Read};
+use crate::redis_io::{self, Entry, Group, Lazy, Read, Target};
 
 /// Entries read and not yet acknowledged, shared by consumer and printer worker.
 #[derive(Clone, Default)]
@@ -91,7 +90,7 @@ enum Source {
 
 pub struct Consumer {
     pub config: Config,
-    pub client: Client,
+    pub client: Target,
     pub journal: Arc<Mutex<Journal>>,
     pub in_flight: InFlight,
     pub events: mpsc::UnboundedSender<Event>,
@@ -320,7 +319,7 @@ impl Consumer {
 }
 
 /// Redis health for the banner: a PING every second on its own connection.
-pub async fn watch_redis(client: Client, events: mpsc::UnboundedSender<Event>) {
+pub async fn watch_redis(client: Target, events: mpsc::UnboundedSender<Event>) {
     let mut conn = Lazy::new(client, Duration::from_millis(900));
     let mut last: Option<bool> = None;
     let mut tick = tokio::time::interval(Duration::from_millis(1000));

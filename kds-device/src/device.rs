@@ -56,7 +56,7 @@ pub struct Device {
 impl Device {
     pub async fn start(config: Config, options: Options) -> anyhow::Result<Device> {
         let client = config
-            .redis_client()
+            .redis_target()
             .with_context(|| format!("bad redis_url {}", config.redis_url))?;
         let journal = Journal::open(&config.data_dir, &config.station)
             .with_context(|| format!("cannot open the journal in {}", config.data_dir.display()))?;

@@ -49,6 +49,8 @@ struct Stored<'a> {
     station: &'a str,
     device_id: &'a str,
     redis_url: &'a str,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    redis_cluster: bool,
     redis_prefix: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
     redis_username: Option<&'a str>,
@@ -122,6 +124,7 @@ fn render(p: &PairedDevice) -> String {
         station: &p.station,
         device_id: &p.consumer,
         redis_url: &p.redis.url,
+        redis_cluster: p.redis.cluster,
         redis_prefix: &p.redis.prefix,
         redis_username: p.redis.username.as_deref(),
         redis_password: p.redis.password.as_deref(),
@@ -204,6 +207,7 @@ mod tests {
             ws_url: "ws://10.0.0.2:8080".into(),
             redis: DeviceRedis {
                 url: "redis://10.0.0.2:6379".into(),
+                cluster: false,
                 prefix: "qrorder".into(),
                 username: Some("qrorder-device-3".into()),
                 password: Some("pw".into()),

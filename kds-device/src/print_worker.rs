@@ -8,14 +8,13 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use printer::{PrintError, Printer, Problem, Ticket};
-use redis::Client;
 use tokio::sync::{mpsc, oneshot};
 
 use crate::config::Config;
 use crate::consumer::{InFlight, PrintJob};
 use crate::event::{Event, PrinterState};
 use crate::journal::Journal;
-use crate::redis_io::{self, Lazy};
+use crate::redis_io::{self, Lazy, Target};
 
 /// Where tickets go.
 pub enum Output {
@@ -45,7 +44,7 @@ pub struct TestHooks {
 
 pub struct PrintWorker {
     pub config: Config,
-    pub client: Client,
+    pub client: Target,
     pub output: Output,
     pub journal: Arc<Mutex<Journal>>,
     pub in_flight: InFlight,

@@ -2,13 +2,17 @@
 //! timeouts, and every stream command the device sends, each one a typed
 //! operation that builds the command and reads its reply. Replies are read
 //! by hand (a pending entry whose data was trimmed comes back as `nil`,
-//! which typed replies refuse).
+//! which typed replies refuse). One Redis or a Redis Cluster
+//! (`redis_cluster`): the same commands, routed by the stream's slot.
 
 use std::collections::HashMap;
 use std::time::Duration;
 
 use redis::aio::MultiplexedConnection;
-use redis::{AsyncConnectionConfig, Client, Cmd, ErrorKind, RedisError, RedisResult, Value};
+use redis::cluster_async::ClusterConnection;
+use redis::{
+    AsyncConnectionConfig, Client, Cmd, ConnectionInfo, ErrorKind, RedisError, RedisResult, Value,
+};
 
 /// One stream entry; `fields` is `None` when the entry no longer exists.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -30,34 +34,80 @@ pub trait Query {
     fn query(&mut self, cmd: &Cmd) -> impl Future<Output = RedisResult<Value>> + Send;
 }
 
+/// Where the device's Redis is: one server, or a cluster's seed nodes (each
+/// with the device's user) and the CA that signed their TLS certificates.
+#[derive(Clone)]
+pub enum Target {
+    Single(Client),
+    Cluster {
+        nodes: Vec<ConnectionInfo>,
+        root_cert: Option<Vec<u8>>,
+    },
+}
+
+/// A connection to one Redis, or to the cluster (which follows MOVED/ASK
+/// and failovers itself).
+#[derive(Clone)]
+pub enum Conn {
+    Single(MultiplexedConnection),
+    Cluster(ClusterConnection),
+}
+
+impl Query for Conn {
+    async fn query(&mut self, cmd: &Cmd) -> RedisResult<Value> {
+        match self {
+            Conn::Single(c) => cmd.query_async::<Value>(c).await,
+            Conn::Cluster(c) => cmd.query_async::<Value>(c).await,
+        }
+    }
+}
+
 /// A connection opened on demand and dropped after any error, so the next
 /// use reconnects.
 pub struct Lazy {
-    client: Client,
+    target: Target,
     response_timeout: Duration,
-    conn: Option<MultiplexedConnection>,
+    conn: Option<Conn>,
 }
 
 impl Lazy {
-    pub fn new(client: Client, response_timeout: Duration) -> Self {
+    pub fn new(target: Target, response_timeout: Duration) -> Self {
         Self {
-            client,
+            target,
             response_timeout,
             conn: None,
         }
     }
 
-    pub async fn get(&mut self) -> RedisResult<MultiplexedConnection> {
+    pub async fn get(&mut self) -> RedisResult<Conn> {
         if let Some(c) = &self.conn {
             return Ok(c.clone());
         }
-        let config = AsyncConnectionConfig::new()
-            .set_connection_timeout(Some(Duration::from_secs(2)))
-            .set_response_timeout(Some(self.response_timeout));
-        let c = self
-            .client
-            .get_multiplexed_async_connection_with_config(&config)
-            .await?;
+        let c = match &self.target {
+            Target::Single(client) => {
+                let config = AsyncConnectionConfig::new()
+                    .set_connection_timeout(Some(Duration::from_secs(2)))
+                    .set_response_timeout(Some(self.response_timeout));
+                Conn::Single(
+                    client
+                        .get_multiplexed_async_connection_with_config(&config)
+                        .await?,
+                )
+            }
+            Target::Cluster { nodes, root_cert } => {
+                let mut b = redis::cluster::ClusterClient::builder(nodes.clone())
+                    .connection_timeout(Duration::from_secs(2))
+                    .response_timeout(self.response_timeout)
+                    .retries(3);
+                if let Some(pem) = root_cert {
+                    b = b.certs(redis::TlsCertificates {
+                        client_tls: None,
+                        root_cert: Some(pem.clone()),
+                    });
+                }
+                Conn::Cluster(b.build()?.get_async_connection().await?)
+            }
+        };
         self.conn = Some(c.clone());
         Ok(c)
     }
@@ -71,7 +121,7 @@ impl Query for Lazy {
     /// Run a command; on error the connection is dropped.
     async fn query(&mut self, cmd: &Cmd) -> RedisResult<Value> {
         let mut c = self.get().await?;
-        let r = cmd.query_async::<Value>(&mut c).await;
+        let r = c.query(cmd).await;
         if r.is_err() {
             self.conn = None;
         }

@@ -108,3 +108,46 @@ start_acl_redis() {
 
 # without_credentials URL — URL without its user and password.
 without_credentials() { sed -E 's#^(rediss?://)[^@/]*@#\1#' <<<"$1"; }
+
+# start_redis_cluster DIR — a Redis Cluster of our own: 6 redis-servers in
+# cluster mode on free loopback ports (3 masters, 3 replicas), AOF on,
+# node timeout 2 s so that a failover takes seconds, and a replica that
+# was cut off may still take over (replica-validity-factor 0: the cluster
+# stays up, and the kitchen re-check covers the writes it missed). No
+# password: loopback only. Node N keeps its files in DIR/N/ (pid file
+# redis.pid, `start` starts it again); DIR/ports lists the ports. Prints the seed URLs,
+# comma-separated.
+start_redis_cluster() {
+    local dir=$1 port ports=() n
+    apt_install redis-server redis-tools
+    mkdir -p "$dir"
+    for n in 1 2 3 4 5 6; do
+        port=$(free_port); ports+=("$port")
+        mkdir -p "$dir/$n"
+        # DIR/N/start starts node N again (after a kill) as it was.
+        printf '%s\n' "#!/bin/sh" "exec redis-server --daemonize yes --bind 127.0.0.1 --port $port \
+--cluster-enabled yes --cluster-config-file $dir/$n/nodes.conf --cluster-node-timeout 2000 \
+--cluster-replica-validity-factor 0 --appendonly yes --save '' \
+--dir $dir/$n --pidfile $dir/$n/redis.pid --logfile $dir/$n/redis.log" > "$dir/$n/start"
+        chmod +x "$dir/$n/start"
+        "$dir/$n/start" >/dev/null
+    done
+    for port in "${ports[@]}"; do
+        wait_until 10 redis_answers "redis://127.0.0.1:$port" || die "redis-server on $port did not start (see $dir/)"
+    done
+    printf '%s\n' "${ports[@]}" > "$dir/ports"
+    log "creating a Redis Cluster of 3 masters and 3 replicas on ports ${ports[*]}"
+    redis-cli --cluster create $(printf '127.0.0.1:%s ' "${ports[@]}") --cluster-replicas 1 --cluster-yes \
+        > "$dir/create.log" 2>&1 || die "redis-cli --cluster create failed (see $dir/create.log)"
+    cluster_ok() { local p; for p in "${ports[@]}"; do redis-cli -p "$p" cluster info | grep -q 'cluster_state:ok' || return 1; done; }
+    wait_until 30 cluster_ok || die "the Redis Cluster did not reach cluster_state:ok (see $dir/)"
+    printf 'redis://127.0.0.1:%s,' "${ports[@]}" | sed 's/,$//'
+}
+
+# stop_redis_cluster DIR — stops what start_redis_cluster started.
+stop_redis_cluster() {
+    local f
+    for f in "$1"/*/redis.pid; do
+        [ -s "$f" ] && kill "$(cat "$f")" 2>/dev/null || true
+    done
+}

@@ -15,7 +15,12 @@ use serde::{Deserialize, Serialize};
 pub struct Config {
     /// `sqlite:PATH` (created if missing) or `postgres://…`.
     pub database_url: String,
+    /// One Redis (`redis://host:port`), or with `redis_cluster` a
+    /// comma-separated list of the cluster's seed nodes.
     pub redis_url: String,
+    /// Talk to a Redis Cluster (seed nodes in `redis_url`): commands follow
+    /// the slots, fan-out uses sharded Pub/Sub.
+    pub redis_cluster: bool,
     /// Prefix of every Redis key this instance writes; lets tests and
     /// several deployments share one Redis.
     pub redis_prefix: String,
@@ -124,6 +129,7 @@ impl Default for Config {
         Self {
             database_url: "sqlite:data/qrorder.db".into(),
             redis_url: "redis://127.0.0.1:6379".into(),
+            redis_cluster: false,
             redis_prefix: "qrorder".into(),
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
             media_dir: PathBuf::from("data/media"),
@@ -202,13 +208,18 @@ impl Config {
         if let Some(url) = &self.device_redis_url {
             return url.clone();
         }
-        let url = self.redis_url.as_str();
-        match (url.split_once("://"), url.rfind('@')) {
+        // Each seed node of a cluster's list, too.
+        let strip = |url: &str| match (url.split_once("://"), url.rfind('@')) {
             (Some((scheme, _)), Some(at)) if at > scheme.len() => {
                 format!("{scheme}://{}", &url[at + 1..])
             }
             _ => url.to_owned(),
-        }
+        };
+        self.redis_url
+            .split(',')
+            .map(|u| strip(u.trim()))
+            .collect::<Vec<_>>()
+            .join(",")
     }
 
     pub fn public_base_url(&self) -> String {
@@ -282,6 +293,12 @@ mod tests {
         assert_eq!(c.device_redis_url(), "redis://10.0.0.2:6379/0");
         c.redis_url = "redis://127.0.0.1:6379".into();
         assert_eq!(c.device_redis_url(), "redis://127.0.0.1:6379");
+        c.redis_url = "redis://q:pw@10.0.0.2:7000, redis://q:pw@10.0.0.3:7000".into();
+        assert_eq!(
+            c.device_redis_url(),
+            "redis://10.0.0.2:7000,redis://10.0.0.3:7000"
+        );
+        c.redis_url = "redis://127.0.0.1:6379".into();
         c.device_redis_url = Some("redis://kitchen-redis:6379".into());
         assert_eq!(c.device_redis_url(), "redis://kitchen-redis:6379");
     }

@@ -40,9 +40,17 @@ impl Deref for AppState {
 
 impl AppState {
     pub fn new(config: Config, db: Db) -> anyhow::Result<Self> {
-        let redis = Redis::new(&config.redis_url, config.redis_ca_file.as_deref())?;
+        anyhow::ensure!(
+            !(config.redis_cluster && config.redis_device_acl),
+            "redis_device_acl is not supported on a Redis Cluster yet: turn one of them off"
+        );
+        let redis = Redis::new(
+            &config.redis_url,
+            config.redis_ca_file.as_deref(),
+            config.redis_cluster,
+        )?;
         let keys = Keys::new(&config.redis_prefix);
-        let hub = Hub::new(redis.client.clone());
+        let hub = Hub::new(redis.target.clone());
         Ok(Self(Arc::new(Inner {
             config,
             db,

@@ -157,8 +157,12 @@ pub struct PairedDevice {
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DeviceRedis {
-    /// `redis://host:port`, without credentials.
+    /// `redis://host:port`, without credentials; on a cluster its seed
+    /// nodes, comma-separated.
     pub url: String,
+    /// The Redis is a Redis Cluster.
+    #[serde(default)]
+    pub cluster: bool,
     /// The prefix of every key (`qrorder_shared::keys`).
     pub prefix: String,
     /// The device's own ACL user and its password, when the server makes

@@ -113,9 +113,14 @@ async def main(cluster):
     check(True, "three diners joined: ws-1, ws-2 and the proxy's /ws/")
 
     await a.ws.send(json.dumps({"type": "add", "item_id": dish["id"], "qty": 2}))
+    await a.until(lambda d: d.cart() == [(dish["id"], 2)], "its own line")
+    sent = time.monotonic()
     await b.ws.send(json.dumps({"type": "add", "item_id": drink["id"], "qty": 1}))
     want = sorted([(dish["id"], 2), (drink["id"], 1)])
-    for d in (a, b, c):
+    await a.until(lambda d: d.cart() == want, f"the shared cart {want}")
+    print(f"  ..    a cart op from ws-2 reached the diner on ws-1 in {(time.monotonic() - sent) * 1000:.1f} ms",
+          file=sys.stderr)
+    for d in (b, c):
         await d.until(lambda d: d.cart() == want, f"the shared cart {want}")
     check(a.version == b.version == c.version, f"all diners see the same cart at version {a.version} across both ws instances")
 

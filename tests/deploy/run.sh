@@ -6,6 +6,8 @@
 #   kds-prints.sh        the Pi's kds.toml accepted; kds prints an order (native)
 #   kds-prints.sh --window    the same with kds's window on an Xvfb display
 #   cluster.sh           scripts/cluster + the diners' flow across it
+#   redis-cluster.sh     scripts/cluster --redis-cluster: the diners' flow
+#                        and orders through two Redis Cluster failovers
 #   demo.sh              scripts/demo: up, an order prints, its own Redis locked
 #   kds-prints.sh --aarch64   the cross-built kds under qemu-user (-L /)
 #   pi-image.sh          only with QRORDER_TEST_PI=1 (scripts/test --pi), as
@@ -28,6 +30,7 @@ step "static checks" tests/deploy/static.sh
 step "kds with the Pi's kds.toml prints (native)" tests/deploy/kds-prints.sh
 step "kds with its window under Xvfb prints (native)" tests/deploy/kds-prints.sh --window
 step "multi-instance cluster, diners on two ws instances" tests/deploy/cluster.sh
+step "the same on a Redis Cluster, orders through failovers" tests/deploy/redis-cluster.sh
 step "scripts/demo end to end (its own Redis, device ACLs on)" tests/deploy/demo.sh
 step "aarch64 kds under qemu-user prints" tests/deploy/kds-prints.sh --aarch64
 if [ "${QRORDER_TEST_PI:-0}" = 1 ]; then

@@ -12,9 +12,9 @@
 use std::collections::{BTreeMap, HashMap};
 use std::sync::LazyLock;
 
+use crate::infra::redis::RedisConn;
 use qrorder_shared::ws::{CartLine, ServerMessage};
 use qrorder_shared::{MenuItemId, RestaurantId};
-use redis::aio::ConnectionManager;
 use serde::{Deserialize, Serialize};
 
 use crate::http::error::ApiError;
@@ -89,6 +89,7 @@ impl From<CartError> for ApiError {
 
 /// The cart operations, all from one script so that each op is atomic.
 /// KEYS[1] cart hash, KEYS[2] channel. ARGV[1] op, ARGV[2] TTL, rest per op.
+/// On a cluster the channel is sharded: `SPUBLISH` (see `run`).
 const CART_SCRIPT: &str = r#"
 local key, channel, op, ttl = KEYS[1], KEYS[2], ARGV[1], ARGV[2]
 local function done(v, body)
@@ -174,14 +175,16 @@ impl CartRef {
     }
 
     /// Runs `op` of the script with its arguments (the TTL goes first).
-    async fn run(
-        &self,
-        conn: &mut ConnectionManager,
-        op: &str,
-        args: &[String],
-    ) -> Result<u64, CartError> {
+    async fn run(&self, conn: &mut RedisConn, op: &str, args: &[String]) -> Result<u64, CartError> {
         static SCRIPT: LazyLock<redis::Script> = LazyLock::new(|| redis::Script::new(CART_SCRIPT));
-        let mut invocation = SCRIPT.key(&self.key);
+        static SHARDED: LazyLock<redis::Script> =
+            LazyLock::new(|| redis::Script::new(&CART_SCRIPT.replace("'PUBLISH'", "'SPUBLISH'")));
+        let script = if conn.is_cluster() {
+            &*SHARDED
+        } else {
+            &*SCRIPT
+        };
+        let mut invocation = script.key(&self.key);
         invocation.key(&self.channel).arg(op).arg(CART_TTL_SECS);
         for a in args {
             invocation.arg(a);
@@ -201,7 +204,7 @@ impl CartRef {
         })
     }
 
-    pub async fn add(&self, conn: &mut ConnectionManager, line: NewLine) -> Result<u64, CartError> {
+    pub async fn add(&self, conn: &mut RedisConn, line: NewLine) -> Result<u64, CartError> {
         let NewLine {
             item_id,
             options,
@@ -228,7 +231,7 @@ impl CartRef {
 
     pub async fn set_qty(
         &self,
-        conn: &mut ConnectionManager,
+        conn: &mut RedisConn,
         line_id: &str,
         qty: u32,
     ) -> Result<u64, CartError> {
@@ -238,7 +241,7 @@ impl CartRef {
 
     pub async fn set_note(
         &self,
-        conn: &mut ConnectionManager,
+        conn: &mut RedisConn,
         line_id: &str,
         note: Option<String>,
     ) -> Result<u64, CartError> {
@@ -246,11 +249,7 @@ impl CartRef {
         self.run(conn, "set_note", &[line_id.into(), note]).await
     }
 
-    pub async fn remove(
-        &self,
-        conn: &mut ConnectionManager,
-        line_id: &str,
-    ) -> Result<u64, CartError> {
+    pub async fn remove(&self, conn: &mut RedisConn, line_id: &str) -> Result<u64, CartError> {
         self.run(conn, "remove", &[line_id.into()]).await
     }
 
@@ -258,7 +257,7 @@ impl CartRef {
     /// `key`: a second order of the same cart version gets `Taken`.
     pub async fn claim(
         &self,
-        conn: &mut ConnectionManager,
+        conn: &mut RedisConn,
         version: u64,
         key: &str,
     ) -> Result<(), CartError> {
@@ -270,7 +269,7 @@ impl CartRef {
     /// Gives a claim back (the order was refused).
     pub async fn release(
         &self,
-        conn: &mut ConnectionManager,
+        conn: &mut RedisConn,
         version: u64,
         key: &str,
     ) -> Result<(), CartError> {
@@ -280,20 +279,16 @@ impl CartRef {
     }
 
     /// Takes the ordered lines out of the cart in one atomic step.
-    pub async fn take(
-        &self,
-        conn: &mut ConnectionManager,
-        line_ids: &[String],
-    ) -> Result<u64, CartError> {
+    pub async fn take(&self, conn: &mut RedisConn, line_ids: &[String]) -> Result<u64, CartError> {
         self.run(conn, "take", line_ids).await
     }
 
-    pub async fn clear(&self, conn: &mut ConnectionManager) -> Result<u64, CartError> {
+    pub async fn clear(&self, conn: &mut RedisConn) -> Result<u64, CartError> {
         self.run(conn, "clear", &[String::new()]).await
     }
 
     /// The cart as it is now (version 0 and no lines when there is none).
-    pub async fn load(&self, conn: &mut ConnectionManager) -> Result<Cart, CartError> {
+    pub async fn load(&self, conn: &mut RedisConn) -> Result<Cart, CartError> {
         let fields: HashMap<String, String> = redis::cmd("HGETALL")
             .arg(&self.key)
             .query_async(conn)

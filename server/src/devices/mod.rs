@@ -142,6 +142,7 @@ pub async fn create(
     }
     let redis = password.map(|password| DeviceRedis {
         url: state.config.device_redis_url(),
+        cluster: state.config.redis_cluster,
         prefix: state.config.redis_prefix.clone(),
         username: Some(state.keys.device_user(id)),
         password: Some(password),

@@ -179,6 +179,7 @@ async fn pair(
     let api_url = api_url(&state, &headers);
     let redis = created.redis.unwrap_or_else(|| DeviceRedis {
         url: state.config.device_redis_url(),
+        cluster: state.config.redis_cluster,
         prefix: state.config.redis_prefix.clone(),
         username: None,
         password: None,

@@ -4,8 +4,8 @@
 
 use std::collections::BTreeMap;
 
+use crate::infra::redis::RedisConn;
 use qrorder_shared::ws::{Participant, ServerMessage};
-use redis::aio::ConnectionManager;
 use serde::{Deserialize, Serialize};
 
 use crate::infra::db::{now_ms, to_json};
@@ -31,7 +31,7 @@ pub struct Presence {
 impl Presence {
     pub async fn set(
         &self,
-        conn: &mut ConnectionManager,
+        conn: &mut RedisConn,
         client_id: &str,
         nickname: &str,
     ) -> redis::RedisResult<()> {
@@ -49,7 +49,7 @@ impl Presence {
             .await
     }
 
-    pub async fn remove(&self, conn: &mut ConnectionManager) -> redis::RedisResult<()> {
+    pub async fn remove(&self, conn: &mut RedisConn) -> redis::RedisResult<()> {
         redis::cmd("HDEL")
             .arg(&self.key)
             .arg(&self.field)
@@ -58,7 +58,7 @@ impl Presence {
     }
 
     /// Everyone at the table, one entry per diner (several tabs count once).
-    pub async fn list(&self, conn: &mut ConnectionManager) -> redis::RedisResult<Vec<Participant>> {
+    pub async fn list(&self, conn: &mut RedisConn) -> redis::RedisResult<Vec<Participant>> {
         let fields: BTreeMap<String, String> = redis::cmd("HGETALL")
             .arg(&self.key)
             .query_async(conn)
@@ -95,10 +95,10 @@ impl Presence {
     }
 
     /// Tells the table who is there now.
-    pub async fn announce(&self, conn: &mut ConnectionManager) -> redis::RedisResult<()> {
+    pub async fn announce(&self, conn: &mut RedisConn) -> redis::RedisResult<()> {
         let participants = self.list(conn).await?;
         let message = to_json(&ServerMessage::Participants { participants });
-        redis::cmd("PUBLISH")
+        redis::cmd(conn.publish_command())
             .arg(&self.channel)
             .arg(message)
             .query_async(conn)

@@ -11,10 +11,10 @@
 
 use std::time::Duration;
 
+use crate::infra::redis::RedisConn;
 use axum::extract::State;
 use qrorder_shared::ws::TablePeople;
 use qrorder_shared::{RestaurantId, TableId};
-use redis::aio::ConnectionManager;
 
 use super::presence::Presence;
 use crate::auth::Caller;
@@ -39,11 +39,7 @@ pub struct Seat {
 }
 
 /// How many distinct diners are at the visit now.
-async fn count(
-    state: &AppState,
-    conn: &mut ConnectionManager,
-    seat: Seat,
-) -> redis::RedisResult<u32> {
+async fn count(state: &AppState, conn: &mut RedisConn, seat: Seat) -> redis::RedisResult<u32> {
     let presence = Presence {
         key: state.keys.presence(seat.restaurant, seat.visit),
         channel: String::new(),
@@ -90,7 +86,7 @@ pub fn changed(state: &AppState, seat: Seat) {
 /// told last.
 pub async fn tell_if_changed(
     state: &AppState,
-    conn: &mut ConnectionManager,
+    conn: &mut RedisConn,
     seat: Seat,
 ) -> redis::RedisResult<()> {
     let people = count(state, conn, seat).await?;

@@ -6,6 +6,7 @@
 use std::time::Duration;
 
 use qrorder::infra::pubsub::hub::{Hub, RoomEvent};
+use qrorder::infra::redis::Target;
 use tokio::sync::{broadcast, watch};
 
 use crate::helpers::OwnRedis;
@@ -43,7 +44,7 @@ async fn a_room_whose_subscribe_timed_out_is_subscribed_again_and_resynced() {
         .get_multiplexed_async_connection()
         .await
         .expect("redis");
-    let hub = Hub::new(client.clone());
+    let hub = Hub::new(Target::Single(client.clone()));
     let (stop, stopped) = watch::channel(false);
     let runner = tokio::spawn(hub.clone().run(stopped));
 

@@ -171,10 +171,8 @@ async fn cart_of(app: &TestApp, token: &str) -> qrorder::cart::Cart {
         app.seed.restaurant_id,
         info["visit_id"].as_i64().expect("visit"),
     );
-    let client = redis::Client::open(app.config.redis_url.as_str()).expect("url");
-    let mut conn = redis::aio::ConnectionManager::new(client)
-        .await
-        .expect("redis");
+    let redis = qrorder::infra::redis::Redis::new(&app.config.redis_url, None, false).expect("url");
+    let mut conn = redis.conn().await.expect("redis");
     cart.load(&mut conn).await.expect("cart")
 }
 

@@ -8,16 +8,26 @@
 //! subscribes every room afresh and resyncs them — otherwise a room could
 //! stay deaf while its sockets think they are live. (A failed unsubscribe
 //! only leaves messages that no room receives.)
+//!
+//! On a Redis Cluster the rooms use sharded Pub/Sub (`SSUBSCRIBE`): each
+//! channel is subscribed on the node that owns its slot, and redis-rs
+//! subscribes it again after a disconnection, a failover or a slot move; a
+//! room is resynced whenever its subscription is confirmed again.
 
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use futures::StreamExt;
+use futures::{Stream, StreamExt};
 use redis::aio::PubSubSink;
+use redis::cluster_async::ClusterConnection;
+use redis::cluster_routing::Slot;
+use redis::{PushKind, RedisResult, Value};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use tokio::sync::{Mutex, Notify, broadcast, watch};
+
+use crate::infra::redis::{ClusterSeeds, Target};
 
 /// What a socket hears from its room.
 #[derive(Debug, Clone)]
@@ -33,15 +43,74 @@ struct Room {
     members: usize,
 }
 
+/// Where (un)subscribes are sent: one Redis' Pub/Sub connection, or the
+/// cluster connection (sharded channels).
+#[derive(Clone)]
+enum Sink {
+    Single(PubSubSink),
+    Cluster(ClusterConnection),
+}
+
+impl Sink {
+    async fn subscribe(&mut self, channels: &[&str]) -> RedisResult<()> {
+        match self {
+            Sink::Single(s) => s.subscribe(channels).await,
+            Sink::Cluster(c) => {
+                for same_slot in by_slot(channels) {
+                    c.ssubscribe(same_slot).await?;
+                }
+                Ok(())
+            }
+        }
+    }
+
+    async fn unsubscribe(&mut self, channel: &str) -> RedisResult<()> {
+        match self {
+            Sink::Single(s) => s.unsubscribe(channel).await,
+            Sink::Cluster(c) => c.sunsubscribe(channel).await,
+        }
+    }
+}
+
+/// `channels` in groups of one slot each: one `SSUBSCRIBE` may only name
+/// channels of one slot (the node that owns it answers).
+fn by_slot<'a>(channels: &[&'a str]) -> Vec<Vec<&'a str>> {
+    let mut groups: HashMap<Slot, Vec<&'a str>> = HashMap::new();
+    for c in channels {
+        groups.entry(Slot::for_key(c)).or_default().push(c);
+    }
+    groups.into_values().collect()
+}
+
+/// What the connection hands the hub.
+enum Incoming {
+    Message {
+        channel: String,
+        payload: Value,
+    },
+    /// A (re)confirmed subscription, or a lost node: messages may be lost.
+    Resync {
+        channel: Option<String>,
+    },
+}
+
+/// How one connection ended.
+enum Ended {
+    Shutdown,
+    /// It was up since then, and is lost now.
+    Lost(std::time::Instant),
+    Failed,
+}
+
 /// Messages a slow socket may fall behind before it is resynced instead.
 const ROOM_BUFFER: usize = 256;
 const SUBSCRIBE_TIMEOUT: Duration = Duration::from_secs(2);
 
 pub struct Hub {
-    client: redis::Client,
+    target: Target,
     rooms: Mutex<HashMap<String, Room>>,
     /// The live connection's sink, tagged with the connection's number.
-    sink: Mutex<Option<(u64, PubSubSink)>>,
+    sink: Mutex<Option<(u64, Sink)>>,
     /// Woken when a subscribe failed: reconnect and subscribe again.
     resubscribe: Notify,
     /// Turns true when the server shuts down: sockets close with a reason.
@@ -62,9 +131,9 @@ impl Drop for SessionGuard {
 }
 
 impl Hub {
-    pub fn new(client: redis::Client) -> Arc<Self> {
+    pub fn new(target: Target) -> Arc<Self> {
         Arc::new(Self {
-            client,
+            target,
             rooms: Mutex::new(HashMap::new()),
             sink: Mutex::new(None),
             resubscribe: Notify::new(),
@@ -108,7 +177,7 @@ impl Hub {
         // Under the rooms lock, so a leave cannot unsubscribe in between.
         self.send_to_sink(
             true,
-            |mut sink| async move { sink.subscribe(channel).await },
+            |mut sink| async move { sink.subscribe(&[channel]).await },
         )
         .await;
         rx
@@ -142,7 +211,7 @@ impl Hub {
     /// the rooms lock.
     async fn send_to_sink<F, Fut>(&self, reconnect_on_failure: bool, f: F)
     where
-        F: FnOnce(PubSubSink) -> Fut,
+        F: FnOnce(Sink) -> Fut,
         Fut: Future<Output = redis::RedisResult<()>>,
     {
         let sink = self.sink.lock().await.clone();
@@ -191,69 +260,169 @@ impl Hub {
         let mut backoff = Duration::from_millis(100);
         let mut connection = 0u64;
         loop {
-            let connected = tokio::select! {
-                c = tokio::time::timeout(Duration::from_secs(3), self.client.get_async_pubsub()) => c,
-                _ = shutdown.changed() => break,
+            connection += 1;
+            let ended = match &self.target {
+                Target::Single(client) => {
+                    self.serve_single(client, connection, &mut shutdown).await
+                }
+                Target::Cluster(seeds) => {
+                    self.serve_cluster(seeds, connection, &mut shutdown).await
+                }
             };
-            match connected {
-                Ok(Ok(pubsub)) => {
-                    let up_since = std::time::Instant::now();
-                    connection += 1;
-                    let (mut sink, mut stream) = pubsub.split();
-                    *self.sink.lock().await = Some((connection, sink.clone()));
-                    let channels: Vec<String> = {
-                        let rooms = self.rooms.lock().await;
-                        // Joins notify under the rooms lock, and every room
-                        // is subscribed below: a failure noted before now
-                        // needs no second reconnect.
-                        let _ = futures::FutureExt::now_or_never(self.resubscribe.notified());
-                        rooms.keys().cloned().collect()
-                    };
-                    let subscribed = if channels.is_empty() {
-                        Ok(Ok(()))
-                    } else {
-                        tokio::time::timeout(SUBSCRIBE_TIMEOUT, sink.subscribe(&channels)).await
-                    };
-                    if !matches!(subscribed, Ok(Ok(()))) {
-                        tracing::warn!(result = ?subscribed, "pub/sub resubscribe failed");
-                    } else {
-                        tracing::info!(channels = channels.len(), "pub/sub connected");
-                        // Whatever was published while we were away is lost.
-                        self.resync_all().await;
-                        loop {
-                            tokio::select! {
-                                msg = stream.next() => match msg {
-                                    Some(msg) => {
-                                        let channel = msg.get_channel_name().to_owned();
-                                        match msg.get_payload::<String>() {
-                                            Ok(text) => self.deliver(&channel, RoomEvent::Message(text.into())).await,
-                                            Err(e) => tracing::warn!(error = %e, channel, "non-text pub/sub message dropped"),
-                                        }
-                                    }
-                                    None => break,
-                                },
-                                _ = self.resubscribe.notified() => break,
-                                _ = shutdown.changed() => {
-                                    *self.sink.lock().await = None;
-                                    return;
-                                }
-                            }
-                        }
-                    }
-                    *self.sink.lock().await = None;
+            *self.sink.lock().await = None;
+            match ended {
+                Ended::Shutdown => return,
+                Ended::Lost(up_since) => {
                     tracing::warn!("pub/sub connection lost; reconnecting");
                     if up_since.elapsed() > STEADY_AFTER {
                         backoff = Duration::from_millis(100);
                     }
                 }
-                Ok(Err(e)) => tracing::warn!(error = %e, ?backoff, "pub/sub connect failed"),
-                Err(_) => tracing::warn!(?backoff, "pub/sub connect timed out"),
+                Ended::Failed => {}
             }
             tokio::select! {
                 _ = tokio::time::sleep(backoff) => {}
                 _ = shutdown.changed() => break,
             }
             backoff = (backoff * 2).min(Duration::from_secs(5));
+        }
+    }
+
+    async fn serve_single(
+        &self,
+        client: &redis::Client,
+        connection: u64,
+        shutdown: &mut watch::Receiver<bool>,
+    ) -> Ended {
+        let connected = tokio::select! {
+            c = tokio::time::timeout(Duration::from_secs(3), client.get_async_pubsub()) => c,
+            _ = shutdown.changed() => return Ended::Shutdown,
+        };
+        let pubsub = match connected {
+            Ok(Ok(pubsub)) => pubsub,
+            Ok(Err(e)) => {
+                tracing::warn!(error = %e, "pub/sub connect failed");
+                return Ended::Failed;
+            }
+            Err(_) => {
+                tracing::warn!("pub/sub connect timed out");
+                return Ended::Failed;
+            }
+        };
+        let (sink, stream) = pubsub.split();
+        let incoming = stream.map(|msg| Incoming::Message {
+            channel: msg.get_channel_name().to_owned(),
+            payload: msg.get_payload().unwrap_or(Value::Nil),
+        });
+        self.serve(Sink::Single(sink), connection, incoming, shutdown)
+            .await
+    }
+
+    async fn serve_cluster(
+        &self,
+        seeds: &ClusterSeeds,
+        connection: u64,
+        shutdown: &mut watch::Receiver<bool>,
+    ) -> Ended {
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+        let client = match seeds
+            .builder()
+            .use_protocol(redis::ProtocolVersion::RESP3)
+            .push_sender(tx)
+            .build()
+        {
+            Ok(c) => c,
+            Err(e) => {
+                tracing::warn!(error = %e, "pub/sub cluster client refused");
+                return Ended::Failed;
+            }
+        };
+        let connected = tokio::select! {
+            c = tokio::time::timeout(Duration::from_secs(3), client.get_async_connection()) => c,
+            _ = shutdown.changed() => return Ended::Shutdown,
+        };
+        let conn = match connected {
+            Ok(Ok(conn)) => conn,
+            Ok(Err(e)) => {
+                tracing::warn!(error = %e, "pub/sub cluster connect failed");
+                return Ended::Failed;
+            }
+            Err(_) => {
+                tracing::warn!("pub/sub cluster connect timed out");
+                return Ended::Failed;
+            }
+        };
+        let pushes = futures::stream::poll_fn(move |cx| rx.poll_recv(cx));
+        let incoming = pushes.filter_map(|push| {
+            let mut data = push.data.into_iter();
+            let channel = data
+                .next()
+                .and_then(|c| redis::from_redis_value::<String>(c).ok());
+            std::future::ready(match push.kind {
+                PushKind::SMessage => channel.map(|channel| Incoming::Message {
+                    channel,
+                    payload: data.next().unwrap_or(Value::Nil),
+                }),
+                PushKind::SSubscribe => Some(Incoming::Resync { channel }),
+                PushKind::Disconnection => Some(Incoming::Resync { channel: None }),
+                _ => None,
+            })
+        });
+        self.serve(Sink::Cluster(conn), connection, incoming, shutdown)
+            .await
+    }
+
+    /// Subscribes every room on a new connection, resyncs them and delivers
+    /// what comes in until the connection ends or must be made again.
+    async fn serve(
+        &self,
+        mut sink: Sink,
+        connection: u64,
+        incoming: impl Stream<Item = Incoming>,
+        shutdown: &mut watch::Receiver<bool>,
+    ) -> Ended {
+        let up_since = std::time::Instant::now();
+        *self.sink.lock().await = Some((connection, sink.clone()));
+        let channels: Vec<String> = {
+            let rooms = self.rooms.lock().await;
+            // Joins notify under the rooms lock, and every room is
+            // subscribed below: a failure noted before now needs no second
+            // reconnect.
+            let _ = futures::FutureExt::now_or_never(self.resubscribe.notified());
+            rooms.keys().cloned().collect()
+        };
+        let subscribed = if channels.is_empty() {
+            Ok(Ok(()))
+        } else {
+            let names: Vec<&str> = channels.iter().map(String::as_str).collect();
+            tokio::time::timeout(SUBSCRIBE_TIMEOUT, sink.subscribe(&names)).await
+        };
+        if !matches!(subscribed, Ok(Ok(()))) {
+            tracing::warn!(result = ?subscribed, "pub/sub resubscribe failed");
+            return Ended::Lost(up_since);
+        }
+        tracing::info!(channels = channels.len(), "pub/sub connected");
+        // Whatever was published while we were away is lost.
+        self.resync_all().await;
+        let mut incoming = std::pin::pin!(incoming);
+        loop {
+            tokio::select! {
+                msg = incoming.next() => match msg {
+                    Some(Incoming::Message { channel, payload }) => {
+                        match redis::from_redis_value::<String>(payload) {
+                            Ok(text) => self.deliver(&channel, RoomEvent::Message(text.into())).await,
+                            Err(e) => tracing::warn!(error = %e, channel, "non-text pub/sub message dropped"),
+                        }
+                    }
+                    Some(Incoming::Resync { channel: Some(channel) }) => {
+                        self.deliver(&channel, RoomEvent::Resync).await;
+                    }
+                    Some(Incoming::Resync { channel: None }) => self.resync_all().await,
+                    None => return Ended::Lost(up_since),
+                },
+                _ = self.resubscribe.notified() => return Ended::Lost(up_since),
+                _ = shutdown.changed() => return Ended::Shutdown,
+            }
         }
     }
 }

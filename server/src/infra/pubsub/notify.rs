@@ -54,7 +54,10 @@ async fn publish_text(redis: &Redis, channels: &[String], text: &str) {
         let mut conn = redis.conn().await?;
         let mut pipe = redis::pipe();
         for channel in channels {
-            pipe.cmd("PUBLISH").arg(channel).arg(text).ignore();
+            pipe.cmd(conn.publish_command())
+                .arg(channel)
+                .arg(text)
+                .ignore();
         }
         pipe.query_async(&mut conn).await
     }

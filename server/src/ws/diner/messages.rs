@@ -10,6 +10,7 @@ use qrorder_shared::ws::{ClientMessage, ServerMessage};
 
 use super::{Session, send};
 use crate::cart::NewLine;
+use crate::infra::redis::RedisConn;
 use crate::menu;
 use crate::orders::rules::{MAX_NOTE_CHARS, MAX_QTY, choose_options};
 
@@ -166,7 +167,7 @@ impl Session {
 
     /// Records this diner's nickname in the table's presence and tells the
     /// table (best effort: presence is refreshed anyway).
-    async fn share_nickname(&self, conn: &mut redis::aio::ConnectionManager) {
+    async fn share_nickname(&self, conn: &mut RedisConn) {
         let _ = self
             .presence
             .set(conn, &self.client_id, &self.nickname)
