@@ -118,29 +118,32 @@ without_credentials() { sed -E 's#^(rediss?://)[^@/]*@#\1#' <<<"$1"; }
 # redis.pid, `start` starts it again); DIR/ports lists the ports. Prints the seed URLs,
 # comma-separated.
 start_redis_cluster() {
-    local dir=$1 port ports=() n
+    local dir=$1 port bus ports=() n
     apt_install redis-server redis-tools
-    mkdir -p "$dir"
+    rm -rf "$dir"/[1-6] "$dir/ports"; mkdir -p "$dir"
     for n in 1 2 3 4 5 6; do
-        port=$(free_port); ports+=("$port")
+        # The cluster bus gets a free port of its own (by default it is
+        # port + 10000, which may be taken or above 65535).
+        port=$(free_port); bus=$(free_port); ports+=("$port")
         mkdir -p "$dir/$n"
         # DIR/N/start starts node N again (after a kill) as it was.
-        printf '%s\n' "#!/bin/sh" "exec redis-server --daemonize yes --bind 127.0.0.1 --port $port \
+        printf '%s\n' "#!/bin/sh" "exec redis-server --daemonize yes --bind 127.0.0.1 --port $port --cluster-port $bus \
 --cluster-enabled yes --cluster-config-file $dir/$n/nodes.conf --cluster-node-timeout 2000 \
 --cluster-replica-validity-factor 0 --appendonly yes --save '' \
 --dir $dir/$n --pidfile $dir/$n/redis.pid --logfile $dir/$n/redis.log" > "$dir/$n/start"
         chmod +x "$dir/$n/start"
-        "$dir/$n/start" >/dev/null
+        "$dir/$n/start" >/dev/null || { stop_redis_cluster "$dir"; die "redis-server on $port did not start (see $dir/$n/redis.log)"; }
     done
     for port in "${ports[@]}"; do
-        wait_until 10 redis_answers "redis://127.0.0.1:$port" || die "redis-server on $port did not start (see $dir/)"
+        wait_until 10 redis_answers "redis://127.0.0.1:$port" \
+            || { stop_redis_cluster "$dir"; die "redis-server on $port did not start (see $dir/)"; }
     done
     printf '%s\n' "${ports[@]}" > "$dir/ports"
     log "creating a Redis Cluster of 3 masters and 3 replicas on ports ${ports[*]}"
     redis-cli --cluster create $(printf '127.0.0.1:%s ' "${ports[@]}") --cluster-replicas 1 --cluster-yes \
-        > "$dir/create.log" 2>&1 || die "redis-cli --cluster create failed (see $dir/create.log)"
+        > "$dir/create.log" 2>&1 || { stop_redis_cluster "$dir"; die "redis-cli --cluster create failed (see $dir/create.log)"; }
     cluster_ok() { local p; for p in "${ports[@]}"; do redis-cli -p "$p" cluster info | grep -q 'cluster_state:ok' || return 1; done; }
-    wait_until 30 cluster_ok || die "the Redis Cluster did not reach cluster_state:ok (see $dir/)"
+    wait_until 30 cluster_ok || { stop_redis_cluster "$dir"; die "the Redis Cluster did not reach cluster_state:ok (see $dir/)"; }
     printf 'redis://127.0.0.1:%s,' "${ports[@]}" | sed 's/,$//'
 }
 

@@ -156,7 +156,7 @@ class Run:
         apis = self.info["client_api"]
         while time.monotonic() < self.deadline:
             table = rng.choice(tables)
-            lines = rng.sample(menu, rng.randint(1, 3))
+            lines = rng.sample(menu, min(len(menu), rng.randint(1, 3)))
             body_items = [{"menu_item_id": i["id"], "menu_version": i["version"], "qty": rng.randint(1, 2)}
                           for i in lines]
             key = str(uuid.uuid4())
@@ -178,6 +178,9 @@ class Run:
                     if e.code < 500 and e.code != 429:
                         code = json.load(e).get("code", str(e.code))
                         self.refused[code] = self.refused.get(code, 0) + 1
+                        if code == "sold_out":
+                            # As the page does: the menu again, without what ran out.
+                            menu = await asyncio.to_thread(self.menu_left, api, table["token"], menu)
                         break
                 except (urllib.error.URLError, OSError, ValueError):
                     pass
@@ -186,6 +189,16 @@ class Run:
                     break
                 await asyncio.sleep(0.2)
             await asyncio.sleep(rng.uniform(0.1, 0.4))
+
+    @staticmethod
+    def menu_left(api, token, menu):
+        try:
+            _, fresh = http("GET", f"{api}/api/v1/tables/{token}/menu")
+        except (urllib.error.URLError, OSError, ValueError):
+            return menu
+        gone = {i["id"] for c in fresh["categories"] for i in c["items"]
+                if not i["available"] or i.get("stock") == 0}
+        return [i for i in menu if i["id"] not in gone] or menu
 
     async def cart_editor(self, n, table, ws_url, menu):
         rng = random.Random(self.seed * 1000 + 500 + n)
@@ -265,6 +278,9 @@ async def main(args):
          {"authorization": "Bearer " + login["token"]})
     _, menu = http("GET", f"{info['client_api'][0]}/api/v1/tables/{seed['tables'][0]['token']}/menu")
     items = [i for c in menu["categories"] for i in c["items"] if not i["option_groups"] and i["available"]]
+    stations = {int(i): st for i, st in psql(db, "SELECT id, station FROM menu_items")}
+    for i in items:
+        i["station"] = stations[i["id"]]
     stock0 = {int(i): int(s) for i, s in psql(db, "SELECT id, stock FROM menu_items WHERE stock IS NOT NULL")}
 
     tables = seed["tables"][:4]

@@ -3,7 +3,10 @@
 1. 20 orders are placed and all print.
 2. The master that owns the restaurant's slot is killed (-9); 20 more
    orders are placed during the failover and all are accepted; all 40 print
-   and nothing is pending in the kitchen's group.
+   and nothing is pending in the kitchen's group. Two diners who joined a
+   table before the kill, one on each ws instance, still share its cart
+   after it (the ws instances subscribed its channel again on the new
+   master).
 3. A replica that misses the last writes takes over: the display is paused
    (SIGSTOP), the replica of the restaurant's master is paused and cut
    off (CLIENT KILL TYPE replica on the master: nothing of what follows is
@@ -15,6 +18,7 @@
 Usage: python3 redis_cluster_orders.py CLUSTER_JSON
 """
 
+import asyncio
 import json
 import os
 import signal
@@ -24,6 +28,7 @@ import urllib.error
 import urllib.request
 import uuid
 
+from cluster_diners import Diner
 from topology import Cluster, check, http, wait_for
 
 TIMEOUT = 15
@@ -80,6 +85,9 @@ def main(info):
     all_printed(first, 60, "20 orders placed on the cluster all printed")
 
     # 2. Kill -9 the master of the restaurant's slot, order during the failover.
+    loop = asyncio.new_event_loop()
+    ana = loop.run_until_complete(Diner.join("Ana", info["ws"][0], tables[1]["token"]))
+    ben = loop.run_until_complete(Diner.join("Ben", info["ws"][1], tables[1]["token"]))
     port, master_id = redis.master_of(stream)
     os.kill(redis.pid(port), signal.SIGKILL)
     print(f"  ..    killed the master of {stream}'s slot (port {port}); ordering during the failover",
@@ -91,6 +99,13 @@ def main(info):
              "a replica took over the restaurant's slot")
     all_printed(first + second, 90, "all 40 orders printed after the failover")
     wait_for(lambda: redis.pending(stream, "kitchen") == 0, 30, "nothing pending in the kitchen's group")
+    loop.run_until_complete(ben.ws.send(json.dumps({"type": "add", "item_id": dish["id"], "qty": 3})))
+    loop.run_until_complete(ana.until(lambda d: (dish["id"], 3) in d.cart(),
+                                      "the line Ben added on ws-2 after the failover"))
+    check(True, "diners who joined before the failover still share the cart across ws instances")
+    loop.run_until_complete(ana.ws.close())
+    loop.run_until_complete(ben.ws.close())
+    loop.close()
     redis.restart(port)
     wait_for(lambda: any(p == port and "slave" in f for p, f, *_ in redis.nodes()), 30,
              f"the killed node (port {port}) came back as a replica")

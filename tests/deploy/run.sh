@@ -8,6 +8,8 @@
 #   cluster.sh           scripts/cluster + the diners' flow across it
 #   redis-cluster.sh     scripts/cluster --redis-cluster: the diners' flow
 #                        and orders through two Redis Cluster failovers
+#   scripts/chaos        the short chaos run (CHAOS_SECONDS, 120 s; a seed
+#                        from the clock, printed): its verdict must be VALID
 #   demo.sh              scripts/demo: up, an order prints, its own Redis locked
 #   kds-prints.sh --aarch64   the cross-built kds under qemu-user (-L /)
 #   pi-image.sh          only with QRORDER_TEST_PI=1 (scripts/test --pi), as
@@ -31,6 +33,7 @@ step "kds with the Pi's kds.toml prints (native)" tests/deploy/kds-prints.sh
 step "kds with its window under Xvfb prints (native)" tests/deploy/kds-prints.sh --window
 step "multi-instance cluster, diners on two ws instances" tests/deploy/cluster.sh
 step "the same on a Redis Cluster, orders through failovers" tests/deploy/redis-cluster.sh
+step "chaos run: load and faults, then the checker's verdict" scripts/chaos --seconds "${CHAOS_SECONDS:-120}"
 step "scripts/demo end to end (its own Redis, device ACLs on)" tests/deploy/demo.sh
 step "aarch64 kds under qemu-user prints" tests/deploy/kds-prints.sh --aarch64
 if [ "${QRORDER_TEST_PI:-0}" = 1 ]; then

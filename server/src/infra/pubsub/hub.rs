@@ -10,9 +10,11 @@
 //! only leaves messages that no room receives.)
 //!
 //! On a Redis Cluster the rooms use sharded Pub/Sub (`SSUBSCRIBE`): each
-//! channel is subscribed on the node that owns its slot, and redis-rs
-//! subscribes it again after a disconnection, a failover or a slot move; a
-//! room is resynced whenever its subscription is confirmed again.
+//! channel is subscribed on the node that owns its slot. When a node is
+//! lost (a failover may be under way) or drops a channel of ours (its slot
+//! moved), the hub connects again as it does to one Redis: the new
+//! connection reads the topology afresh, subscribes every room and
+//! resyncs them, retrying with back-off until the failover is done.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -88,9 +90,15 @@ enum Incoming {
         channel: String,
         payload: Value,
     },
-    /// A (re)confirmed subscription, or a lost node: messages may be lost.
-    Resync {
-        channel: Option<String>,
+    /// The cluster connection lost a node (a failover may be under way:
+    /// redis-rs would subscribe again only on the node it knew), or a node
+    /// dropped a channel of ours (its slot moved): connect again, which
+    /// reads the cluster's topology afresh and subscribes every room.
+    Lost,
+    /// The server ended our subscription of `channel`: lost if a room still
+    /// wants it (our own unsubscribe, the last socket leaving, is not).
+    Unsubscribed {
+        channel: String,
     },
 }
 
@@ -363,8 +371,8 @@ impl Hub {
                     channel,
                     payload: data.next().unwrap_or(Value::Nil),
                 }),
-                PushKind::SSubscribe => Some(Incoming::Resync { channel }),
-                PushKind::Disconnection => Some(Incoming::Resync { channel: None }),
+                PushKind::SUnsubscribe => channel.map(|channel| Incoming::Unsubscribed { channel }),
+                PushKind::Disconnection => Some(Incoming::Lost),
                 _ => None,
             })
         });
@@ -414,10 +422,13 @@ impl Hub {
                             Err(e) => tracing::warn!(error = %e, channel, "non-text pub/sub message dropped"),
                         }
                     }
-                    Some(Incoming::Resync { channel: Some(channel) }) => {
-                        self.deliver(&channel, RoomEvent::Resync).await;
+                    Some(Incoming::Lost) => return Ended::Lost(up_since),
+                    Some(Incoming::Unsubscribed { channel }) => {
+                        if self.rooms.lock().await.contains_key(&channel) {
+                            tracing::warn!(channel, "a cluster node dropped a channel of ours; subscribing again");
+                            return Ended::Lost(up_since);
+                        }
                     }
-                    Some(Incoming::Resync { channel: None }) => self.resync_all().await,
                     None => return Ended::Lost(up_since),
                 },
                 _ = self.resubscribe.notified() => return Ended::Lost(up_since),
