@@ -135,9 +135,25 @@ impl Query for MultiplexedConnection {
     }
 }
 
-/// `PING`.
-pub async fn ping(conn: &mut impl Query) -> RedisResult<()> {
-    conn.query(&redis::cmd("PING")).await.map(drop)
+/// `PING`: the one Redis, or any one node of the cluster (a failover in
+/// another shard is not this display's outage). A failure drops the
+/// connection, as any command's does.
+pub async fn ping(conn: &mut Lazy) -> RedisResult<()> {
+    use redis::cluster_routing::{RoutingInfo, SingleNodeRoutingInfo};
+    let r = match conn.get().await? {
+        Conn::Single(mut c) => redis::cmd("PING").query_async::<()>(&mut c).await,
+        Conn::Cluster(mut c) => c
+            .route_command(
+                redis::cmd("PING"),
+                RoutingInfo::SingleNode(SingleNodeRoutingInfo::Random),
+            )
+            .await
+            .map(drop),
+    };
+    if r.is_err() {
+        conn.reset();
+    }
+    r
 }
 
 /// `XGROUP CREATE … 0 MKSTREAM`: the group reads the stream from its start;

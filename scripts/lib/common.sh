@@ -151,6 +151,7 @@ start_redis_cluster() {
 stop_redis_cluster() {
     local f
     for f in "$1"/*/redis.pid; do
-        [ -s "$f" ] && kill "$(cat "$f")" 2>/dev/null || true
+        # A paused node (SIGSTOP) would not act on the TERM.
+        [ -s "$f" ] && { kill -CONT "$(cat "$f")"; kill "$(cat "$f")"; } 2>/dev/null || true
     done
 }

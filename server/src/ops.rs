@@ -38,16 +38,12 @@ async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
         Ok(Err(e)) => format!("error: {e}"),
         Err(_) => "error: timed out".to_owned(),
     };
-    let redis = match tokio::time::timeout(limit, async {
-        let mut conn = state.redis.conn().await?;
-        redis::cmd("PING").query_async::<String>(&mut conn).await
-    })
-    .await
-    {
-        Ok(Ok(_)) => "ok".to_owned(),
-        Ok(Err(e)) => format!("error: {e}"),
-        Err(_) => "error: timed out".to_owned(),
-    };
+    let redis =
+        match tokio::time::timeout(limit, async { state.redis.conn().await?.ping().await }).await {
+            Ok(Ok(_)) => "ok".to_owned(),
+            Ok(Err(e)) => format!("error: {e}"),
+            Err(_) => "error: timed out".to_owned(),
+        };
     let ready = database == "ok" && redis == "ok";
     let status = if ready {
         StatusCode::OK

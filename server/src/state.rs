@@ -50,7 +50,7 @@ impl AppState {
             config.redis_cluster,
         )?;
         let keys = Keys::new(&config.redis_prefix);
-        let hub = Hub::new(redis.target.clone());
+        let hub = Hub::new(redis.target.clone(), keys.clone());
         Ok(Self(Arc::new(Inner {
             config,
             db,

@@ -92,6 +92,14 @@ impl Keys {
         format!("{}:kitchen:{{{}}}", self.prefix, restaurant.0)
     }
 
+    /// On a Redis Cluster, the ws hubs' heartbeat channel of one hash tag
+    /// (the `{…}` of the channels they subscribe, a restaurant's id): a hub
+    /// that stops hearing its own beats there is subscribed on a node that
+    /// no longer serves that slot.
+    pub fn hub_heartbeat(&self, hash_tag: &str) -> String {
+        format!("{}:hub-heartbeat:{{{hash_tag}}}", self.prefix)
+    }
+
     /// Token bucket of the service requests of one table visit.
     pub fn service_rate(&self, restaurant: RestaurantId, visit_id: i64) -> String {
         format!(

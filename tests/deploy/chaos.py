@@ -47,6 +47,44 @@ def psql(url, sql):
     return [line.split("|") for line in out.stdout.splitlines() if line]
 
 
+async def probe(a, b, what, item_id):
+    """A change made on socket `a` (ws-1) reaches socket `b` (ws-2): the
+    quantity of a line of the cart set to 9, or a line added to an empty
+    cart (an add could meet a full cart). Returns what failed, or None."""
+    await a.send(json.dumps({"type": "sync"}))
+    cart = None
+    told = []
+    end = time.monotonic() + 10
+    try:
+        while cart is None:
+            m = json.loads(await asyncio.wait_for(a.recv(), max(0.1, end - time.monotonic())))
+            if m["type"] == "cart":
+                cart = m
+        if cart["lines"]:
+            line = cart["lines"][0]["line_id"]
+            await a.send(json.dumps({"type": "set_qty", "line_id": line, "qty": 9}))
+            wanted = lambda op: op["kind"] == "set_qty" and op["line_id"] == line and op["qty"] == 9  # noqa: E731
+        else:
+            await a.send(json.dumps({"type": "add", "item_id": item_id, "qty": 9}))
+            wanted = lambda op: op["kind"] == "add" and op["line"]["item_id"] == item_id \
+                and op["line"]["qty"] == 9  # noqa: E731
+        while time.monotonic() < end:
+            m = json.loads(await asyncio.wait_for(b.recv(), max(0.1, end - time.monotonic())))
+            if m["type"] == "cart_op" and wanted(m["op"]):
+                return None
+    except asyncio.TimeoutError:
+        pass
+    except Exception as e:  # a socket closed since: the check failed
+        return f"{what}: {type(e).__name__}: {e}"
+    try:
+        while True:
+            m = json.loads(await asyncio.wait_for(a.recv(), 1))
+            told.append(m.get("code") or m["type"])
+    except Exception:
+        pass
+    return f"{what}: a change on ws-1 did not reach ws-2 within 10 s (ws-1 told its diner: {told})"
+
+
 class Run:
     def __init__(self, info, seconds, seed):
         self.info, self.seconds, self.seed = info, seconds, seed
@@ -62,6 +100,7 @@ class Run:
         self.first_printed = {}  # (station, number) -> monotonic time
         self.down = set()  # processes killed and not yet started again
         self.children = []  # what this run started (reaped at the end)
+        self.live = {}  # table token -> the editors' sockets, open at the end
         self.redis_fault = False
 
     # --- processes
@@ -201,37 +240,54 @@ class Run:
         return [i for i in menu if i["id"] not in gone] or menu
 
     async def cart_editor(self, n, table, ws_url, menu):
+        """Edits the table's cart until the deadline, joining again when its
+        ws instance dies; then leaves its socket open in `self.live` for the
+        end's check (a room deaf since some fault would show there)."""
         rng = random.Random(self.seed * 1000 + 500 + n)
         client = str(uuid.uuid4())
         while time.monotonic() < self.deadline:
+            ws = None
             try:
-                async with connect(f"{ws_url}/ws/tables/{table['token']}", open_timeout=5) as ws:
-                    await ws.send(json.dumps({"type": "hello", "client_id": client, "nickname": f"d{n}"}))
-                    lines = {}
-                    while time.monotonic() < self.deadline:
-                        try:
-                            raw = await asyncio.wait_for(ws.recv(), rng.uniform(0.2, 0.8))
-                            m = json.loads(raw)
-                            if m["type"] == "cart":
-                                lines = {line["line_id"]: line for line in m["lines"]}
-                            elif m["type"] == "cart_op" and m["op"]["kind"] == "add":
-                                lines[m["op"]["line"]["line_id"]] = m["op"]["line"]
-                            elif m["type"] == "cart_op" and m["op"]["kind"] == "remove":
-                                lines.pop(m["op"]["line_id"], None)
-                            continue
-                        except asyncio.TimeoutError:
-                            pass
-                        if lines and (len(lines) > 6 or rng.random() < 0.4):
-                            line = rng.choice(list(lines))
-                            if rng.random() < 0.5:
-                                op = {"type": "remove", "line_id": line}
-                            else:
-                                op = {"type": "set_qty", "line_id": line, "qty": rng.randint(1, 5)}
+                # Unbounded: its socket stays open, unread, until the end.
+                ws = await connect(f"{ws_url}/ws/tables/{table['token']}", open_timeout=5, max_queue=None)
+                await ws.send(json.dumps({"type": "hello", "client_id": client, "nickname": f"d{n}"}))
+                lines = {}
+                while time.monotonic() < self.deadline:
+                    try:
+                        m = json.loads(await asyncio.wait_for(ws.recv(), rng.uniform(0.2, 0.8)))
+                        if m["type"] == "cart":
+                            lines = {line["line_id"]: line for line in m["lines"]}
+                        elif m["type"] == "cart_op" and m["op"]["kind"] == "add":
+                            lines[m["op"]["line"]["line_id"]] = m["op"]["line"]
+                        elif m["type"] == "cart_op" and m["op"]["kind"] == "remove":
+                            lines.pop(m["op"]["line_id"], None)
+                        continue
+                    except asyncio.TimeoutError:
+                        pass
+                    if lines and (len(lines) > 6 or rng.random() < 0.4):
+                        line = rng.choice(list(lines))
+                        if rng.random() < 0.5:
+                            op = {"type": "remove", "line_id": line}
                         else:
-                            op = {"type": "add", "item_id": rng.choice(menu)["id"], "qty": rng.randint(1, 3)}
-                        await ws.send(json.dumps(op))
+                            op = {"type": "set_qty", "line_id": line, "qty": rng.randint(1, 5)}
+                    else:
+                        op = {"type": "add", "item_id": rng.choice(menu)["id"], "qty": rng.randint(1, 3)}
+                    await ws.send(json.dumps(op))
+                self.live.setdefault(table["token"], []).append(ws)
+                return
             except Exception:  # a killed ws instance: join again
+                if ws is not None:
+                    await ws.close()
                 await asyncio.sleep(0.3)
+
+    async def live_rooms_hear(self, token, item_id):
+        """On the editors' own sockets (joined before the last faults): a
+        change one makes reaches the other. Returns what failed, or None."""
+        socks = self.live.get(token, [])
+        if len(socks) < 2:
+            return f"only {len(socks)} editor socket(s) left open"
+        a, b = socks[0], socks[1]
+        return await probe(a, b, "the editors' sockets", item_id)
 
     async def printer_poller(self, until):
         while time.monotonic() < until():
@@ -254,13 +310,32 @@ class Run:
                 out[station] = json.load(resp)
         return out
 
-    async def snapshot(self, ws_url, token):
-        async with connect(f"{ws_url}/ws/tables/{token}", open_timeout=10) as ws:
+    async def carts_agree(self, token, item_id):
+        """Both ws instances show the table the same cart, and a line added
+        on one reaches a diner on the other (both still subscribed after
+        every fault). Returns what differed, or None."""
+        async def join(url):
+            ws = await connect(f"{url}/ws/tables/{token}", open_timeout=10)
             await ws.send(json.dumps({"type": "hello", "client_id": str(uuid.uuid4()), "nickname": "check"}))
+            return ws
+
+        async def next_of(ws, kind):
             while True:
                 m = json.loads(await asyncio.wait_for(ws.recv(), 10))
-                if m["type"] == "cart":
-                    return m["version"], sorted((line["item_id"], line["qty"]) for line in m["lines"])
+                if m["type"] == kind:
+                    return m
+
+        a, b = await join(self.info["ws"][0]), await join(self.info["ws"][1])
+        try:
+            ca, cb = await next_of(a, "cart"), await next_of(b, "cart")
+            va = (ca["version"], sorted((line["item_id"], line["qty"]) for line in ca["lines"]))
+            vb = (cb["version"], sorted((line["item_id"], line["qty"]) for line in cb["lines"]))
+            if va != vb:
+                return {"ws-1": va, "ws-2": vb}
+            return await probe(a, b, "new diners' sockets", item_id)
+        finally:
+            await a.close()
+            await b.close()
 
 
 async def main(args):
@@ -338,11 +413,16 @@ async def main(args):
     stock_bad = {i: (s0, ordered.get(i, 0), stock_now.get(i)) for i, s0 in stock0.items()
                  if s0 - ordered.get(i, 0) != stock_now.get(i)}
     carts_bad = []
+    # Not an item that may have sold out meanwhile: its add would be refused.
+    unlimited = next(i["id"] for i in items if i["id"] not in stock0)
     for t in tables:
-        a = await run.snapshot(info["ws"][0], t["token"])
-        b = await run.snapshot(info["ws"][1], t["token"])
-        if a != b:
-            carts_bad.append((t["name"], a, b))
+        differs = await run.live_rooms_hear(t["token"], unlimited) \
+            or await run.carts_agree(t["token"], unlimited)
+        if differs:
+            carts_bad.append((t["name"], differs))
+    for socks in run.live.values():
+        for ws in socks:
+            await ws.close()
     delays = [run.first_printed[(st, o["number"])] - o["at"] for o in run.accepted.values()
               for st in o["stations"] if (st, o["number"]) in run.first_printed]
     reprints = sum("REPRINT" in t["text"] for ts in tickets.values() for t in ts)
@@ -377,7 +457,7 @@ unanswered after 60 s of retries: {run.unanswered})
   accepted, not in database  {len(lost)}
   pending at the end         {pending}
   stock consistent           {'yes' if not stock_bad else stock_bad}
-  carts equal on both ws     {'yes' if not carts_bad else carts_bad}
+  carts equal, live on both ws {'yes' if not carts_bad else carts_bad}
   order → print              p50 {verdict['p50_order_to_print_s']} s, max {verdict['max_order_to_print_s']} s \
 (polled every 0.5 s)
   verdict                    {'VALID' if ok else 'INVALID'}""", flush=True)

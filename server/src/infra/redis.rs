@@ -59,6 +59,22 @@ impl RedisConn {
         matches!(self, RedisConn::Cluster(_))
     }
 
+    /// `PING`: to the one Redis, or to any one node of the cluster (every
+    /// node would make one shard's failover every restaurant's outage).
+    pub async fn ping(&mut self) -> redis::RedisResult<()> {
+        use redis::cluster_routing::{RoutingInfo, SingleNodeRoutingInfo};
+        match self {
+            RedisConn::Single(c) => redis::cmd("PING").query_async(c).await,
+            RedisConn::Cluster(c) => c
+                .route_command(
+                    redis::cmd("PING"),
+                    RoutingInfo::SingleNode(SingleNodeRoutingInfo::Random),
+                )
+                .await
+                .map(drop),
+        }
+    }
+
     /// The command that publishes on a channel: `SPUBLISH` on the cluster
     /// (sharded: the channel lives on the node of its slot, so fan-out
     /// grows with the shards), `PUBLISH` on one Redis.

@@ -44,7 +44,10 @@ async fn a_room_whose_subscribe_timed_out_is_subscribed_again_and_resynced() {
         .get_multiplexed_async_connection()
         .await
         .expect("redis");
-    let hub = Hub::new(Target::Single(client.clone()));
+    let hub = Hub::new(
+        Target::Single(client.clone()),
+        qrorder::infra::keys::Keys::new("hub-test"),
+    );
     let (stop, stopped) = watch::channel(false);
     let runner = tokio::spawn(hub.clone().run(stopped));
 

@@ -11,10 +11,11 @@
 //!
 //! On a Redis Cluster the rooms use sharded Pub/Sub (`SSUBSCRIBE`): each
 //! channel is subscribed on the node that owns its slot. When a node is
-//! lost (a failover may be under way) or drops a channel of ours (its slot
-//! moved), the hub connects again as it does to one Redis: the new
-//! connection reads the topology afresh, subscribes every room and
-//! resyncs them, retrying with back-off until the failover is done.
+//! lost (a failover may be under way), or a slot's heartbeat goes unheard
+//! (`heartbeat`: a paused or cut-off node, a moved slot), the hub connects
+//! again as it does to one Redis: the new connection reads the topology
+//! afresh, subscribes every room and resyncs them, retrying with back-off
+//! until the failover is done.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -23,13 +24,18 @@ use std::time::Duration;
 use futures::{Stream, StreamExt};
 use redis::aio::PubSubSink;
 use redis::cluster_async::ClusterConnection;
-use redis::cluster_routing::Slot;
-use redis::{PushKind, RedisResult, Value};
+use redis::{RedisResult, Value};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use tokio::sync::{Mutex, Notify, broadcast, watch};
 
-use crate::infra::redis::{ClusterSeeds, Target};
+mod cluster;
+mod heartbeat;
+
+use crate::infra::keys::Keys;
+use crate::infra::redis::Target;
+use cluster::by_slot;
+use heartbeat::Heartbeat;
 
 /// What a socket hears from its room.
 #[derive(Debug, Clone)]
@@ -58,10 +64,11 @@ impl Sink {
         match self {
             Sink::Single(s) => s.subscribe(channels).await,
             Sink::Cluster(c) => {
-                for same_slot in by_slot(channels) {
-                    c.ssubscribe(same_slot).await?;
-                }
-                Ok(())
+                let groups = by_slot(channels).into_iter().map(|same_slot| {
+                    let mut c = c.clone();
+                    async move { c.ssubscribe(same_slot).await }
+                });
+                futures::future::try_join_all(groups).await.map(drop)
             }
         }
     }
@@ -74,16 +81,6 @@ impl Sink {
     }
 }
 
-/// `channels` in groups of one slot each: one `SSUBSCRIBE` may only name
-/// channels of one slot (the node that owns it answers).
-fn by_slot<'a>(channels: &[&'a str]) -> Vec<Vec<&'a str>> {
-    let mut groups: HashMap<Slot, Vec<&'a str>> = HashMap::new();
-    for c in channels {
-        groups.entry(Slot::for_key(c)).or_default().push(c);
-    }
-    groups.into_values().collect()
-}
-
 /// What the connection hands the hub.
 enum Incoming {
     Message {
@@ -91,15 +88,9 @@ enum Incoming {
         payload: Value,
     },
     /// The cluster connection lost a node (a failover may be under way:
-    /// redis-rs would subscribe again only on the node it knew), or a node
-    /// dropped a channel of ours (its slot moved): connect again, which
-    /// reads the cluster's topology afresh and subscribes every room.
+    /// redis-rs would subscribe again only on the node it knew): connect
+    /// again, which reads the topology afresh and subscribes every room.
     Lost,
-    /// The server ended our subscription of `channel`: lost if a room still
-    /// wants it (our own unsubscribe, the last socket leaving, is not).
-    Unsubscribed {
-        channel: String,
-    },
 }
 
 /// How one connection ended.
@@ -116,6 +107,8 @@ const SUBSCRIBE_TIMEOUT: Duration = Duration::from_secs(2);
 
 pub struct Hub {
     target: Target,
+    /// For the heartbeat channels (cluster only).
+    keys: Keys,
     rooms: Mutex<HashMap<String, Room>>,
     /// The live connection's sink, tagged with the connection's number.
     sink: Mutex<Option<(u64, Sink)>>,
@@ -139,9 +132,10 @@ impl Drop for SessionGuard {
 }
 
 impl Hub {
-    pub fn new(target: Target) -> Arc<Self> {
+    pub fn new(target: Target, keys: Keys) -> Arc<Self> {
         Arc::new(Self {
             target,
+            keys,
             rooms: Mutex::new(HashMap::new()),
             sink: Mutex::new(None),
             resubscribe: Notify::new(),
@@ -183,10 +177,17 @@ impl Hub {
         let (tx, rx) = broadcast::channel(ROOM_BUFFER);
         rooms.insert(channel.to_owned(), Room { tx, members: 1 });
         // Under the rooms lock, so a leave cannot unsubscribe in between.
-        self.send_to_sink(
-            true,
-            |mut sink| async move { sink.subscribe(&[channel]).await },
-        )
+        // On a cluster the slot's heartbeat channel comes with it.
+        let beat = match self.target {
+            Target::Cluster(_) => heartbeat::channel_for(&self.keys, channel),
+            Target::Single(_) => None,
+        };
+        self.send_to_sink(true, |mut sink| async move {
+            match &beat {
+                Some(beat) => sink.subscribe(&[channel, beat]).await,
+                None => sink.subscribe(&[channel]).await,
+            }
+        })
         .await;
         rx
     }
@@ -322,61 +323,7 @@ impl Hub {
             channel: msg.get_channel_name().to_owned(),
             payload: msg.get_payload().unwrap_or(Value::Nil),
         });
-        self.serve(Sink::Single(sink), connection, incoming, shutdown)
-            .await
-    }
-
-    async fn serve_cluster(
-        &self,
-        seeds: &ClusterSeeds,
-        connection: u64,
-        shutdown: &mut watch::Receiver<bool>,
-    ) -> Ended {
-        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-        let client = match seeds
-            .builder()
-            .use_protocol(redis::ProtocolVersion::RESP3)
-            .push_sender(tx)
-            .build()
-        {
-            Ok(c) => c,
-            Err(e) => {
-                tracing::warn!(error = %e, "pub/sub cluster client refused");
-                return Ended::Failed;
-            }
-        };
-        let connected = tokio::select! {
-            c = tokio::time::timeout(Duration::from_secs(3), client.get_async_connection()) => c,
-            _ = shutdown.changed() => return Ended::Shutdown,
-        };
-        let conn = match connected {
-            Ok(Ok(conn)) => conn,
-            Ok(Err(e)) => {
-                tracing::warn!(error = %e, "pub/sub cluster connect failed");
-                return Ended::Failed;
-            }
-            Err(_) => {
-                tracing::warn!("pub/sub cluster connect timed out");
-                return Ended::Failed;
-            }
-        };
-        let pushes = futures::stream::poll_fn(move |cx| rx.poll_recv(cx));
-        let incoming = pushes.filter_map(|push| {
-            let mut data = push.data.into_iter();
-            let channel = data
-                .next()
-                .and_then(|c| redis::from_redis_value::<String>(c).ok());
-            std::future::ready(match push.kind {
-                PushKind::SMessage => channel.map(|channel| Incoming::Message {
-                    channel,
-                    payload: data.next().unwrap_or(Value::Nil),
-                }),
-                PushKind::SUnsubscribe => channel.map(|channel| Incoming::Unsubscribed { channel }),
-                PushKind::Disconnection => Some(Incoming::Lost),
-                _ => None,
-            })
-        });
-        self.serve(Sink::Cluster(conn), connection, incoming, shutdown)
+        self.serve(Sink::Single(sink), None, connection, incoming, shutdown)
             .await
     }
 
@@ -385,6 +332,7 @@ impl Hub {
     async fn serve(
         &self,
         mut sink: Sink,
+        mut beat: Option<Heartbeat>,
         connection: u64,
         incoming: impl Stream<Item = Incoming>,
         shutdown: &mut watch::Receiver<bool>,
@@ -397,7 +345,15 @@ impl Hub {
             // subscribed below: a failure noted before now needs no second
             // reconnect.
             let _ = futures::FutureExt::now_or_never(self.resubscribe.notified());
-            rooms.keys().cloned().collect()
+            let mut channels: Vec<String> = rooms.keys().cloned().collect();
+            if beat.is_some() {
+                let beats: std::collections::BTreeSet<String> = channels
+                    .iter()
+                    .filter_map(|c| heartbeat::channel_for(&self.keys, c))
+                    .collect();
+                channels.extend(beats);
+            }
+            channels
         };
         let subscribed = if channels.is_empty() {
             Ok(Ok(()))
@@ -413,9 +369,21 @@ impl Hub {
         // Whatever was published while we were away is lost.
         self.resync_all().await;
         let mut incoming = std::pin::pin!(incoming);
+        let mut tick = tokio::time::interval(heartbeat::BEAT);
         loop {
             tokio::select! {
+                _ = tick.tick(), if beat.is_some() => {
+                    let rooms: Vec<String> = self.rooms.lock().await.keys().cloned().collect();
+                    if let Some(b) = beat.as_mut()
+                        && let Some(tag) = b.beat(&rooms).await
+                    {
+                        tracing::warn!(tag, "pub/sub: a slot's heartbeat went unheard; subscribing again");
+                        return Ended::Lost(up_since);
+                    }
+                }
                 msg = incoming.next() => match msg {
+                    Some(Incoming::Message { channel, .. })
+                        if beat.as_mut().is_some_and(|b| b.hear(&channel)) => {}
                     Some(Incoming::Message { channel, payload }) => {
                         match redis::from_redis_value::<String>(payload) {
                             Ok(text) => self.deliver(&channel, RoomEvent::Message(text.into())).await,
@@ -423,12 +391,6 @@ impl Hub {
                         }
                     }
                     Some(Incoming::Lost) => return Ended::Lost(up_since),
-                    Some(Incoming::Unsubscribed { channel }) => {
-                        if self.rooms.lock().await.contains_key(&channel) {
-                            tracing::warn!(channel, "a cluster node dropped a channel of ours; subscribing again");
-                            return Ended::Lost(up_since);
-                        }
-                    }
                     None => return Ended::Lost(up_since),
                 },
                 _ = self.resubscribe.notified() => return Ended::Lost(up_since),
