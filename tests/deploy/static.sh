@@ -23,16 +23,16 @@ for f in $PI/README.md $PI/build-image $PI/build-image-debian $PI/kds.toml \
          images/k8s/ws.yaml images/k8s/ingress.yaml tests/deploy/k8s_check.py; do
     [ -s "$f" ] || fail "$f is missing"
 done
-for f in $PI/build-image $PI/build-image-debian $PI/rootfs/usr/local/sbin/kds-readonly-root scripts/build-pi scripts/cluster tests/deploy/[!l]*.sh; do
+for f in $PI/build-image $PI/build-image-debian $PI/rootfs/usr/local/sbin/kds-readonly-root scripts/build-pi scripts/cluster scripts/chaos tests/deploy/[!l]*.sh; do
     [ -x "$f" ] || fail "$f is not executable"
 done
 pass "the files of images/kds-pi, images/server, images/k8s and the scripts are there"
 
 # Info-level notes (e.g. functions only called through traps) are not errors.
 shellcheck -S warning -x --source-path=SCRIPTDIR \
-    $PI/build-image $PI/build-image-debian $PI/boot-test $PI/rootfs/usr/local/sbin/kds-readonly-root scripts/build-pi scripts/cluster tests/deploy/*.sh \
+    $PI/build-image $PI/build-image-debian $PI/boot-test $PI/rootfs/usr/local/sbin/kds-readonly-root scripts/build-pi scripts/cluster scripts/chaos tests/deploy/*.sh \
     || fail "shellcheck"
-pass "shellcheck: build-image, build-image-debian, boot-test, kds-readonly-root, build-pi, cluster, tests/deploy"
+pass "shellcheck: build-image, build-image-debian, boot-test, kds-readonly-root, build-pi, cluster, chaos, tests/deploy"
 
 # systemd-analyze verify checks that the executables exist: map the image's
 # paths to files of this machine. It exits 0 on unknown keys and bad values,
