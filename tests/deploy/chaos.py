@@ -48,7 +48,7 @@ def psql(url, sql):
 
 
 async def probe(a, b, what, item_id):
-    """A change made on socket `a` (ws-1) reaches socket `b` (ws-2): the
+    """A change made on socket `a` reaches socket `b` (the other ws instance): the
     quantity of a line of the cart set to 9, or a line added to an empty
     cart (an add could meet a full cart). Returns what failed, or None."""
     await a.send(json.dumps({"type": "sync"}))
@@ -82,7 +82,7 @@ async def probe(a, b, what, item_id):
             told.append(m.get("code") or m["type"])
     except Exception:
         pass
-    return f"{what}: a change on ws-1 did not reach ws-2 within 10 s (ws-1 told its diner: {told})"
+    return f"{what}: a change on one ws instance did not reach the other within 10 s (the first told its diner: {told})"
 
 
 class Run:
@@ -279,6 +279,16 @@ class Run:
                 if ws is not None:
                     await ws.close()
                 await asyncio.sleep(0.3)
+        # Its instance was down at the deadline: join once it is back (its
+        # restart is at most 3 s away), for at most 30 s.
+        for _ in range(100):
+            try:
+                ws = await connect(f"{ws_url}/ws/tables/{table['token']}", open_timeout=5, max_queue=None)
+                await ws.send(json.dumps({"type": "hello", "client_id": client, "nickname": f"d{n}"}))
+                self.live.setdefault(table["token"], []).append(ws)
+                return
+            except Exception:
+                await asyncio.sleep(0.3)
 
     async def live_rooms_hear(self, token, item_id):
         """On the editors' own sockets (joined before the last faults): a
@@ -327,7 +337,10 @@ class Run:
 
         a, b = await join(self.info["ws"][0]), await join(self.info["ws"][1])
         try:
-            ca, cb = await next_of(a, "cart"), await next_of(b, "cart")
+            try:
+                ca, cb = await next_of(a, "cart"), await next_of(b, "cart")
+            except asyncio.TimeoutError:
+                return "a new diner got no cart within 10 s"
             va = (ca["version"], sorted((line["item_id"], line["qty"]) for line in ca["lines"]))
             vb = (cb["version"], sorted((line["item_id"], line["qty"]) for line in cb["lines"]))
             if va != vb:
