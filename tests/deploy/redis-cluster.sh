@@ -18,8 +18,12 @@ export CLUSTER_DIR="$WORK/redis-cluster"
 scripts/cluster --redis-cluster > "$WORK/redis-cluster.log" 2>&1 &
 CLUSTER_PID=$!
 STARTED+=("$CLUSTER_PID")
-cluster_up() { [ -s "$CLUSTER_DIR/cluster.json" ] || { kill -0 "$CLUSTER_PID" 2>/dev/null || fail "scripts/cluster --redis-cluster exited (see redis-cluster.log)"; return 1; }; }
-wait_until 900 cluster_up || fail "scripts/cluster --redis-cluster did not come up (see redis-cluster.log)"
+for _ in $(seq 4500); do
+    [ -s "$CLUSTER_DIR/cluster.json" ] && break
+    kill -0 "$CLUSTER_PID" 2>/dev/null || fail "scripts/cluster --redis-cluster exited (see redis-cluster.log)"
+    sleep 0.2
+done
+[ -s "$CLUSTER_DIR/cluster.json" ] || fail "scripts/cluster --redis-cluster did not come up (see redis-cluster.log)"
 pass "scripts/cluster --redis-cluster is up: 6 Redis Cluster nodes, 2 client-api, 2 ws, admin-api, nginx, kds"
 
 python3 "$ROOT/tests/deploy/cluster_diners.py" "$CLUSTER_DIR/cluster.json"
