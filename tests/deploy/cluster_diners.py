@@ -20,22 +20,7 @@ import uuid
 
 from websockets.asyncio.client import connect
 
-TIMEOUT = 15
-
-
-def http(method, url, body=None, headers=None):
-    req = urllib.request.Request(url, method=method, data=json.dumps(body).encode() if body is not None else None)
-    req.add_header("content-type", "application/json")
-    for k, v in (headers or {}).items():
-        req.add_header(k, v)
-    with urllib.request.urlopen(req, timeout=TIMEOUT) as resp:
-        return resp.status, json.load(resp)
-
-
-def check(cond, what):
-    if not cond:
-        raise SystemExit(f"  FAIL  {what}")
-    print(f"  ok    {what}", file=sys.stderr)
+from topology import TIMEOUT, check, http
 
 
 class Diner:

@@ -3,7 +3,6 @@
 //! connection, and `SSUBSCRIBE`s grouped by slot.
 
 use std::collections::HashMap;
-use std::time::Duration;
 
 use futures::StreamExt;
 use redis::cluster_routing::Slot;
@@ -11,7 +10,7 @@ use redis::{PushKind, Value};
 use tokio::sync::watch;
 
 use super::heartbeat::Heartbeat;
-use super::{Ended, Hub, Incoming, Sink};
+use super::{Ended, Hub, Incoming, Sink, connect_within};
 use crate::infra::redis::ClusterSeeds;
 
 /// `channels` in groups of one slot each: one `SSUBSCRIBE` may only name
@@ -44,20 +43,15 @@ impl Hub {
                 return Ended::Failed;
             }
         };
-        let connected = tokio::select! {
-            c = tokio::time::timeout(Duration::from_secs(3), client.get_async_connection()) => c,
-            _ = shutdown.changed() => return Ended::Shutdown,
-        };
-        let conn = match connected {
-            Ok(Ok(conn)) => conn,
-            Ok(Err(e)) => {
-                tracing::warn!(error = %e, "pub/sub cluster connect failed");
-                return Ended::Failed;
-            }
-            Err(_) => {
-                tracing::warn!("pub/sub cluster connect timed out");
-                return Ended::Failed;
-            }
+        let conn = match connect_within(
+            client.get_async_connection(),
+            "pub/sub cluster connect",
+            shutdown,
+        )
+        .await
+        {
+            Ok(conn) => conn,
+            Err(ended) => return ended,
         };
         let pushes = futures::stream::poll_fn(move |cx| rx.poll_recv(cx));
         let incoming = pushes.filter_map(|push| {
@@ -75,16 +69,11 @@ impl Hub {
             })
         });
         // The beats go through a connection of their own, without pushes.
-        let publisher = match seeds.builder().build() {
-            Ok(c) => c.get_async_connection().await,
-            Err(e) => Err(e),
-        };
-        let publisher = match publisher {
+        let publisher = async { seeds.builder().build()?.get_async_connection().await };
+        let publisher = match connect_within(publisher, "pub/sub heartbeat connect", shutdown).await
+        {
             Ok(p) => p,
-            Err(e) => {
-                tracing::warn!(error = %e, "pub/sub heartbeat connection failed");
-                return Ended::Failed;
-            }
+            Err(ended) => return ended,
         };
         let beat = Heartbeat::new(self.keys.clone(), publisher);
         self.serve(

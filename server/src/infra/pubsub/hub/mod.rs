@@ -303,21 +303,11 @@ impl Hub {
         connection: u64,
         shutdown: &mut watch::Receiver<bool>,
     ) -> Ended {
-        let connected = tokio::select! {
-            c = tokio::time::timeout(Duration::from_secs(3), client.get_async_pubsub()) => c,
-            _ = shutdown.changed() => return Ended::Shutdown,
-        };
-        let pubsub = match connected {
-            Ok(Ok(pubsub)) => pubsub,
-            Ok(Err(e)) => {
-                tracing::warn!(error = %e, "pub/sub connect failed");
-                return Ended::Failed;
-            }
-            Err(_) => {
-                tracing::warn!("pub/sub connect timed out");
-                return Ended::Failed;
-            }
-        };
+        let pubsub =
+            match connect_within(client.get_async_pubsub(), "pub/sub connect", shutdown).await {
+                Ok(pubsub) => pubsub,
+                Err(ended) => return ended,
+            };
         let (sink, stream) = pubsub.split();
         let incoming = stream.map(|msg| Incoming::Message {
             channel: msg.get_channel_name().to_owned(),
@@ -396,6 +386,30 @@ impl Hub {
                 _ = self.resubscribe.notified() => return Ended::Lost(up_since),
                 _ = shutdown.changed() => return Ended::Shutdown,
             }
+        }
+    }
+}
+
+/// A connection for the hub within 3 s, or how this attempt ended: shut
+/// down, or failed (logged as `what` failed or timed out).
+async fn connect_within<T>(
+    connect: impl Future<Output = RedisResult<T>>,
+    what: &str,
+    shutdown: &mut watch::Receiver<bool>,
+) -> Result<T, Ended> {
+    let connected = tokio::select! {
+        c = tokio::time::timeout(Duration::from_secs(3), connect) => c,
+        _ = shutdown.changed() => return Err(Ended::Shutdown),
+    };
+    match connected {
+        Ok(Ok(c)) => Ok(c),
+        Ok(Err(e)) => {
+            tracing::warn!(error = %e, "{what} failed");
+            Err(Ended::Failed)
+        }
+        Err(_) => {
+            tracing::warn!("{what} timed out");
+            Err(Ended::Failed)
         }
     }
 }
