@@ -25,6 +25,12 @@ pub struct Config {
     /// several deployments share one Redis.
     pub redis_prefix: String,
     pub listen: SocketAddr,
+    /// How long this process keeps a table by its token, a restaurant's
+    /// settings and its menu before reading them again (0: never keeps
+    /// them). A change made through this process is seen at once; one made
+    /// through another, within this time. Orders re-check every item in
+    /// their transaction, so this never lets a changed price through.
+    pub cache_ttl_ms: u64,
     /// Where uploaded menu images are stored and served from (`/media/`).
     pub media_dir: PathBuf,
     /// Base of the URLs in QR codes: `{public_base_url}/t/{token}`.
@@ -132,6 +138,7 @@ impl Default for Config {
             redis_cluster: false,
             redis_prefix: "qrorder".into(),
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            cache_ttl_ms: 1000,
             media_dir: PathBuf::from("data/media"),
             public_base_url: None,
             body_limit_bytes: 64 * 1024,

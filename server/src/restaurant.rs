@@ -2,6 +2,7 @@
 //! location policy that decides whether an order comes from inside.
 
 use std::net::IpAddr;
+use std::sync::Arc;
 
 use axum::extract::State;
 use ipnet::IpNet;
@@ -214,6 +215,16 @@ pub fn parse_networks(field: &str, values: &[String]) -> ApiResult<Vec<IpNet>> {
 /// A zone of the IANA time zone database (bundled, so it works anywhere).
 fn is_timezone_name(tz: &str) -> bool {
     jiff::tz::TimeZone::get(tz).is_ok()
+}
+
+/// `load` through this process's cache (`infra::cache`), for the diners'
+/// requests; staff's requests read the database.
+pub async fn cached(state: &AppState, id: RestaurantId) -> ApiResult<Arc<Restaurant>> {
+    state
+        .caches
+        .restaurants
+        .get_or_load(id, async { load(&state.db, id).await.map(Arc::new) })
+        .await
 }
 
 pub async fn load(db: &Db, id: RestaurantId) -> ApiResult<Restaurant> {

@@ -7,6 +7,8 @@ use std::ops::Deref;
 use std::sync::Arc;
 
 use crate::config::Config;
+use crate::infra::batch::Batch;
+use crate::infra::cache::Caches;
 use crate::infra::db::Db;
 use crate::infra::keys::Keys;
 use crate::infra::pubsub::hub::Hub;
@@ -25,6 +27,10 @@ pub struct Inner {
     pub redis: Redis,
     pub keys: Keys,
     pub metrics: Metrics,
+    /// Tables by token, restaurants and menus (see `infra::cache`).
+    pub caches: Caches,
+    /// Outbox rows put on their stream, to be marked published together.
+    pub published: Batch<i64>,
     /// The ws role's rooms and Pub/Sub connection.
     pub hub: Arc<Hub>,
     /// The diner sockets this instance holds, per client and per table.
@@ -51,12 +57,15 @@ impl AppState {
         )?;
         let keys = Keys::new(&config.redis_prefix);
         let hub = Hub::new(redis.target.clone(), keys.clone());
+        let caches = Caches::new(std::time::Duration::from_millis(config.cache_ttl_ms));
         Ok(Self(Arc::new(Inner {
             config,
             db,
             redis,
             keys,
             metrics: Metrics::new(),
+            caches,
+            published: Batch::default(),
             hub,
             sockets: SocketCounts::default(),
         })))
@@ -68,6 +77,6 @@ impl AppState {
 
     /// Announces events to the ws role (best effort, over Pub/Sub).
     pub fn notify(&self) -> Notify<'_> {
-        Notify::new(&self.redis, &self.keys)
+        Notify::new(&self.redis, &self.keys, &self.caches)
     }
 }

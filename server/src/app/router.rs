@@ -69,7 +69,11 @@ pub fn router(state: AppState, roles: Roles) -> Router {
             .merge(crate::billing::router())
             .merge(crate::service::admin_router())
             .merge(crate::reports::router())
-            .merge(crate::location::router());
+            .merge(crate::location::router())
+            .layer(middleware::from_fn_with_state(
+                state.clone(),
+                forget_after_admin_writes,
+            ));
         api = api.nest("/api/v1/admin", admin);
     }
     if roles.ws {
@@ -123,6 +127,23 @@ pub fn router(state: AppState, roles: Roles) -> Router {
         .layer(DefaultBodyLimit::max(state.config.body_limit_bytes))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
+}
+
+/// Any admin write may change what this process caches (a table's token,
+/// a restaurant's settings, its menu): the caches forget everything once
+/// it is done, so that this process answers from the database at once.
+/// (Other processes see the change within `cache_ttl_ms`.)
+async fn forget_after_admin_writes(
+    State(state): State<AppState>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let write = !request.method().is_safe();
+    let response = next.run(request).await;
+    if write {
+        state.caches.clear();
+    }
+    response
 }
 
 async fn record_metrics(State(state): State<AppState>, request: Request, next: Next) -> Response {

@@ -10,7 +10,7 @@ use super::{bill, shares};
 use crate::http::error::ApiResult;
 use crate::http::extract::{Json, Path, Query};
 use crate::state::AppState;
-use crate::tables::{current_visit, resolve_token};
+use crate::tables::{current_visit, table_by_token};
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 pub(super) struct MineQuery {
@@ -29,7 +29,7 @@ pub(super) async fn diner_bill(
     Path(token): Path<String>,
     Query(q): Query<MineQuery>,
 ) -> ApiResult<Json<DinerBill>> {
-    let table = resolve_token(&state.db, &token).await?;
+    let table = table_by_token(&state, &token).await?;
     let visit = current_visit(&state.db, table.restaurant_id, table.id).await?;
     let b = bill(&state.db, table.restaurant_id, table.id, &table.name, visit).await?;
     let mine = q

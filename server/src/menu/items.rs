@@ -3,9 +3,12 @@
 //! fields (`available`, `stock`) do not bump `version`; a stock change bumps
 //! `stock_version`, which the order path uses for optimistic locking.
 
+use std::sync::Arc;
+
 use axum::extract::multipart::MultipartRejection;
 use axum::extract::{Multipart, State};
 use axum::http::StatusCode;
+use qrorder_shared::admin::Restaurant;
 use qrorder_shared::menu::{MenuItem, MenuItemPatch, NewMenuItem};
 use qrorder_shared::{CategoryId, Currency, MenuItemId, Money, RestaurantId};
 use serde::Deserialize;
@@ -344,6 +347,19 @@ pub async fn create(db: &Db, restaurant: RestaurantId, new: NewMenuItem) -> ApiR
     .await?
     .try_get("id")?;
     load_item(db, restaurant, MenuItemId(id)).await
+}
+
+/// `list` (all of the restaurant's items) through this process's cache
+/// (`infra::cache`), for pricing diners' orders; the order's transaction
+/// re-checks each item it takes (`orders::place`).
+pub async fn cached(state: &AppState, r: &Restaurant) -> ApiResult<Arc<Vec<MenuItem>>> {
+    state
+        .caches
+        .menu_items
+        .get_or_load(r.id, async {
+            list(&state.db, r.id, r.currency, None).await.map(Arc::new)
+        })
+        .await
 }
 
 /// The item, if it is the restaurant's; else 404.

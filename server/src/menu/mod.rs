@@ -13,7 +13,7 @@ use crate::config::Config;
 use crate::state::AppState;
 
 pub use categories::create as create_category;
-pub use items::{create as create_item, list as list_items, load_item};
+pub use items::{cached as cached_items, create as create_item, list as list_items, load_item};
 
 /// The diners' menu (client-api role).
 pub fn public_router() -> OpenApiRouter<AppState> {

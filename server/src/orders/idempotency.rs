@@ -80,6 +80,42 @@ pub(super) async fn raced(
         .ok_or_else(|| ApiError::internal("duplicate idempotency key without an order"))
 }
 
+/// What a diner's order needs to know before it is placed, in one
+/// statement: the order placed earlier under this key (422 when the key
+/// was used for a different order), else the table's open visit (`None`:
+/// the table has none open).
+pub(super) enum Before {
+    Placed(Box<Order>),
+    Visit(Option<i64>),
+}
+
+pub(super) async fn before_placing(
+    db: &Db,
+    table: &TableByToken,
+    key: &str,
+    hash: &str,
+) -> ApiResult<Before> {
+    let row = sqlx::query(
+        "SELECT o.id AS order_id, o.request_hash, \
+         (SELECT v.id FROM table_visits v WHERE v.table_id = $1 AND v.closed_at IS NULL) AS visit_id \
+         FROM (SELECT 1 AS one) x \
+         LEFT JOIN orders o ON o.table_id = $1 AND o.idempotency_key = $2",
+    )
+    .bind(table.id.0)
+    .bind(key)
+    .fetch_one(&db.pool)
+    .await?;
+    match row.try_get::<Option<i64>, _>("order_id")? {
+        Some(id) => {
+            same_request(&row.try_get::<String, _>("request_hash")?, hash, "order")?;
+            Ok(Before::Placed(Box::new(
+                store::load(db, table.restaurant_id, id).await?,
+            )))
+        }
+        None => Ok(Before::Visit(row.try_get("visit_id")?)),
+    }
+}
+
 /// The order placed earlier under this key; 422 when the key was used for
 /// a different order.
 pub(super) async fn by_key(

@@ -25,7 +25,7 @@ use utoipa_axum::routes;
 use crate::http::error::ApiResult;
 use crate::http::extract::{Json, Path, Query};
 use crate::state::AppState;
-use crate::tables::{current_visit, resolve_token};
+use crate::tables::{current_visit, table_by_token};
 
 pub use idempotency::{idempotency_key_for, request_hash, same_request};
 pub use outbox::relay as outbox_relay;
@@ -78,7 +78,7 @@ async fn visit_orders(
     Path(token): Path<String>,
     Query(q): Query<PageQuery>,
 ) -> ApiResult<(HeaderMap, Json<Vec<Order>>)> {
-    let table = resolve_token(&state.db, &token).await?;
+    let table = table_by_token(&state, &token).await?;
     let visit = current_visit(&state.db, table.restaurant_id, table.id).await?;
     let filter = store::Filter {
         visit_id: Some(visit.id),

@@ -90,18 +90,6 @@ async fn xadd_once(state: &AppState, p: &Pending) -> redis::RedisResult<Option<S
 const MARK_PUBLISHED: &str =
     "UPDATE outbox SET published_at = $1 WHERE id = $2 AND published_at IS NULL";
 
-async fn mark_published<'e, E>(executor: E, id: i64) -> Result<(), sqlx::Error>
-where
-    E: sqlx::Executor<'e, Database = sqlx::Any>,
-{
-    sqlx::query(MARK_PUBLISHED)
-        .bind(now_ms())
-        .bind(id)
-        .execute(executor)
-        .await
-        .map(|_| ())
-}
-
 /// Right after the commit: one attempt. A failure is logged and left to the
 /// relay; the order is safe in the database either way.
 pub async fn publish_now(
@@ -123,12 +111,37 @@ pub async fn publish_now(
         xadd_once(&state, &p)
             .await
             .context("XADD to the kitchen stream")?;
-        mark_published(&state.db.pool, p.id).await?;
         Ok(())
     }
     .await;
-    if let Err(e) = result {
-        tracing::warn!(outbox_id, error = %format!("{e:#}"), "order not yet on the kitchen stream; the relay will retry");
+    match result {
+        // Marked with the others published meanwhile, in one statement.
+        Ok(()) => {
+            state
+                .published
+                .add(outbox_id, |ids| mark_all_published(&state, ids))
+                .await
+        }
+        Err(e) => {
+            tracing::warn!(outbox_id, error = %format!("{e:#}"), "order not yet on the kitchen stream; the relay will retry");
+        }
+    }
+}
+
+/// Marks the outbox rows `ids` published. A failure leaves them to the
+/// relay, which offers them again: the stream takes each once (its marker).
+async fn mark_all_published(state: &AppState, ids: Vec<i64>) {
+    let marks: Vec<String> = (0..ids.len()).map(|i| format!("${}", i + 2)).collect();
+    let sql = format!(
+        "UPDATE outbox SET published_at = $1 WHERE id IN ({}) AND published_at IS NULL",
+        marks.join(", ")
+    );
+    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(now_ms());
+    for id in &ids {
+        query = query.bind(*id);
+    }
+    if let Err(e) = query.execute(&state.db.pool).await {
+        tracing::warn!(rows = ids.len(), error = %e, "outbox rows not marked published; the relay will offer them again");
     }
 }
 

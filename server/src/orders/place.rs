@@ -1,18 +1,29 @@
-//! The transaction that places an order: the visit still open, stock
-//! taken, the day's number, the order with its lines and its outbox row.
+//! The transaction that places an order: the visit still open, the items
+//! as they were priced, stock taken, the day's number, the order with its
+//! lines and its outbox row.
+//!
+//! Statements per order (the handler's included): the idempotency check
+//! and the open visit before it; on PostgreSQL the day's number; then
+//! BEGIN, the visit, the items' check, one stock update per limited item,
+//! (SQLite: the day's number,) the order, all its lines in one insert, the
+//! outbox row, COMMIT; after it, the outbox row marked published.
 
-use qrorder_shared::Money;
+use std::collections::BTreeMap;
+
 use qrorder_shared::admin::Restaurant;
 use qrorder_shared::bill::tax_and_total;
-use qrorder_shared::order::{Diner, Order, OrderLine, StaffMember};
+use qrorder_shared::order::{Diner, NewOrderItem, Order, OrderLine, StaffMember};
 use qrorder_shared::stream::OrderPayload;
-use sqlx::Row;
+use qrorder_shared::{MenuItemId, Money};
+use sqlx::{AnyConnection, Connection, Row};
 
 use crate::http::error::ApiError;
 use crate::infra::db::{Backend, Db, is_unique_violation, now_ms, to_json};
+use crate::menu;
+use crate::state::AppState;
 use crate::tables::TableByToken;
 
-use super::rules::{PricedLine, business_day};
+use super::rules::{PricedLine, business_day, price_lines};
 
 /// The visit's bill was closed since the page was opened.
 pub(super) fn visit_closed() -> ApiError {
@@ -27,6 +38,8 @@ pub(super) struct Placed {
     pub order: Order,
     pub outbox_id: i64,
     pub payload: String,
+    /// Its items with limited stock (their remaining count changed).
+    pub limited: Vec<MenuItemId>,
 }
 
 pub(super) enum Placement {
@@ -54,9 +67,46 @@ pub(super) struct Placing<'a> {
     pub entered_by: Option<&'a StaffMember>,
 }
 
-/// One transaction: take stock, number the order, write it with its items
-/// and its outbox row. Returns the order and the outbox row's id.
-pub(super) async fn insert(db: &Db, p: &Placing<'_>) -> Result<Placed, Placement> {
+/// Places the order (`insert_once`). When the menu its lines were priced
+/// against (this process's cache) turns out older than the database, the
+/// cache forgets it and the request's `items` are priced again against
+/// the database, once: a changed item is then the diner's 409
+/// `menu_changed`, an unchanged one is ordered.
+pub(super) async fn insert(
+    state: &AppState,
+    p: &Placing<'_>,
+    items: &[NewOrderItem],
+) -> Result<Placed, Placement> {
+    if let Some(placed) = insert_once(&state.db, p).await? {
+        return Ok(placed);
+    }
+    let r = p.restaurant;
+    state.caches.menu_changed(r.id);
+    let menu = menu::cached_items(state, r).await?;
+    let lines = price_lines(items, &menu)?;
+    insert_once(
+        &state.db,
+        &Placing {
+            lines: &lines,
+            ..*p
+        },
+    )
+    .await?
+    // Changed again within these milliseconds: the diner reviews it.
+    .ok_or_else(|| {
+        ApiError::conflict(
+            "menu_changed",
+            "Some items changed while the order was being placed; please review your order.",
+        )
+        .into()
+    })
+}
+
+/// One transaction: check the items, take stock, number the order, write
+/// it with its items and its outbox row. `None`: an item is no longer as
+/// the lines were priced (a cached menu was older than the database), and
+/// nothing was written.
+async fn insert_once(db: &Db, p: &Placing<'_>) -> Result<Option<Placed>, Placement> {
     let Placing {
         restaurant: r,
         table,
@@ -76,11 +126,22 @@ pub(super) async fn insert(db: &Db, p: &Placing<'_>) -> Result<Placed, Placement
     let (tax, total) = tax_and_total(subtotal, r.tax_rate_bp, r.tax_included);
     let day = business_day(&r.timezone, now);
 
+    // PostgreSQL: the day's number in a statement of its own before the
+    // transaction, so that its row is locked only for that statement and
+    // not until the order commits (which serialised a restaurant's orders).
+    // An order refused after it (sold out, visit closed meanwhile) leaves a
+    // gap in that day's ticket numbers. SQLite has one writer at a time:
+    // the number is taken inside the transaction, without gaps.
+    let mut conn = db.pool.acquire().await?;
+    let mut number = match db.backend {
+        Backend::Postgres => Some(next_number(&mut conn, r.id.0, &day).await?),
+        Backend::Sqlite => None,
+    };
     // SQLite: take the write lock up front, so that the read-then-write
     // below cannot fail with a busy snapshot. PostgreSQL: row locks suffice.
     let mut tx = match db.backend {
-        Backend::Sqlite => db.pool.begin_with("BEGIN IMMEDIATE").await?,
-        Backend::Postgres => db.pool.begin().await?,
+        Backend::Sqlite => conn.begin_with("BEGIN IMMEDIATE").await?,
+        Backend::Postgres => conn.begin().await?,
     };
 
     // The visit must still be open when the order is written: a bill closed
@@ -96,20 +157,19 @@ pub(super) async fn insert(db: &Db, p: &Placing<'_>) -> Result<Placed, Placement
         return Err(visit_closed().into());
     }
 
+    // The lines were priced against a menu that may be a cached one: each
+    // item must still be as it was (content version, availability, limited
+    // or not), or the order is priced again against the database.
+    if !items_unchanged(&mut tx, r.id.0, lines).await? {
+        return Ok(None);
+    }
+
     super::stock::take(&mut tx, lines).await?;
 
-    // The day's number last: on PostgreSQL its row lock is then held only
-    // until the commit that follows.
-    let number: i64 = sqlx::query(
-        "INSERT INTO order_numbers (restaurant_id, business_day, last_number) VALUES ($1, $2, 1) \
-         ON CONFLICT (restaurant_id, business_day) DO UPDATE SET last_number = order_numbers.last_number + 1 \
-         RETURNING last_number",
-    )
-    .bind(r.id.0)
-    .bind(&day)
-    .fetch_one(&mut *tx)
-    .await?
-    .try_get("last_number")?;
+    let number = match number.take() {
+        Some(n) => n,
+        None => next_number(&mut tx, r.id.0, &day).await?,
+    };
     let inserted = sqlx::query(
         "INSERT INTO orders (restaurant_id, table_id, visit_id, table_name, business_day, number, idempotency_key, \
          request_hash, currency, subtotal_minor, tax_minor, total_minor, created_at) \
@@ -135,32 +195,13 @@ pub(super) async fn insert(db: &Db, p: &Placing<'_>) -> Result<Placed, Placement
         Err(e) if is_unique_violation(&e) => return Err(Placement::DuplicateKey),
         Err(e) => return Err(e.into()),
     };
-    let mut order_lines = Vec::with_capacity(lines.len());
-    for (index, l) in lines.iter().enumerate() {
-        let by = added_by.get(index).cloned().flatten();
-        let line_id: i64 = sqlx::query(
-            "INSERT INTO order_items (order_id, menu_item_id, names, qty, unit_price_minor, options, note, station, \
-             line_total_minor, added_by_client, added_by_name, entered_by_user, entered_by_name) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id",
-        )
-        .bind(order_id)
-        .bind(l.item.id.0)
-        .bind(to_json(&l.item.name))
-        .bind(i64::from(l.qty))
-        .bind(l.unit_price_minor)
-        .bind(to_json(&l.options))
-        .bind(l.note.as_deref())
-        .bind(&l.item.station)
-        .bind(l.line_total_minor)
-        .bind(by.as_ref().map(|d| d.client_id.as_str()))
-        .bind(by.as_ref().map(|d| d.nickname.as_str()))
-        .bind(entered_by.map(|s| s.user_id))
-        .bind(entered_by.map(|s| s.name.as_str()))
-        .fetch_one(&mut *tx)
-        .await?
-        .try_get("id")?;
-        order_lines.push(OrderLine {
-            id: line_id,
+    let line_ids = insert_lines(&mut tx, order_id, lines, added_by, entered_by).await?;
+    let order_lines = lines
+        .iter()
+        .zip(line_ids)
+        .enumerate()
+        .map(|(index, (l, id))| OrderLine {
+            id,
             menu_item_id: l.item.id,
             name: l.item.name.clone(),
             qty: l.qty,
@@ -169,11 +210,11 @@ pub(super) async fn insert(db: &Db, p: &Placing<'_>) -> Result<Placed, Placement
             note: l.note.clone(),
             station: l.item.station.clone(),
             line_total: Money::new(l.line_total_minor, r.currency),
-            added_by: by,
+            added_by: added_by.get(index).cloned().flatten(),
             entered_by: entered_by.cloned(),
             voided: None,
-        });
-    }
+        })
+        .collect();
     let order = Order {
         id: order_id,
         number: u32::try_from(number).unwrap_or(u32::MAX),
@@ -205,9 +246,126 @@ pub(super) async fn insert(db: &Db, p: &Placing<'_>) -> Result<Placed, Placement
     .await?
     .try_get("id")?;
     tx.commit().await?;
-    Ok(Placed {
+    let mut limited: Vec<MenuItemId> = lines
+        .iter()
+        .filter(|l| l.item.stock.is_some())
+        .map(|l| l.item.id)
+        .collect();
+    limited.sort();
+    limited.dedup();
+    Ok(Some(Placed {
         order,
         outbox_id,
         payload,
-    })
+        limited,
+    }))
+}
+
+/// The restaurant's next number of `day`.
+async fn next_number(
+    conn: &mut AnyConnection,
+    restaurant: i64,
+    day: &str,
+) -> Result<i64, sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO order_numbers (restaurant_id, business_day, last_number) VALUES ($1, $2, 1) \
+         ON CONFLICT (restaurant_id, business_day) DO UPDATE SET last_number = order_numbers.last_number + 1 \
+         RETURNING last_number",
+    )
+    .bind(restaurant)
+    .bind(day)
+    .fetch_one(&mut *conn)
+    .await?
+    .try_get("last_number")
+}
+
+/// True when every item of `lines` is, in the database, as it was priced:
+/// the same content version, available, and limited or not as it was.
+async fn items_unchanged(
+    conn: &mut AnyConnection,
+    restaurant: i64,
+    lines: &[PricedLine],
+) -> Result<bool, sqlx::Error> {
+    let priced: BTreeMap<i64, &PricedLine> = lines.iter().map(|l| (l.item.id.0, l)).collect();
+    let marks: Vec<String> = (0..priced.len()).map(|i| format!("${}", i + 2)).collect();
+    let sql = format!(
+        "SELECT id, version, available, stock FROM menu_items WHERE restaurant_id = $1 AND id IN ({})",
+        marks.join(", ")
+    );
+    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(restaurant);
+    for id in priced.keys() {
+        query = query.bind(*id);
+    }
+    let rows = query.fetch_all(&mut *conn).await?;
+    let mut unchanged = 0;
+    for row in &rows {
+        let Some(l) = priced.get(&row.try_get::<i64, _>("id")?) else {
+            continue;
+        };
+        let stock: Option<i64> = row.try_get("stock")?;
+        if row.try_get::<i64, _>("version")? == l.item.version
+            && row.try_get::<i64, _>("available")? != 0
+            && stock.is_some() == l.item.stock.is_some()
+        {
+            unchanged += 1;
+        }
+    }
+    Ok(unchanged == priced.len())
+}
+
+/// The order's lines in one insert; their ids in the order of `lines`.
+async fn insert_lines(
+    conn: &mut AnyConnection,
+    order_id: i64,
+    lines: &[PricedLine],
+    added_by: &[Option<Diner>],
+    entered_by: Option<&StaffMember>,
+) -> Result<Vec<i64>, Placement> {
+    const COLUMNS: usize = 13;
+    let rows: Vec<String> = (0..lines.len())
+        .map(|row| {
+            let marks: Vec<String> = (1..=COLUMNS)
+                .map(|c| format!("${}", row * COLUMNS + c))
+                .collect();
+            format!("({})", marks.join(", "))
+        })
+        .collect();
+    let sql = format!(
+        "INSERT INTO order_items (order_id, menu_item_id, names, qty, unit_price_minor, options, note, station, \
+         line_total_minor, added_by_client, added_by_name, entered_by_user, entered_by_name) \
+         VALUES {} RETURNING id",
+        rows.join(", ")
+    );
+    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+    for (index, l) in lines.iter().enumerate() {
+        let by = added_by.get(index).cloned().flatten();
+        query = query
+            .bind(order_id)
+            .bind(l.item.id.0)
+            .bind(to_json(&l.item.name))
+            .bind(i64::from(l.qty))
+            .bind(l.unit_price_minor)
+            .bind(to_json(&l.options))
+            .bind(l.note.clone())
+            .bind(l.item.station.clone())
+            .bind(l.line_total_minor)
+            .bind(by.as_ref().map(|d| d.client_id.clone()))
+            .bind(by.map(|d| d.nickname))
+            .bind(entered_by.map(|s| s.user_id))
+            .bind(entered_by.map(|s| s.name.clone()));
+    }
+    let mut ids = query
+        .fetch_all(&mut *conn)
+        .await?
+        .iter()
+        .map(|row| row.try_get::<i64, _>("id"))
+        .collect::<Result<Vec<_>, _>>()?;
+    // One statement's rows take their ids in the order of its VALUES (an
+    // identity on PostgreSQL, the rowid on SQLite); RETURNING's order is
+    // not promised, the ids' order is.
+    ids.sort_unstable();
+    if ids.len() != lines.len() {
+        return Err(ApiError::internal("the order's lines were not all written").into());
+    }
+    Ok(ids)
 }

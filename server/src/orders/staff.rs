@@ -110,7 +110,7 @@ pub(super) async fn enter_order(
         added_by: &added_by,
         entered_by: Some(&staff),
     };
-    let placed = match place::insert(&state.db, &placing).await {
+    let placed = match place::insert(&state, &placing, &req.items).await {
         Ok(placed) => placed,
         Err(Placement::DuplicateKey) => {
             return raced(&state.db, &table, &key, &request_hash).await;
@@ -118,6 +118,6 @@ pub(super) async fn enter_order(
         Err(Placement::Refused(e)) => return Err(e),
     };
     let cart = CartRef::new(&state.keys, r.id, visit.id);
-    let order = dispatch(&state, &r, placed, &lines, cart, Vec::new());
+    let order = dispatch(&state, &r, placed, cart, Vec::new());
     Ok((StatusCode::CREATED, Json(order)))
 }

@@ -17,12 +17,12 @@ use crate::http::extract::{Json, Path};
 use crate::infra::db::now_ms;
 use crate::infra::ratelimit::{self, Bucket, address_key};
 use crate::state::AppState;
-use crate::tables::{current_visit, resolve_token};
+use crate::tables::{current_visit, table_by_token};
 use crate::{location, menu, restaurant};
 
-use super::idempotency::{by_key, hash_request, idempotency_key, raced};
+use super::idempotency::{Before, before_placing, hash_request, idempotency_key, raced};
 use super::place::{self, Placed, Placement, Placing, visit_closed};
-use super::rules::{PricedLine, price_lines};
+use super::rules::price_lines;
 use super::{from_cart, outbox};
 
 /// Place an order for the table. Send a unique `Idempotency-Key` per order:
@@ -47,16 +47,18 @@ pub(super) async fn place_order(
     Json(req): Json<NewOrder>,
 ) -> ApiResult<(StatusCode, Json<Order>)> {
     let key = idempotency_key(&headers)?;
-    let table = resolve_token(&state.db, &token).await?;
-    let r = restaurant::load(&state.db, table.restaurant_id).await?;
+    let table = table_by_token(&state, &token).await?;
+    let r = restaurant::cached(&state, table.restaurant_id).await?;
     let client = location::guard(&r, peer, &headers, req.location.as_ref(), now_ms())?;
 
     let request_hash = hash_request(&req);
-    if let Some(existing) = by_key(&state.db, &table, &key, &request_hash).await? {
-        return Ok((StatusCode::OK, Json(existing)));
-    }
-    let visit = current_visit(&state.db, r.id, table.id).await?;
-    if req.visit_id != visit.id {
+    let visit_id = match before_placing(&state.db, &table, &key, &request_hash).await? {
+        Before::Placed(existing) => return Ok((StatusCode::OK, Json(*existing))),
+        Before::Visit(Some(open)) => open,
+        // None open: the page's visit was closed (this opens the next).
+        Before::Visit(None) => current_visit(&state.db, r.id, table.id).await?.id,
+    };
+    if req.visit_id != visit_id {
         return Err(visit_closed());
     }
     // After the idempotency check: a retry of a placed order is answered
@@ -64,14 +66,22 @@ pub(super) async fn place_order(
     check_order_rate(
         &state,
         &r,
-        visit.id,
+        visit_id,
         &key,
         client.unwrap_or_else(|| peer.ip()),
     )
     .await?;
-    let menu = menu::list_items(&state.db, r.id, r.currency, None).await?;
-    let lines = price_lines(&req.items, &menu)?;
-    let cart = CartRef::new(&state.keys, r.id, visit.id);
+    let menu = menu::cached_items(&state, &r).await?;
+    let lines = match price_lines(&req.items, &menu) {
+        // The diner may have a newer menu than this process's cache: ask
+        // the database before refusing.
+        Err(e) if e.code == "menu_changed" => {
+            state.caches.menu_changed(r.id);
+            price_lines(&req.items, &menu::cached_items(&state, &r).await?)?
+        }
+        priced => priced?,
+    };
+    let cart = CartRef::new(&state.keys, r.id, visit_id);
     let cart_lines = match req.cart_version {
         Some(version) => {
             from_cart::check_and_claim(&state, &cart, version, &req.items, &key).await?
@@ -85,14 +95,14 @@ pub(super) async fn place_order(
     let placing = Placing {
         restaurant: &r,
         table: &table,
-        visit_id: visit.id,
+        visit_id,
         key: &key,
         request_hash: &request_hash,
         lines: &lines,
         added_by: &added_by,
         entered_by: None,
     };
-    let placed = place::insert(&state.db, &placing).await;
+    let placed = place::insert(&state, &placing, &req.items).await;
     let placed = match placed {
         Ok(placed) => placed,
         // The same key raced us and won: its order is the answer.
@@ -107,7 +117,7 @@ pub(super) async fn place_order(
             return Err(e);
         }
     };
-    let order = dispatch(&state, &r, placed, &lines, cart, ordered_lines);
+    let order = dispatch(&state, &r, placed, cart, ordered_lines);
     Ok((StatusCode::CREATED, Json(order)))
 }
 
@@ -118,7 +128,6 @@ pub(super) fn dispatch(
     state: &AppState,
     r: &Restaurant,
     placed: Placed,
-    lines: &[PricedLine],
     cart: CartRef,
     ordered_lines: Vec<String>,
 ) -> Order {
@@ -126,6 +135,7 @@ pub(super) fn dispatch(
         order,
         outbox_id,
         payload,
+        limited,
     } = placed;
     if state.config.outbox_immediate_publish {
         tokio::spawn(outbox::publish_now(
@@ -137,12 +147,6 @@ pub(super) fn dispatch(
             payload,
         ));
     }
-    let mut limited: Vec<MenuItemId> = lines
-        .iter()
-        .filter(|l| l.item.stock.is_some())
-        .map(|l| l.item.id)
-        .collect();
-    limited.dedup();
     tokio::spawn(announce(
         state.clone(),
         r.id,

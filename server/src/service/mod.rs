@@ -22,7 +22,7 @@ use crate::http::extract::{Json, Path, Query};
 use crate::infra::db::now_ms;
 use crate::infra::ratelimit::{self, Bucket};
 use crate::state::AppState;
-use crate::tables::{current_visit, resolve_token};
+use crate::tables::{current_visit, table_by_token};
 use crate::{location, restaurant};
 
 /// Under `/api/v1`: what diners ask for with a table token.
@@ -65,8 +65,8 @@ async fn ask(
     Path(token): Path<String>,
     Json(req): Json<NewServiceRequest>,
 ) -> ApiResult<(StatusCode, Json<ServiceRequest>)> {
-    let table = resolve_token(&state.db, &token).await?;
-    let r = restaurant::load(&state.db, table.restaurant_id).await?;
+    let table = table_by_token(&state, &token).await?;
+    let r = restaurant::cached(&state, table.restaurant_id).await?;
     location::guard(&r, peer, &headers, req.location.as_ref(), now_ms())?;
     if !r.service_kinds.contains(&req.kind) {
         return Err(ApiError::new(
@@ -147,7 +147,7 @@ async fn visit_requests(
     State(state): State<AppState>,
     Path(token): Path<String>,
 ) -> ApiResult<Json<Vec<ServiceRequest>>> {
-    let table = resolve_token(&state.db, &token).await?;
+    let table = table_by_token(&state, &token).await?;
     let visit = current_visit(&state.db, table.restaurant_id, table.id).await?;
     Ok(Json(store::of_visit(&state.db, visit.id).await?))
 }

@@ -10,7 +10,7 @@ use crate::http::extract::{Json, Path};
 use crate::state::AppState;
 use crate::{location, restaurant};
 
-use super::visits::{current_visit, resolve_token};
+use super::visits::{current_visit, table_by_token};
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(table_info))
@@ -25,8 +25,8 @@ async fn table_info(
     State(state): State<AppState>,
     Path(token): Path<String>,
 ) -> ApiResult<Json<TableInfo>> {
-    let table = resolve_token(&state.db, &token).await?;
-    let r = restaurant::load(&state.db, table.restaurant_id).await?;
+    let table = table_by_token(&state, &token).await?;
+    let r = restaurant::cached(&state, table.restaurant_id).await?;
     let visit = current_visit(&state.db, r.id, table.id).await?;
     Ok(Json(TableInfo {
         table_id: table.id,

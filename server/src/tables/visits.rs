@@ -7,14 +7,21 @@ use qrorder_shared::{RestaurantId, TableId};
 use sqlx::Row;
 
 use crate::http::error::{ApiError, ApiResult};
+pub use crate::infra::cache::TableByToken;
 use crate::infra::db::{Db, is_unique_violation, now_ms};
+use crate::state::AppState;
 
-/// A table found by the token in its QR code.
-#[derive(Debug, Clone)]
-pub struct TableByToken {
-    pub id: TableId,
-    pub restaurant_id: RestaurantId,
-    pub name: String,
+/// `resolve_token` through this process's cache (`infra::cache`), for the
+/// diners' HTTP requests: a rotated or switched-off token is refused at
+/// once by this process and within `cache_ttl_ms` by the others. (The
+/// diners' socket re-checks with `resolve_token` itself: it must see a
+/// rotation as soon as it is told of it.)
+pub async fn table_by_token(state: &AppState, token: &str) -> ApiResult<TableByToken> {
+    state
+        .caches
+        .tables
+        .get_or_load(token.to_owned(), resolve_token(&state.db, token))
+        .await
 }
 
 /// The active table with this token; unknown, rotated and deactivated

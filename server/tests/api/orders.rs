@@ -63,6 +63,73 @@ on_both_backends! {
         assert_eq!(err["details"]["items"][0]["reason"], "unavailable");
     }
 
+    async fn a_diners_instance_with_a_cached_menu_never_takes_a_changed_price_or_skips_stock(app: TestApp) {
+        // The diners talk to a client-api instance of their own (another
+        // process of the deployment, with its own caches); the owner
+        // changes the menu through `app`, so that instance's cache is old.
+        app.patch_restaurant(json!({ "order_limits": { "visit_burst": 1000, "visit_per_minute": 1000, "client_burst": 1000, "client_per_minute": 1000 } })).await;
+        let diners = app.instance(qrorder::config::Roles { client_api: true, admin_api: false, ws: false }).await;
+        let app = &app;
+        let token = app.table_token(0);
+        let place = |body: serde_json::Value, key: &'static str| {
+            let (client, url) = (app.client.clone(), diners.url(&format!("/api/v1/tables/{token}/orders")));
+            async move { client.post(url).header("idempotency-key", key).json(&body).send().await.expect("POST order") }
+        };
+        let menu_of_diners = || {
+            let (client, url) = (app.client.clone(), diners.url(&format!("/api/v1/tables/{token}/menu")));
+            async move { expect_status(client.get(url).send().await.expect("menu"), StatusCode::OK).await }
+        };
+        let patch = |changes: serde_json::Value| async move {
+            let version = app.menu_item(4).await["version"].clone();
+            let mut body = changes;
+            body["version"] = version;
+            let res = app.admin(Method::PATCH, "/menu-items/4", &app.owner).json(&body).send().await.expect("patch");
+            expect_status(res, StatusCode::OK).await
+        };
+        let with = |body: &serde_json::Value, version: &serde_json::Value, qty: u32| {
+            let mut body = body.clone();
+            body["items"][0]["menu_version"] = version.clone();
+            body["items"][0]["qty"] = json!(qty);
+            body
+        };
+        // The diners' instance reads (and keeps) the menu, and orders once.
+        menu_of_diners().await;
+        let body = app.order_body(&token, &[(4, 1)]).await;
+        let v1 = body["items"][0]["menu_version"].clone();
+        expect_status(place(body.clone(), "warm").await, StatusCode::CREATED).await;
+
+        // Limited to one portion (a live field: the version stays): the
+        // instance still has it as unlimited, and the stock is taken anyway.
+        patch(json!({ "stock": 1 })).await;
+        expect_error(place(with(&body, &v1, 2), "two").await, StatusCode::CONFLICT, "sold_out").await;
+        expect_status(place(with(&body, &v1, 1), "one").await, StatusCode::CREATED).await;
+        assert_eq!(app.menu_item(4).await["stock"], 0);
+        expect_error(place(with(&body, &v1, 1), "none-left").await, StatusCode::CONFLICT, "sold_out").await;
+        patch(json!({ "stock": null })).await;
+        expect_status(place(with(&body, &v1, 1), "refill").await, StatusCode::CREATED).await;
+
+        // A new price, cited by the diner before the instance has read it:
+        // ordered, at the new price.
+        let v2 = patch(json!({ "price_minor": 14000 })).await["version"].clone();
+        let order = expect_status(place(with(&body, &v2, 1), "new-price").await, StatusCode::CREATED).await;
+        assert_eq!(order["items"][0]["unit_price"]["amount_minor"], 14000, "{order}");
+        // Another, while the instance still has the one before: an order
+        // citing that one is refused, not charged the old price.
+        patch(json!({ "price_minor": 15000 })).await;
+        let err = expect_error(place(with(&body, &v2, 1), "old-price").await, StatusCode::CONFLICT, "menu_changed").await;
+        assert_eq!(err["details"]["items"][0]["reason"], "changed", "{err}");
+
+        // Switched off (live, no new version) while the instance has it on.
+        let v3 = app.menu_item(4).await["version"].clone();
+        expect_status(place(with(&body, &v3, 1), "fill").await, StatusCode::CREATED).await;
+        patch(json!({ "available": false })).await;
+        let err = expect_error(place(with(&body, &v3, 1), "off").await, StatusCode::CONFLICT, "menu_changed").await;
+        assert_eq!(err["details"]["items"][0]["reason"], "unavailable", "{err}");
+
+        let orders = app.get_json("/orders", &app.owner).await;
+        assert_eq!(orders.as_array().expect("orders").len(), 5, "warm, one, refill, new-price, fill: {orders}");
+    }
+
     async fn the_same_idempotency_key_makes_one_order_also_when_sent_concurrently(app: TestApp) {
         let item = app.limited_item("Tea", 50).await;
         let token = app.table_token(1);

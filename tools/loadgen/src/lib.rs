@@ -4,6 +4,7 @@
 //! ordering for `duration` and reports accepted orders per second and
 //! latency percentiles; `ws` times the cart fan-out over many sockets.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
@@ -22,21 +23,122 @@ pub struct OrdersReport {
     pub p50_ms: f64,
     pub p99_ms: f64,
     pub max_ms: f64,
+    /// Order accepted (its 201 read) → its entry read by a kitchen-like
+    /// consumer (XREADGROUP BLOCK on the restaurant's stream), when asked.
+    pub kitchen: Option<KitchenReport>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct KitchenReport {
+    /// Accepted orders whose entry the consumer read before it stopped.
+    pub delivered: u64,
+    pub p50_ms: f64,
+    pub p99_ms: f64,
+    pub max_ms: f64,
+}
+
+/// Where the kitchen-like consumer reads: the server's Redis and the
+/// stream the seed names (`kitchen_stream` of `seed-demo --json`).
+pub struct Kitchen {
+    pub redis_url: String,
+    pub stream: String,
+}
+
+/// The `p` percentile (0 to 1) of sorted `latencies`, in milliseconds.
+fn percentile(sorted: &[Duration], p: f64) -> f64 {
+    sorted
+        .get(((sorted.len() as f64 - 1.0) * p).round() as usize)
+        .map_or(0.0, |d| d.as_secs_f64() * 1000.0)
+}
+
+/// What `drive` measured.
+struct Driven {
+    seconds: f64,
+    ok: u64,
+    failed: u64,
+    /// Sorted.
+    latencies: Vec<Duration>,
+}
+
+/// Keeps `concurrency` workers calling `call(worker, n)` (true: success)
+/// back to back for `duration`, timing each call.
+async fn drive<F, Fut>(concurrency: usize, duration: Duration, call: F) -> anyhow::Result<Driven>
+where
+    F: Fn(usize, usize) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = bool> + Send,
+{
+    let call = Arc::new(call);
+    let ok = Arc::new(AtomicU64::new(0));
+    let failed = Arc::new(AtomicU64::new(0));
+    let started = Instant::now();
+    let deadline = started + duration;
+    let mut workers = Vec::new();
+    for w in 0..concurrency {
+        let (call, ok, failed) = (call.clone(), ok.clone(), failed.clone());
+        workers.push(tokio::spawn(async move {
+            let mut latencies = Vec::new();
+            let mut n = 0usize;
+            while Instant::now() < deadline {
+                let t = Instant::now();
+                let success = call(w, n).await;
+                latencies.push(t.elapsed());
+                if success {
+                    ok.fetch_add(1, Ordering::Relaxed);
+                } else {
+                    failed.fetch_add(1, Ordering::Relaxed);
+                }
+                n += 1;
+            }
+            latencies
+        }));
+    }
+    let mut latencies = Vec::new();
+    for w in workers {
+        latencies.extend(w.await?);
+    }
+    let seconds = started.elapsed().as_secs_f64();
+    latencies.sort();
+    Ok(Driven {
+        seconds,
+        ok: ok.load(Ordering::Relaxed),
+        failed: failed.load(Ordering::Relaxed),
+        latencies,
+    })
+}
+
+/// The HTTP client of worker `w`, from loopback address 127.0.0.(2 + w).
+fn phone(w: usize, concurrency: usize) -> anyhow::Result<reqwest::Client> {
+    let last = u8::try_from(2 + w % 250).unwrap_or(2);
+    Ok(reqwest::Client::builder()
+        .pool_max_idle_per_host(concurrency)
+        .local_address(std::net::IpAddr::from([127, 0, 0, last]))
+        .timeout(Duration::from_secs(30))
+        .build()?)
+}
+
+fn http_client(concurrency: usize) -> anyhow::Result<reqwest::Client> {
+    Ok(reqwest::Client::builder()
+        .pool_max_idle_per_host(concurrency)
+        .timeout(Duration::from_secs(30))
+        .build()?)
 }
 
 /// Orders unlimited items (the first two of the menu without stock) on the
-/// given tables, round robin, each with a fresh Idempotency-Key.
+/// given tables, round robin, each with a fresh Idempotency-Key. Each
+/// worker is a diner's phone with an address of its own (127.0.0.2, .3, …:
+/// the server must listen on loopback), as under the restaurant's limits
+/// per client address a whole benchmark from one address would be. With
+/// `kitchen`, a consumer reads the restaurant's stream meanwhile and times
+/// each accepted order to its entry.
 pub async fn orders(
     base: &str,
     table_tokens: &[String],
     concurrency: usize,
     duration: Duration,
+    kitchen: Option<Kitchen>,
 ) -> anyhow::Result<OrdersReport> {
     anyhow::ensure!(!table_tokens.is_empty(), "no tables to order at");
-    let client = reqwest::Client::builder()
-        .pool_max_idle_per_host(concurrency)
-        .timeout(Duration::from_secs(30))
-        .build()?;
+    let client = http_client(concurrency)?;
     let base = base.trim_end_matches('/').to_owned();
     let mut bodies = Vec::new();
     for token in table_tokens {
@@ -71,72 +173,227 @@ pub async fn orders(
             bail!("the menu has no unlimited item without options to order");
         }
         bodies.push((
-            token.clone(),
+            format!("{base}/api/v1/tables/{token}/orders"),
             json!({ "visit_id": info["visit_id"], "items": items }),
         ));
     }
+    let consumer = match kitchen {
+        Some(k) => Some(KitchenConsumer::start(k, duration).await?),
+        None => None,
+    };
+    // When each accepted order's 201 was read, by order id.
+    let accepted_at: Arc<std::sync::Mutex<HashMap<i64, Instant>>> = Arc::default();
+    let timing = consumer.is_some();
     let bodies = Arc::new(bodies);
-    let accepted = Arc::new(AtomicU64::new(0));
-    let refused = Arc::new(AtomicU64::new(0));
-    let started = Instant::now();
-    let deadline = started + duration;
+    let phones: Vec<reqwest::Client> = (0..concurrency)
+        .map(|w| phone(w, concurrency))
+        .collect::<anyhow::Result<_>>()?;
+    let phones = Arc::new(phones);
+    let since_epoch = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
     let run = format!(
         "{:x}",
-        started.elapsed().as_nanos() ^ u128::from(std::process::id())
+        since_epoch.as_nanos() ^ u128::from(std::process::id())
     );
-    let mut workers = Vec::new();
-    for w in 0..concurrency {
-        let (client, base, bodies, accepted, refused, run) = (
-            client.clone(),
-            base.clone(),
+    let accepted = accepted_at.clone();
+    let driven = drive(concurrency, duration, move |w, n| {
+        let (client, bodies, run, accepted) = (
+            phones[w].clone(),
             bodies.clone(),
-            accepted.clone(),
-            refused.clone(),
             run.clone(),
+            accepted.clone(),
         );
-        workers.push(tokio::spawn(async move {
-            let mut latencies = Vec::new();
-            let mut n = 0usize;
-            while Instant::now() < deadline {
-                let (token, body) = &bodies[(w + n) % bodies.len()];
-                let t = Instant::now();
-                let res = client
-                    .post(format!("{base}/api/v1/tables/{token}/orders"))
-                    .header("idempotency-key", format!("bench-{run}-{w}-{n}"))
-                    .json(body)
-                    .send()
-                    .await;
-                latencies.push(t.elapsed());
-                match res {
-                    Ok(r) if r.status().as_u16() == 201 => accepted.fetch_add(1, Ordering::Relaxed),
-                    _ => refused.fetch_add(1, Ordering::Relaxed),
-                };
-                n += 1;
+        async move {
+            let (url, body) = &bodies[(w + n) % bodies.len()];
+            let res = client
+                .post(url)
+                .header("idempotency-key", format!("bench-{run}-{w}-{n}"))
+                .json(body)
+                .send()
+                .await;
+            let Ok(res) = res else { return false };
+            if res.status().as_u16() != 201 {
+                return false;
             }
-            latencies
-        }));
-    }
-    let mut latencies = Vec::new();
-    for w in workers {
-        latencies.extend(w.await?);
-    }
-    let seconds = started.elapsed().as_secs_f64();
-    latencies.sort();
-    let pct = |p: f64| {
-        latencies
-            .get(((latencies.len() as f64 - 1.0) * p).round() as usize)
-            .map_or(0.0, |d| d.as_secs_f64() * 1000.0)
+            if timing {
+                let at = Instant::now();
+                let Ok(order) = res.json::<Value>().await else {
+                    return false;
+                };
+                if let (Some(id), Ok(mut map)) = (order["id"].as_i64(), accepted.lock()) {
+                    map.insert(id, at);
+                }
+            }
+            true
+        }
+    })
+    .await?;
+    let kitchen = match consumer {
+        Some(c) => {
+            let delivered_at = c.finish().await?;
+            let accepted = accepted_at.lock().map(|m| m.clone()).unwrap_or_default();
+            let mut latencies: Vec<Duration> = accepted
+                .iter()
+                .filter_map(|(id, at)| {
+                    delivered_at
+                        .get(id)
+                        .map(|d| d.saturating_duration_since(*at))
+                })
+                .collect();
+            latencies.sort();
+            Some(KitchenReport {
+                delivered: latencies.len() as u64,
+                p50_ms: percentile(&latencies, 0.50),
+                p99_ms: percentile(&latencies, 0.99),
+                max_ms: percentile(&latencies, 1.0),
+            })
+        }
+        None => None,
     };
-    let accepted = accepted.load(Ordering::Relaxed);
     Ok(OrdersReport {
         concurrency,
-        seconds,
-        accepted,
-        refused: refused.load(Ordering::Relaxed),
-        orders_per_second: accepted as f64 / seconds,
-        p50_ms: pct(0.50),
-        p99_ms: pct(0.99),
-        max_ms: pct(1.0),
+        seconds: driven.seconds,
+        accepted: driven.ok,
+        refused: driven.failed,
+        orders_per_second: driven.ok as f64 / driven.seconds,
+        p50_ms: percentile(&driven.latencies, 0.50),
+        p99_ms: percentile(&driven.latencies, 0.99),
+        max_ms: percentile(&driven.latencies, 1.0),
+        kitchen,
+    })
+}
+
+/// A kitchen-like consumer: a consumer group of its own on the stream,
+/// created at its end before the load starts, reading with XREADGROUP
+/// BLOCK as the kitchen display does, until the load is over and the
+/// stream has been quiet for a moment (bounded).
+struct KitchenConsumer {
+    task: tokio::task::JoinHandle<anyhow::Result<HashMap<i64, Instant>>>,
+    stop: Arc<std::sync::atomic::AtomicBool>,
+}
+
+const KITCHEN_GROUP: &str = "qrorder-loadgen";
+
+impl KitchenConsumer {
+    async fn start(k: Kitchen, duration: Duration) -> anyhow::Result<Self> {
+        let client = redis::Client::open(k.redis_url.as_str())?;
+        let mut conn = client.get_multiplexed_async_connection().await?;
+        // A group of its own from the stream's end: only this run's orders.
+        let _: redis::RedisResult<()> = redis::cmd("XGROUP")
+            .arg("DESTROY")
+            .arg(&k.stream)
+            .arg(KITCHEN_GROUP)
+            .query_async(&mut conn)
+            .await;
+        redis::cmd("XGROUP")
+            .arg("CREATE")
+            .arg(&k.stream)
+            .arg(KITCHEN_GROUP)
+            .arg("$")
+            .arg("MKSTREAM")
+            .query_async::<()>(&mut conn)
+            .await
+            .context("XGROUP CREATE for the kitchen consumer")?;
+        let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let stopped = stop.clone();
+        // Bounded: the load's duration and 30 s more at most.
+        let give_up = Instant::now() + duration + Duration::from_secs(30);
+        let task = tokio::spawn(async move {
+            let mut delivered = HashMap::new();
+            let mut quiet_since: Option<Instant> = None;
+            while Instant::now() < give_up {
+                let reply: redis::streams::StreamReadReply = redis::cmd("XREADGROUP")
+                    .arg("GROUP")
+                    .arg(KITCHEN_GROUP)
+                    .arg("bench")
+                    .arg("COUNT")
+                    .arg(100)
+                    .arg("BLOCK")
+                    .arg(100)
+                    .arg("STREAMS")
+                    .arg(&k.stream)
+                    .arg(">")
+                    .query_async(&mut conn)
+                    .await?;
+                let at = Instant::now();
+                let mut read = 0;
+                for key in &reply.keys {
+                    for entry in &key.ids {
+                        read += 1;
+                        let id: Option<i64> = entry.get("order_id");
+                        if let Some(id) = id {
+                            delivered.entry(id).or_insert(at);
+                        }
+                    }
+                }
+                if stopped.load(Ordering::Relaxed) {
+                    // After the load: stop once a second passed without entries.
+                    if read > 0 {
+                        quiet_since = None;
+                    } else if quiet_since.get_or_insert(at).elapsed() > Duration::from_secs(1) {
+                        break;
+                    }
+                }
+            }
+            let _: redis::RedisResult<()> = redis::cmd("XGROUP")
+                .arg("DESTROY")
+                .arg(&k.stream)
+                .arg(KITCHEN_GROUP)
+                .query_async(&mut conn)
+                .await;
+            Ok(delivered)
+        });
+        Ok(Self { task, stop })
+    }
+
+    async fn finish(self) -> anyhow::Result<HashMap<i64, Instant>> {
+        self.stop.store(true, Ordering::Relaxed);
+        self.task.await?
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct RequestsReport {
+    pub path: String,
+    pub requests_per_second: f64,
+    pub ok: u64,
+    pub failed: u64,
+    pub p50_ms: f64,
+    pub p99_ms: f64,
+}
+
+/// `GET` of each of `paths` (round robin) by `concurrency` workers for
+/// `duration`: requests/s of 200 answers and latency.
+pub async fn gets(
+    base: &str,
+    paths: &[String],
+    concurrency: usize,
+    duration: Duration,
+) -> anyhow::Result<RequestsReport> {
+    anyhow::ensure!(!paths.is_empty(), "nothing to request");
+    let client = http_client(concurrency)?;
+    let base = base.trim_end_matches('/');
+    let urls: Arc<Vec<String>> = Arc::new(paths.iter().map(|p| format!("{base}{p}")).collect());
+    let driven = drive(concurrency, duration, move |w, n| {
+        let (client, urls) = (client.clone(), urls.clone());
+        async move {
+            let url = &urls[(w + n) % urls.len()];
+            match client.get(url).send().await {
+                // The whole body, as a phone would read it.
+                Ok(r) if r.status().as_u16() == 200 => r.bytes().await.is_ok(),
+                _ => false,
+            }
+        }
+    })
+    .await?;
+    Ok(RequestsReport {
+        path: paths[0].clone(),
+        requests_per_second: driven.ok as f64 / driven.seconds,
+        ok: driven.ok,
+        failed: driven.failed,
+        p50_ms: percentile(&driven.latencies, 0.50),
+        p99_ms: percentile(&driven.latencies, 0.99),
     })
 }
 
@@ -177,15 +434,8 @@ pub fn seed_tokens(seed: &Value) -> Vec<String> {
         .unwrap_or_default()
 }
 
-/// Table tokens for `n` tables: the seed's, then `Bench N` tables created
-/// through the admin API as the seed's owner.
-pub async fn table_tokens(base: &str, seed: &Value, n: usize) -> anyhow::Result<Vec<String>> {
-    let base = base.trim_end_matches('/');
-    let mut tokens = seed_tokens(seed);
-    if tokens.len() >= n {
-        tokens.truncate(n);
-        return Ok(tokens);
-    }
+/// A client signed in as the seed's owner, and its bearer token.
+async fn owner(base: &str, seed: &Value) -> anyhow::Result<(reqwest::Client, String)> {
     let client = reqwest::Client::new();
     let login: Value = client
         .post(format!("{base}/api/v1/admin/login"))
@@ -196,6 +446,38 @@ pub async fn table_tokens(base: &str, seed: &Value, n: usize) -> anyhow::Result<
         .json()
         .await?;
     let token = login["token"].as_str().context("no token")?.to_owned();
+    Ok((client, token))
+}
+
+/// Raises the restaurant's order limits to the most its settings allow,
+/// as the owner of a food court would: the benchmark measures the order
+/// path, not the limits (which still run on every order).
+pub async fn open_order_limits(base: &str, seed: &Value) -> anyhow::Result<()> {
+    let base = base.trim_end_matches('/');
+    let (client, token) = owner(base, seed).await?;
+    let most = 10_000;
+    client
+        .patch(format!("{base}/api/v1/admin/restaurant"))
+        .bearer_auth(&token)
+        .json(&json!({ "order_limits": {
+            "visit_burst": most, "visit_per_minute": most,
+            "client_burst": most, "client_per_minute": most } }))
+        .send()
+        .await?
+        .error_for_status()?;
+    Ok(())
+}
+
+/// Table tokens for `n` tables: the seed's, then `Bench N` tables created
+/// through the admin API as the seed's owner.
+pub async fn table_tokens(base: &str, seed: &Value, n: usize) -> anyhow::Result<Vec<String>> {
+    let base = base.trim_end_matches('/');
+    let mut tokens = seed_tokens(seed);
+    if tokens.len() >= n {
+        tokens.truncate(n);
+        return Ok(tokens);
+    }
+    let (client, token) = owner(base, seed).await?;
     let existing: Vec<Value> = client
         .get(format!("{base}/api/v1/admin/tables"))
         .bearer_auth(&token)

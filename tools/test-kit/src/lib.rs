@@ -171,3 +171,37 @@ impl Drop for Server {
         }
     }
 }
+
+/// Another process of the same deployment: the same database, Redis and
+/// key prefix, its own caches and port. Dropping it stops it.
+pub struct Instance {
+    pub base: String,
+    task: tokio::task::JoinHandle<anyhow::Result<()>>,
+}
+
+impl Instance {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+}
+
+impl Drop for Instance {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+impl Server {
+    /// Starts another instance with `roles` beside this one (as a second
+    /// process of one deployment would be).
+    pub async fn instance(&self, roles: Roles) -> Instance {
+        let mut config = self.config.clone();
+        config.listen = "127.0.0.1:0".parse().expect("addr");
+        let app = Application::build(config, roles)
+            .await
+            .expect("second instance builds");
+        let base = format!("http://{}", app.local_addr);
+        let task = tokio::spawn(app.run_until(std::future::pending()));
+        Instance { base, task }
+    }
+}

@@ -8,6 +8,7 @@ use qrorder_shared::service::ServiceRequest;
 use qrorder_shared::ws::ServerMessage;
 use qrorder_shared::{MenuItemId, RestaurantId, TableId};
 
+use crate::infra::cache::Caches;
 use crate::infra::db::to_json;
 use crate::infra::keys::Keys;
 use crate::infra::redis::Redis;
@@ -37,11 +38,17 @@ pub fn table_recheck(table: TableId) -> String {
 pub struct Notify<'a> {
     redis: &'a Redis,
     keys: &'a Keys,
+    /// This process's caches, which forget what an announced change made old.
+    caches: &'a Caches,
 }
 
 impl<'a> Notify<'a> {
-    pub fn new(redis: &'a Redis, keys: &'a Keys) -> Self {
-        Self { redis, keys }
+    pub fn new(redis: &'a Redis, keys: &'a Keys, caches: &'a Caches) -> Self {
+        Self {
+            redis,
+            keys,
+            caches,
+        }
     }
 }
 
@@ -201,6 +208,7 @@ impl Notify<'_> {
         if item_ids.is_empty() {
             return;
         }
+        self.caches.menu_changed(restaurant);
         let channels = [
             self.keys.restaurant_channel(restaurant),
             self.keys.kitchen_channel(restaurant),
