@@ -6,7 +6,7 @@
 
 use std::path::Path;
 use std::str::FromStr;
-use std::sync::Once;
+use std::sync::{Arc, Once};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use anyhow::Context;
@@ -26,6 +26,8 @@ pub enum Backend {
 pub struct Db {
     pub pool: AnyPool,
     pub backend: Backend,
+    /// SQLite's one writer at a time, in this process (see `sqlite_writer`).
+    writer: Arc<tokio::sync::Mutex<()>>,
 }
 
 impl Db {
@@ -72,7 +74,11 @@ impl Db {
             .connect_with(options)
             .await
             .with_context(|| format!("cannot connect to the {backend:?} database"))?;
-        Ok(Db { pool, backend })
+        Ok(Db {
+            pool,
+            backend,
+            writer: Arc::default(),
+        })
     }
 
     pub async fn migrate(&self) -> anyhow::Result<()> {
@@ -84,6 +90,18 @@ impl Db {
             .run(&self.pool)
             .await
             .context("database migration failed")
+    }
+
+    /// On SQLite, this process's turn to write (held until the
+    /// transaction ends): writers queue here, in order, instead of polling
+    /// the file's lock (`busy_timeout` sleeps up to 100 ms between tries).
+    /// Take it before a connection, never while holding one, and never
+    /// twice. On PostgreSQL, `None`: row locks do this.
+    pub async fn sqlite_writer(&self) -> Option<tokio::sync::OwnedMutexGuard<()>> {
+        match self.backend {
+            Backend::Sqlite => Some(self.writer.clone().lock_owned().await),
+            Backend::Postgres => None,
+        }
     }
 
     pub async fn ping(&self) -> Result<(), sqlx::Error> {

@@ -140,6 +140,7 @@ async fn mark_all_published(state: &AppState, ids: Vec<i64>) {
     for id in &ids {
         query = query.bind(*id);
     }
+    let _turn = state.db.sqlite_writer().await;
     if let Err(e) = query.execute(&state.db.pool).await {
         tracing::warn!(rows = ids.len(), error = %e, "outbox rows not marked published; the relay will offer them again");
     }

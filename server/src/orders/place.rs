@@ -4,7 +4,8 @@
 //!
 //! Statements per order (the handler's included): the idempotency check
 //! and the open visit before it; on PostgreSQL the day's number; then
-//! BEGIN, the visit, the items' check, one stock update per limited item,
+//! BEGIN, the visit and the items' check (one statement), one stock read
+//! and update per limited item,
 //! (SQLite: the day's number,) the order, all its lines in one insert, the
 //! outbox row, COMMIT; after it, the outbox row marked published.
 
@@ -132,6 +133,7 @@ async fn insert_once(db: &Db, p: &Placing<'_>) -> Result<Option<Placed>, Placeme
     // An order refused after it (sold out, visit closed meanwhile) leaves a
     // gap in that day's ticket numbers. SQLite has one writer at a time:
     // the number is taken inside the transaction, without gaps.
+    let _turn = db.sqlite_writer().await;
     let mut conn = db.pool.acquire().await?;
     let mut number = match db.backend {
         Backend::Postgres => Some(next_number(&mut conn, r.id.0, &day).await?),
@@ -146,21 +148,16 @@ async fn insert_once(db: &Db, p: &Placing<'_>) -> Result<Option<Placed>, Placeme
 
     // The visit must still be open when the order is written: a bill closed
     // meanwhile would otherwise miss it. On PostgreSQL this also holds the
-    // visit's row, so closing the bill waits for the order and includes it.
-    let open = sqlx::query(
-        "UPDATE table_visits SET opened_at = opened_at WHERE id = $1 AND closed_at IS NULL",
-    )
-    .bind(visit_id)
-    .execute(&mut *tx)
-    .await?;
-    if open.rows_affected() == 0 {
+    // visit's row, so closing the bill waits for the order and includes it
+    // (SQLite's write lock, taken above, does that there). And the lines
+    // were priced against a menu that may be a cached one: each item must
+    // still be as it was (content version, availability, limited or not),
+    // or the order is priced again against the database. One statement.
+    let (open, unchanged) = visit_and_items(&mut tx, db.backend, visit_id, r.id.0, lines).await?;
+    if !open {
         return Err(visit_closed().into());
     }
-
-    // The lines were priced against a menu that may be a cached one: each
-    // item must still be as it was (content version, availability, limited
-    // or not), or the order is priced again against the database.
-    if !items_unchanged(&mut tx, r.id.0, lines).await? {
+    if !unchanged {
         return Ok(None);
     }
 
@@ -279,27 +276,50 @@ async fn next_number(
     .try_get("last_number")
 }
 
-/// True when every item of `lines` is, in the database, as it was priced:
-/// the same content version, available, and limited or not as it was.
-async fn items_unchanged(
+/// Whether the visit is still open (on PostgreSQL its row is then locked
+/// until the transaction ends), and whether every item of `lines` is, in
+/// the database, as it was priced: the same content version, available,
+/// and limited or not as it was.
+async fn visit_and_items(
     conn: &mut AnyConnection,
+    backend: Backend,
+    visit_id: i64,
     restaurant: i64,
     lines: &[PricedLine],
-) -> Result<bool, sqlx::Error> {
+) -> Result<(bool, bool), sqlx::Error> {
     let priced: BTreeMap<i64, &PricedLine> = lines.iter().map(|l| (l.item.id.0, l)).collect();
-    let marks: Vec<String> = (0..priced.len()).map(|i| format!("${}", i + 2)).collect();
-    let sql = format!(
-        "SELECT id, version, available, stock FROM menu_items WHERE restaurant_id = $1 AND id IN ({})",
+    let marks: Vec<String> = (0..priced.len()).map(|i| format!("${}", i + 3)).collect();
+    let items = format!(
+        "SELECT m.id, m.version, m.available, m.stock FROM (SELECT 1 AS one) x \
+         LEFT JOIN menu_items m ON m.restaurant_id = $2 AND m.id IN ({})",
         marks.join(", ")
     );
-    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(restaurant);
+    let sql = match backend {
+        Backend::Postgres => format!(
+            "WITH v AS (UPDATE table_visits SET opened_at = opened_at WHERE id = $1 AND closed_at IS NULL RETURNING id) \
+             SELECT (SELECT COUNT(*) FROM v) AS open, i.* FROM ({items}) i"
+        ),
+        Backend::Sqlite => format!(
+            "SELECT (SELECT COUNT(*) FROM table_visits WHERE id = $1 AND closed_at IS NULL) AS open, i.* FROM ({items}) i"
+        ),
+    };
+    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(visit_id)
+        .bind(restaurant);
     for id in priced.keys() {
         query = query.bind(*id);
     }
     let rows = query.fetch_all(&mut *conn).await?;
+    let open = match rows.first() {
+        Some(row) => row.try_get::<i64, _>("open")? > 0,
+        None => false,
+    };
     let mut unchanged = 0;
     for row in &rows {
-        let Some(l) = priced.get(&row.try_get::<i64, _>("id")?) else {
+        let Some(id) = row.try_get::<Option<i64>, _>("id")? else {
+            continue;
+        };
+        let Some(l) = priced.get(&id) else {
             continue;
         };
         let stock: Option<i64> = row.try_get("stock")?;
@@ -310,7 +330,7 @@ async fn items_unchanged(
             unchanged += 1;
         }
     }
-    Ok(unchanged == priced.len())
+    Ok((open, unchanged == priced.len()))
 }
 
 /// The order's lines in one insert; their ids in the order of `lines`.
