@@ -28,8 +28,9 @@ pub struct Config {
     /// How long this process keeps a table by its token, a restaurant's
     /// settings and its menu before reading them again (0: never keeps
     /// them). A change made through this process is seen at once; one made
-    /// through another, within this time. Orders re-check every item in
-    /// their transaction, so this never lets a changed price through.
+    /// through another, within this time. Orders re-check every item and
+    /// their table in their transaction; restaurant settings (tax, location
+    /// policy, order limits) apply within this time.
     pub cache_ttl_ms: u64,
     /// Where uploaded menu images are stored and served from (`/media/`).
     pub media_dir: PathBuf,

@@ -129,16 +129,27 @@ pub fn router(state: AppState, roles: Roles) -> Router {
         .with_state(state)
 }
 
-/// Any admin write may change what this process caches (a table's token,
-/// a restaurant's settings, its menu): the caches forget everything once
-/// it is done, so that this process answers from the database at once.
-/// (Other processes see the change within `cache_ttl_ms`.)
+/// The admin resources whose writes change what this process caches (a
+/// table's token, a restaurant's settings, its menu). Orders, payments,
+/// kitchen confirmations and the rest leave the caches be (a stock change
+/// forgets the menu where it is announced, `notify::menu_changed`).
+const CACHED_RESOURCES: [&str; 4] = ["/restaurant", "/tables", "/categories", "/menu-items"];
+
+/// After a write to one of `CACHED_RESOURCES` the caches forget everything,
+/// so that this process answers from the database at once. (Other
+/// processes see the change within `cache_ttl_ms`.)
 async fn forget_after_admin_writes(
     State(state): State<AppState>,
     request: Request,
     next: Next,
 ) -> Response {
-    let write = !request.method().is_safe();
+    // Inside the nested admin router the path may or may not keep its prefix.
+    let path = request.uri().path();
+    let path = path.strip_prefix("/api/v1/admin").unwrap_or(path);
+    let write = !request.method().is_safe()
+        && CACHED_RESOURCES
+            .iter()
+            .any(|r| path == *r || path.starts_with(&format!("{r}/")));
     let response = next.run(request).await;
     if write {
         state.caches.clear();

@@ -185,7 +185,7 @@ pub(super) async fn pay(
     };
     let r = restaurant::load(&state.db, caller.restaurant_id).await?;
     let now = now_ms();
-    let _turn = state.db.sqlite_writer().await;
+    let turn = state.db.sqlite_writer().await;
     let mut tx = match state.db.backend {
         Backend::Sqlite => state.db.pool.begin_with("BEGIN IMMEDIATE").await?,
         Backend::Postgres => state.db.pool.begin().await?,
@@ -315,6 +315,7 @@ pub(super) async fn pay(
         .await?;
     }
     tx.commit().await?;
+    drop(turn);
     let receipt = PaymentReceipt {
         payment,
         paid: Money::new(paid, currency),

@@ -40,6 +40,9 @@ impl<T> Batch<T> {
             if self.writing.swap(true, Ordering::AcqRel) {
                 return; // the writer takes ours
             }
+            // Writing is handed back however this ends (a panic in `write`,
+            // the future dropped), so that later items are not left queued.
+            let writer = Writer(&self.writing);
             loop {
                 let items: Vec<T> = {
                     let mut queue = self.queue();
@@ -51,13 +54,22 @@ impl<T> Batch<T> {
                 }
                 write(items).await;
             }
-            self.writing.store(false, Ordering::Release);
+            drop(writer);
             // One queued after our last look and before we stopped writing
             // found us writing: it is ours (or the next writer's) to write.
             if self.queue().is_empty() {
                 return;
             }
         }
+    }
+}
+
+/// The writer's claim on `writing`, handed back when dropped.
+struct Writer<'a>(&'a AtomicBool);
+
+impl Drop for Writer<'_> {
+    fn drop(&mut self) {
+        self.0.store(false, Ordering::Release);
     }
 }
 

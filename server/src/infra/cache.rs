@@ -3,14 +3,17 @@
 //! menu (as items for pricing, and as the diners' menu document).
 //!
 //! Freshness: an entry lives `ttl` (`cache_ttl_ms`, 0 turns caching off).
-//! In the process that makes a change it goes at once: every admin write
-//! clears all entries (the router's `forget_after_admin_writes`), and an
-//! order that changes stock forgets its restaurant's menu (`menu_changed`,
-//! called where the change is announced). Other processes see a change
-//! within `ttl`. Correctness never rests on the cache: an order's
-//! transaction re-checks each item's version, availability and whether its
-//! stock is limited (`orders::place`), so a stale entry can only cost a
-//! re-read, never accept a changed price.
+//! In the process that makes a change it goes at once: an admin write to
+//! the restaurant, its tables or its menu clears all entries (the router's
+//! `forget_after_admin_writes`), and an order that changes stock forgets
+//! its restaurant's menu (`menu_changed`, called where the change is
+//! announced). Other processes see a change within `ttl`. An order does
+//! not rest on the cache for its items or its table: its transaction
+//! re-checks each item's version, availability and whether its stock is
+//! limited, and that the table is still on with that code
+//! (`orders::place`), so a stale entry there costs a re-read. The
+//! restaurant's settings (tax, location policy, order limits) are taken
+//! from the cache: a change through another process applies within `ttl`.
 
 use std::collections::HashMap;
 use std::hash::Hash;
@@ -43,6 +46,9 @@ pub struct Ttl<K, V> {
     /// stored after it (it may predate the change that cleared).
     generation: AtomicU64,
     map: Mutex<HashMap<K, (Instant, V)>>,
+    /// The same, per key, for `forget` (one restaurant's menu forgotten
+    /// does not keep the others' loads from being stored).
+    forgotten: Mutex<HashMap<K, u64>>,
 }
 
 impl<K: Eq + Hash, V: Clone> Ttl<K, V> {
@@ -51,7 +57,18 @@ impl<K: Eq + Hash, V: Clone> Ttl<K, V> {
             ttl,
             generation: AtomicU64::new(0),
             map: Mutex::new(HashMap::new()),
+            forgotten: Mutex::new(HashMap::new()),
         }
+    }
+
+    fn forgotten(&self) -> std::sync::MutexGuard<'_, HashMap<K, u64>> {
+        self.forgotten.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Where `key` stands: the map's clears and the key's forgets.
+    fn stand(&self, key: &K) -> (u64, u64) {
+        let forgets = self.forgotten().get(key).copied().unwrap_or(0);
+        (self.generation.load(Ordering::Acquire), forgets)
     }
 
     fn map(&self) -> std::sync::MutexGuard<'_, HashMap<K, (Instant, V)>> {
@@ -73,10 +90,10 @@ impl<K: Eq + Hash, V: Clone> Ttl<K, V> {
         {
             return Ok(v.clone());
         }
-        let generation = self.generation.load(Ordering::Acquire);
+        let before = self.stand(&key);
         let value = load.await?;
         let mut map = self.map();
-        if self.generation.load(Ordering::Acquire) == generation {
+        if self.stand(&key) == before {
             if map.len() >= MAX_ENTRIES {
                 map.retain(|_, (at, _)| at.elapsed() < self.ttl);
                 if map.len() >= MAX_ENTRIES {
@@ -88,8 +105,19 @@ impl<K: Eq + Hash, V: Clone> Ttl<K, V> {
         Ok(value)
     }
 
-    pub fn forget(&self, key: &K) {
-        self.generation.fetch_add(1, Ordering::AcqRel);
+    pub fn forget(&self, key: &K)
+    where
+        K: Clone,
+    {
+        {
+            let mut forgotten = self.forgotten();
+            if forgotten.len() >= MAX_ENTRIES && !forgotten.contains_key(key) {
+                // Bounded: a clear stands in for every key's forget.
+                forgotten.clear();
+                self.generation.fetch_add(1, Ordering::AcqRel);
+            }
+            *forgotten.entry(key.clone()).or_default() += 1;
+        }
         self.map().remove(key);
     }
 
@@ -160,6 +188,27 @@ mod tests {
         assert_eq!(raced, Ok(20));
         let after: Result<u32, ()> = cache.get_or_load(2, async { Ok(21) }).await;
         assert_eq!(after, Ok(21));
+
+        // Forgetting another key does not keep this one's load from being stored.
+        let other: Result<u32, ()> = cache
+            .get_or_load(4, async {
+                cache.forget(&5);
+                Ok(40)
+            })
+            .await;
+        assert_eq!(other, Ok(40));
+        let kept: Result<u32, ()> = cache.get_or_load(4, async { Ok(41) }).await;
+        assert_eq!(kept, Ok(40));
+        // Forgetting this one does.
+        let raced: Result<u32, ()> = cache
+            .get_or_load(6, async {
+                cache.forget(&6);
+                Ok(60)
+            })
+            .await;
+        assert_eq!(raced, Ok(60));
+        let after: Result<u32, ()> = cache.get_or_load(6, async { Ok(61) }).await;
+        assert_eq!(after, Ok(61));
 
         // Errors are not kept either.
         let failed: Result<u32, &str> = cache.get_or_load(3, async { Err("down") }).await;

@@ -22,7 +22,7 @@ use crate::http::error::ApiError;
 use crate::infra::db::{Backend, Db, is_unique_violation, now_ms, to_json};
 use crate::menu;
 use crate::state::AppState;
-use crate::tables::TableByToken;
+use crate::tables::{TableByToken, table_not_found};
 
 use super::rules::{PricedLine, business_day, price_lines};
 
@@ -58,6 +58,8 @@ impl<E: Into<ApiError>> From<E> for Placement {
 pub(super) struct Placing<'a> {
     pub restaurant: &'a Restaurant,
     pub table: &'a TableByToken,
+    /// The token the diner ordered with (`None`: staff, by the table's id).
+    pub token: Option<&'a str>,
     pub visit_id: i64,
     pub key: &'a str,
     pub request_hash: &'a str,
@@ -111,6 +113,7 @@ async fn insert_once(db: &Db, p: &Placing<'_>) -> Result<Option<Placed>, Placeme
     let Placing {
         restaurant: r,
         table,
+        token,
         visit_id,
         key,
         request_hash,
@@ -153,15 +156,29 @@ async fn insert_once(db: &Db, p: &Placing<'_>) -> Result<Option<Placed>, Placeme
     // were priced against a menu that may be a cached one: each item must
     // still be as it was (content version, availability, limited or not),
     // or the order is priced again against the database. One statement.
-    let (open, unchanged) = visit_and_items(&mut tx, db.backend, visit_id, r.id.0, lines).await?;
-    if !open {
-        return Err(visit_closed().into());
+    // The table too may have been switched off or its code rotated since a
+    // cached lookup. A refusal rolls back before the turn is handed on.
+    let found = visit_and_items(&mut tx, db.backend, visit_id, table, token, r.id.0, lines).await?;
+    let refusal = if !found.table_on {
+        Some(table_not_found())
+    } else if !found.visit_open {
+        Some(visit_closed())
+    } else {
+        None
+    };
+    if let Some(refusal) = refusal {
+        tx.rollback().await?;
+        return Err(refusal.into());
     }
-    if !unchanged {
+    if !found.items_unchanged {
+        tx.rollback().await?;
         return Ok(None);
     }
 
-    super::stock::take(&mut tx, lines).await?;
+    if let Err(e) = super::stock::take(&mut tx, lines).await {
+        tx.rollback().await?;
+        return Err(e.into());
+    }
 
     let number = match number.take() {
         Some(n) => n,
@@ -189,7 +206,10 @@ async fn insert_once(db: &Db, p: &Placing<'_>) -> Result<Option<Placed>, Placeme
     .await;
     let order_id: i64 = match inserted {
         Ok(row) => row.try_get("id")?,
-        Err(e) if is_unique_violation(&e) => return Err(Placement::DuplicateKey),
+        Err(e) if is_unique_violation(&e) => {
+            tx.rollback().await?;
+            return Err(Placement::DuplicateKey);
+        }
         Err(e) => return Err(e.into()),
     };
     let line_ids = insert_lines(&mut tx, order_id, lines, added_by, entered_by).await?;
@@ -276,43 +296,61 @@ async fn next_number(
     .try_get("last_number")
 }
 
-/// Whether the visit is still open (on PostgreSQL its row is then locked
-/// until the transaction ends), and whether every item of `lines` is, in
-/// the database, as it was priced: the same content version, available,
-/// and limited or not as it was.
+/// What the order's transaction found of its table, visit and items.
+struct Found {
+    /// The table is active (and still has the token ordered with).
+    table_on: bool,
+    /// The visit is open (on PostgreSQL its row is now locked until the
+    /// transaction ends).
+    visit_open: bool,
+    /// Every item is, in the database, as it was priced: the same content
+    /// version, available, and limited or not as it was.
+    items_unchanged: bool,
+}
+
 async fn visit_and_items(
     conn: &mut AnyConnection,
     backend: Backend,
     visit_id: i64,
+    table: &TableByToken,
+    token: Option<&str>,
     restaurant: i64,
     lines: &[PricedLine],
-) -> Result<(bool, bool), sqlx::Error> {
+) -> Result<Found, sqlx::Error> {
     let priced: BTreeMap<i64, &PricedLine> = lines.iter().map(|l| (l.item.id.0, l)).collect();
-    let marks: Vec<String> = (0..priced.len()).map(|i| format!("${}", i + 3)).collect();
+    let marks: Vec<String> = (0..priced.len()).map(|i| format!("${}", i + 5)).collect();
     let items = format!(
         "SELECT m.id, m.version, m.available, m.stock FROM (SELECT 1 AS one) x \
          LEFT JOIN menu_items m ON m.restaurant_id = $2 AND m.id IN ({})",
         marks.join(", ")
     );
+    let table_on = "(SELECT COUNT(*) FROM dining_tables WHERE id = $3 AND active = 1 \
+                    AND ($4 IS NULL OR token = $4)) AS table_on";
     let sql = match backend {
         Backend::Postgres => format!(
             "WITH v AS (UPDATE table_visits SET opened_at = opened_at WHERE id = $1 AND closed_at IS NULL RETURNING id) \
-             SELECT (SELECT COUNT(*) FROM v) AS open, i.* FROM ({items}) i"
+             SELECT (SELECT COUNT(*) FROM v) AS open, {table_on}, i.* FROM ({items}) i"
         ),
         Backend::Sqlite => format!(
-            "SELECT (SELECT COUNT(*) FROM table_visits WHERE id = $1 AND closed_at IS NULL) AS open, i.* FROM ({items}) i"
+            "SELECT (SELECT COUNT(*) FROM table_visits WHERE id = $1 AND closed_at IS NULL) AS open, {table_on}, \
+             i.* FROM ({items}) i"
         ),
     };
     let mut query = sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(visit_id)
-        .bind(restaurant);
+        .bind(restaurant)
+        .bind(table.id.0)
+        .bind(token.map(str::to_owned));
     for id in priced.keys() {
         query = query.bind(*id);
     }
     let rows = query.fetch_all(&mut *conn).await?;
-    let open = match rows.first() {
-        Some(row) => row.try_get::<i64, _>("open")? > 0,
-        None => false,
+    let (visit_open, table_on) = match rows.first() {
+        Some(row) => (
+            row.try_get::<i64, _>("open")? > 0,
+            row.try_get::<i64, _>("table_on")? > 0,
+        ),
+        None => (false, false),
     };
     let mut unchanged = 0;
     for row in &rows {
@@ -330,7 +368,11 @@ async fn visit_and_items(
             unchanged += 1;
         }
     }
-    Ok((open, unchanged == priced.len()))
+    Ok(Found {
+        table_on,
+        visit_open,
+        items_unchanged: unchanged == priced.len(),
+    })
 }
 
 /// The order's lines in one insert; their ids in the order of `lines`.

@@ -103,6 +103,7 @@ pub(super) async fn enter_order(
     let placing = Placing {
         restaurant: &r,
         table: &table,
+        token: None,
         visit_id: visit.id,
         key: &key,
         request_hash: &request_hash,

@@ -95,6 +95,7 @@ pub(super) async fn place_order(
     let placing = Placing {
         restaurant: &r,
         table: &table,
+        token: Some(&token),
         visit_id,
         key: &key,
         request_hash: &request_hash,

@@ -88,7 +88,7 @@ pub(super) async fn void_lines(
     let r = restaurant::load(&state.db, caller.restaurant_id).await?;
     let now = now_ms();
 
-    let _turn = state.db.sqlite_writer().await;
+    let turn = state.db.sqlite_writer().await;
     let mut tx = match state.db.backend {
         Backend::Sqlite => state.db.pool.begin_with("BEGIN IMMEDIATE").await?,
         Backend::Postgres => state.db.pool.begin().await?,
@@ -226,6 +226,7 @@ pub(super) async fn void_lines(
     .try_get("id")?;
     let items: Vec<MenuItemId> = chosen.iter().map(|l| l.item).collect();
     tx.commit().await?;
+    drop(turn);
 
     if state.config.outbox_immediate_publish {
         tokio::spawn(outbox::publish_now(

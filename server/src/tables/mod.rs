@@ -24,7 +24,9 @@ use crate::http::extract::{Json, Path};
 use crate::infra::db::{Db, flag, is_unique_violation, now_ms};
 use crate::state::AppState;
 
-pub use visits::{TableByToken, Visit, current_visit, open_visit, resolve_token, table_by_token};
+pub use visits::{
+    TableByToken, Visit, current_visit, open_visit, resolve_token, table_by_token, table_not_found,
+};
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()

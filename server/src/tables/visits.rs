@@ -24,16 +24,19 @@ pub async fn table_by_token(state: &AppState, token: &str) -> ApiResult<TableByT
         .await
 }
 
+/// Unknown, rotated and switched-off table codes all answer this 404.
+pub fn table_not_found() -> ApiError {
+    ApiError::new(
+        axum::http::StatusCode::NOT_FOUND,
+        "table_not_found",
+        "This table code is not valid (any more). Please scan the code on your table again or ask the staff.",
+    )
+}
+
 /// The active table with this token; unknown, rotated and deactivated
 /// tokens all answer the same 404.
 pub async fn resolve_token(db: &Db, token: &str) -> ApiResult<TableByToken> {
-    let not_found = || {
-        ApiError::new(
-            axum::http::StatusCode::NOT_FOUND,
-            "table_not_found",
-            "This table code is not valid (any more). Please scan the code on your table again or ask the staff.",
-        )
-    };
+    let not_found = table_not_found;
     if token.len() != 32 || !token.bytes().all(|b| b.is_ascii_hexdigit()) {
         return Err(not_found());
     }

@@ -126,8 +126,18 @@ on_both_backends! {
         let err = expect_error(place(with(&body, &v3, 1), "off").await, StatusCode::CONFLICT, "menu_changed").await;
         assert_eq!(err["details"]["items"][0]["reason"], "unavailable", "{err}");
 
+        patch(json!({ "available": true })).await;
+
+        // The table switched off while the instance still knows its code.
+        let table_id = app.table_info(&token).await["table_id"].clone();
+        expect_status(place(with(&body, &v3, 1), "table-known").await, StatusCode::CREATED).await;
+        let res = app.admin(Method::PATCH, &format!("/tables/{table_id}"), &app.owner)
+            .json(&json!({ "active": false })).send().await.expect("patch table");
+        expect_status(res, StatusCode::OK).await;
+        expect_error(place(with(&body, &v3, 1), "table-off").await, StatusCode::NOT_FOUND, "table_not_found").await;
+
         let orders = app.get_json("/orders", &app.owner).await;
-        assert_eq!(orders.as_array().expect("orders").len(), 5, "warm, one, refill, new-price, fill: {orders}");
+        assert_eq!(orders.as_array().expect("orders").len(), 6, "warm, one, refill, new-price, fill, table-known: {orders}");
     }
 
     async fn the_same_idempotency_key_makes_one_order_also_when_sent_concurrently(app: TestApp) {
