@@ -257,6 +257,26 @@ on_both_backends! {
         let info = app.table_info(&token).await;
         assert_eq!(info["table_name"], "Table 1");
         assert_eq!(info["location"]["gps_required"], false);
+
+        // This process keeps the menu (infra::cache), and an owner's change
+        // through it is shown at once, well within the cache's second.
+        let id = bulgogi["id"].as_i64().expect("id");
+        let version = app.menu_item(id).await["version"].clone();
+        let res = app.admin(Method::PATCH, &format!("/menu-items/{id}"), &app.owner)
+            .json(&json!({ "version": version, "price_minor": 19000, "stock": 7 })).send().await.expect("patch");
+        expect_status(res, StatusCode::OK).await;
+        let res = app.client.get(app.url(&format!("/api/v1/tables/{token}/menu"))).send().await.expect("get");
+        let menu = expect_status(res, StatusCode::OK).await;
+        let bulgogi = menu["categories"].as_array().expect("categories").iter()
+            .flat_map(|c| c["items"].as_array().expect("items").clone())
+            .find(|i| i["id"] == id).expect("bulgogi");
+        assert_eq!((bulgogi["price"]["amount_minor"].as_i64(), bulgogi["remaining"].as_i64()), (Some(19000), Some(7)), "{bulgogi}");
+        // A rotated code is refused at once too.
+        let table_id = info["table_id"].clone();
+        let res = app.admin(Method::POST, &format!("/tables/{table_id}/rotate-token"), &app.owner).send().await.expect("rotate");
+        expect_status(res, StatusCode::OK).await;
+        let res = app.client.get(app.url(&format!("/api/v1/tables/{token}/menu"))).send().await.expect("get");
+        expect_error(res, StatusCode::NOT_FOUND, "table_not_found").await;
     }
 }
 
