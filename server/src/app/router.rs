@@ -147,9 +147,10 @@ async fn forget_after_admin_writes(
     let path = request.uri().path();
     let path = path.strip_prefix("/api/v1/admin").unwrap_or(path);
     let write = !request.method().is_safe()
-        && CACHED_RESOURCES
-            .iter()
-            .any(|r| path == *r || path.starts_with(&format!("{r}/")));
+        && CACHED_RESOURCES.iter().any(|r| {
+            path.strip_prefix(r)
+                .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+        });
     let response = next.run(request).await;
     if write {
         state.caches.clear();

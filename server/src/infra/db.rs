@@ -112,6 +112,15 @@ impl Db {
     }
 }
 
+/// `n` numbered placeholders from `$first`, comma-separated (`$3, $4, $5`):
+/// an `IN (…)` list or one row of a multi-row `VALUES`.
+pub fn placeholders(first: usize, n: usize) -> String {
+    (first..first + n)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// Now, as stored: Unix milliseconds.
 pub fn now_ms() -> i64 {
     SystemTime::now()

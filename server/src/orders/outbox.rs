@@ -21,7 +21,7 @@ use sqlx::Row;
 use sqlx::any::AnyRow;
 use tokio::sync::watch;
 
-use crate::infra::db::{Backend, now_ms};
+use crate::infra::db::{Backend, now_ms, placeholders};
 use crate::state::AppState;
 
 /// Entries kept in a stream: far above what any consumer group can still need.
@@ -131,10 +131,9 @@ pub async fn publish_now(
 /// Marks the outbox rows `ids` published. A failure leaves them to the
 /// relay, which offers them again: the stream takes each once (its marker).
 async fn mark_all_published(state: &AppState, ids: Vec<i64>) {
-    let marks: Vec<String> = (0..ids.len()).map(|i| format!("${}", i + 2)).collect();
     let sql = format!(
         "UPDATE outbox SET published_at = $1 WHERE id IN ({}) AND published_at IS NULL",
-        marks.join(", ")
+        placeholders(2, ids.len())
     );
     let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(now_ms());
     for id in &ids {

@@ -18,8 +18,8 @@ use qrorder_shared::stream::OrderPayload;
 use qrorder_shared::{MenuItemId, Money};
 use sqlx::{AnyConnection, Connection, Row};
 
-use crate::http::error::ApiError;
-use crate::infra::db::{Backend, Db, is_unique_violation, now_ms, to_json};
+use crate::http::error::{ApiError, ApiResult};
+use crate::infra::db::{Backend, Db, is_unique_violation, now_ms, placeholders, to_json};
 use crate::menu;
 use crate::state::AppState;
 use crate::tables::{TableByToken, table_not_found};
@@ -83,10 +83,7 @@ pub(super) async fn insert(
     if let Some(placed) = insert_once(&state.db, p).await? {
         return Ok(placed);
     }
-    let r = p.restaurant;
-    state.caches.menu_changed(r.id);
-    let menu = menu::cached_items(state, r).await?;
-    let lines = price_lines(items, &menu)?;
+    let lines = price_afresh(state, p.restaurant, items).await?;
     insert_once(
         &state.db,
         &Placing {
@@ -103,6 +100,17 @@ pub(super) async fn insert(
         )
         .into()
     })
+}
+
+/// The cached menu of `r` was found older than the database: forget it and
+/// price `items` against the menu read again.
+pub(super) async fn price_afresh(
+    state: &AppState,
+    r: &Restaurant,
+    items: &[NewOrderItem],
+) -> ApiResult<Vec<PricedLine>> {
+    state.caches.menu_changed(r.id);
+    price_lines(items, &menu::cached_items(state, r).await?)
 }
 
 /// One transaction: check the items, take stock, number the order, write
@@ -318,11 +326,10 @@ async fn visit_and_items(
     lines: &[PricedLine],
 ) -> Result<Found, sqlx::Error> {
     let priced: BTreeMap<i64, &PricedLine> = lines.iter().map(|l| (l.item.id.0, l)).collect();
-    let marks: Vec<String> = (0..priced.len()).map(|i| format!("${}", i + 5)).collect();
     let items = format!(
         "SELECT m.id, m.version, m.available, m.stock FROM (SELECT 1 AS one) x \
          LEFT JOIN menu_items m ON m.restaurant_id = $2 AND m.id IN ({})",
-        marks.join(", ")
+        placeholders(5, priced.len())
     );
     let table_on = "(SELECT COUNT(*) FROM dining_tables WHERE id = $3 AND active = 1 \
                     AND ($4 IS NULL OR token = $4)) AS table_on";
@@ -385,12 +392,7 @@ async fn insert_lines(
 ) -> Result<Vec<i64>, Placement> {
     const COLUMNS: usize = 13;
     let rows: Vec<String> = (0..lines.len())
-        .map(|row| {
-            let marks: Vec<String> = (1..=COLUMNS)
-                .map(|c| format!("${}", row * COLUMNS + c))
-                .collect();
-            format!("({})", marks.join(", "))
-        })
+        .map(|row| format!("({})", placeholders(row * COLUMNS + 1, COLUMNS)))
         .collect();
     let sql = format!(
         "INSERT INTO order_items (order_id, menu_item_id, names, qty, unit_price_minor, options, note, station, \

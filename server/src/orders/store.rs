@@ -12,7 +12,7 @@ use sqlx::any::AnyRow;
 use sqlx::{AssertSqlSafe, Row};
 
 use crate::http::error::{ApiError, ApiResult};
-use crate::infra::db::{Db, from_json};
+use crate::infra::db::{Db, from_json, placeholders};
 
 const ORDER_COLUMNS: &str = "id, table_id, visit_id, table_name, number, status, currency, subtotal_minor, \
      tax_minor, total_minor, created_at, accepted_at, preparing_at, ready_at, served_at, cancelled_at, kitchen_confirmed_at";
@@ -130,10 +130,10 @@ async fn list_where(
     }
     let first_status = ints.len() + 1;
     if !f.statuses.is_empty() {
-        let marks: Vec<String> = (0..f.statuses.len())
-            .map(|i| format!("${}", first_status + i))
-            .collect();
-        sql.push_str(&format!(" AND status IN ({})", marks.join(", ")));
+        sql.push_str(&format!(
+            " AND status IN ({})",
+            placeholders(first_status, f.statuses.len())
+        ));
     }
     // `list` asks for one more than a page.
     sql.push_str(&format!(

@@ -75,10 +75,7 @@ pub(super) async fn place_order(
     let lines = match price_lines(&req.items, &menu) {
         // The diner may have a newer menu than this process's cache: ask
         // the database before refusing.
-        Err(e) if e.code == "menu_changed" => {
-            state.caches.menu_changed(r.id);
-            price_lines(&req.items, &menu::cached_items(&state, &r).await?)?
-        }
+        Err(e) if e.code == "menu_changed" => place::price_afresh(&state, &r, &req.items).await?,
         priced => priced?,
     };
     let cart = CartRef::new(&state.keys, r.id, visit_id);

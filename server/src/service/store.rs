@@ -8,7 +8,7 @@ use sqlx::any::AnyRow;
 use sqlx::{AssertSqlSafe, Row};
 
 use crate::http::error::{ApiError, ApiResult};
-use crate::infra::db::{Db, now_ms};
+use crate::infra::db::{Db, now_ms, placeholders};
 
 const COLUMNS: &str =
     "id, table_id, visit_id, table_name, kind, state, created_at, acked_at, done_at";
@@ -139,12 +139,9 @@ pub(super) async fn list(
         sql.push_str(" AND s.table_id = $2");
         next = 3;
     }
-    let marks: Vec<String> = (0..states.len())
-        .map(|i| format!("${}", next + i))
-        .collect();
     sql.push_str(&format!(
         " AND s.state IN ({}) ORDER BY s.id LIMIT {MAX_LIST}",
-        marks.join(", ")
+        placeholders(next, states.len())
     ));
     let mut query = sqlx::query(AssertSqlSafe(sql)).bind(restaurant.0);
     if let Some(t) = table {

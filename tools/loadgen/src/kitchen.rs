@@ -41,12 +41,7 @@ impl KitchenConsumer {
         let client = redis::Client::open(k.redis_url.as_str())?;
         let mut conn = client.get_multiplexed_async_connection().await?;
         // A group of its own from the stream's end: only this run's orders.
-        let _: redis::RedisResult<()> = redis::cmd("XGROUP")
-            .arg("DESTROY")
-            .arg(&k.stream)
-            .arg(KITCHEN_GROUP)
-            .query_async(&mut conn)
-            .await;
+        destroy_group(&mut conn, &k.stream).await;
         redis::cmd("XGROUP")
             .arg("CREATE")
             .arg(&k.stream)
@@ -97,12 +92,7 @@ impl KitchenConsumer {
                     }
                 }
             }
-            let _: redis::RedisResult<()> = redis::cmd("XGROUP")
-                .arg("DESTROY")
-                .arg(&k.stream)
-                .arg(KITCHEN_GROUP)
-                .query_async(&mut conn)
-                .await;
+            destroy_group(&mut conn, &k.stream).await;
             Ok(delivered)
         });
         Ok(Self { task, stop })
@@ -112,4 +102,15 @@ impl KitchenConsumer {
         self.stop.store(true, Ordering::Relaxed);
         self.task.await?
     }
+}
+
+/// Removes the consumer's group (left behind by an earlier run, or its own
+/// once done); there being none is fine.
+async fn destroy_group(conn: &mut redis::aio::MultiplexedConnection, stream: &str) {
+    let _: redis::RedisResult<()> = redis::cmd("XGROUP")
+        .arg("DESTROY")
+        .arg(stream)
+        .arg(KITCHEN_GROUP)
+        .query_async(conn)
+        .await;
 }

@@ -45,20 +45,18 @@ pub async fn orders(
     let base = base.trim_end_matches('/').to_owned();
     let mut bodies = Vec::new();
     for token in table_tokens {
-        let info: Value = client
-            .get(format!("{base}/api/v1/tables/{token}"))
-            .send()
-            .await?
-            .error_for_status()?
-            .json()
-            .await?;
-        let menu: Value = client
-            .get(format!("{base}/api/v1/tables/{token}/menu"))
-            .send()
-            .await?
-            .error_for_status()?
-            .json()
-            .await?;
+        let get = |url: String| async {
+            let value: Value = client
+                .get(url)
+                .send()
+                .await?
+                .error_for_status()?
+                .json()
+                .await?;
+            anyhow::Ok(value)
+        };
+        let info = get(format!("{base}/api/v1/tables/{token}")).await?;
+        let menu = get(format!("{base}/api/v1/tables/{token}/menu")).await?;
         let items: Vec<Value> = menu["categories"]
             .as_array()
             .context("menu without categories")?
