@@ -10,6 +10,15 @@
 //! COMMIT. An order refused after its number (sold out, visit closed
 //! meanwhile, an `Idempotency-Key` race) leaves a gap in that day's
 //! ticket numbers.
+//!
+//! The number's row is every order's of the restaurant that day: its
+//! statement commits without waiting for the WAL to reach the disk
+//! (`synchronous_commit` off for that statement alone), else each order
+//! would hold the row through a disk flush while the others queue. Nothing
+//! can be lost by it: the order's own commit waits for the WAL up to its
+//! record, which is after the number's, so a committed order's number is
+//! on disk; a crash before the order commits may hand that number out
+//! again, to an order that is then the only one with it.
 
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Connection, Row};
@@ -101,8 +110,9 @@ async fn reserve(conn: &mut AnyConnection, p: &Placing<'_>, sums: &Sums) -> Resu
     let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
         "WITH n AS ({}), \
          o AS (SELECT nextval(pg_get_serial_sequence('orders', 'id')) AS id), \
-         l AS (SELECT nextval(pg_get_serial_sequence('order_items', 'id')) AS id FROM generate_series(1, $3)) \
-         SELECT n.last_number, o.id AS order_id, l.id AS line_id FROM n, o, l ORDER BY l.id",
+         l AS (SELECT nextval(pg_get_serial_sequence('order_items', 'id')) AS id FROM generate_series(1, $3)), \
+         s AS (SELECT set_config('synchronous_commit', 'off', true)) \
+         SELECT n.last_number, o.id AS order_id, l.id AS line_id FROM n, o, l, s ORDER BY l.id",
         number_upsert("$1", "$2")
     )))
     .bind(p.restaurant.id.0)
