@@ -151,3 +151,67 @@ impl Drop for Open {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::Open;
+    use crate::infra::db::Db;
+    use sqlx::Row;
+
+    /// A request given up while its transaction is open (the future
+    /// dropped between the two queries) leaves nothing written and no
+    /// connection in the pool that is still inside that transaction.
+    #[tokio::test]
+    async fn a_connection_dropped_inside_its_transaction_is_closed_not_pooled() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Db::connect(&format!("sqlite:{}/t.db", dir.path().display()))
+            .await
+            .unwrap();
+        sqlx::query("CREATE TABLE t (x INTEGER)")
+            .execute(&db.pool)
+            .await
+            .unwrap();
+        for _ in 0..8 {
+            let mut open = Open(db.pool.acquire().await.unwrap(), true);
+            sqlx::query("BEGIN IMMEDIATE; INSERT INTO t (x) VALUES (1)")
+                .execute(&mut *open.0)
+                .await
+                .unwrap();
+            drop(open);
+        }
+        // Every connection the pool hands out now is outside a transaction
+        // and sees no row (each open one would see its own uncommitted row).
+        let mut held = Vec::new();
+        for _ in 0..4 {
+            let mut conn = db.pool.acquire().await.unwrap();
+            let rows: i64 = sqlx::query("SELECT COUNT(*) AS n FROM t")
+                .fetch_one(&mut *conn)
+                .await
+                .unwrap()
+                .try_get("n")
+                .unwrap();
+            assert_eq!(rows, 0, "a dropped transaction's row is visible");
+            sqlx::query("BEGIN IMMEDIATE; ROLLBACK")
+                .execute(&mut *conn)
+                .await
+                .expect("a pooled connection was still inside a transaction");
+            held.push(conn);
+        }
+        // And a settled one goes back to the pool as it should.
+        drop(held);
+        let mut open = Open(db.pool.acquire().await.unwrap(), true);
+        sqlx::query("BEGIN IMMEDIATE; INSERT INTO t (x) VALUES (2)")
+            .execute(&mut *open.0)
+            .await
+            .unwrap();
+        open.settle("COMMIT").await.unwrap();
+        drop(open);
+        let rows: i64 = sqlx::query("SELECT COUNT(*) AS n FROM t")
+            .fetch_one(&db.pool)
+            .await
+            .unwrap()
+            .try_get("n")
+            .unwrap();
+        assert_eq!(rows, 1);
+    }
+}
