@@ -110,23 +110,24 @@ pub(super) async fn price_afresh(
 
 /// An order's sums and business day, computed before it is written.
 struct Sums {
-    pub now: i64,
-    pub subtotal: i64,
-    pub tax: i64,
-    pub total: i64,
-    pub day: String,
+    now: i64,
+    subtotal: i64,
+    tax: i64,
+    total: i64,
+    day: String,
 }
 
 /// The ids the order's writes gave it: its own, its number, its lines'
 /// (in the order of its lines).
 struct Ids {
-    pub order_id: i64,
-    pub number: i64,
-    pub line_ids: Vec<i64>,
+    order_id: i64,
+    number: i64,
+    line_ids: Vec<i64>,
 }
 
-/// One transaction: check the items, take stock, number the order, write
-/// it with its items and its outbox row. `None`: an item is no longer as
+/// Checks the items, takes stock, numbers the order, writes it with its
+/// items and its outbox row, all or nothing (on PostgreSQL the number
+/// before, in a statement of its own). `None`: an item is no longer as
 /// the lines were priced (a cached menu was older than the database), and
 /// nothing was written. SQLite writes it in two hand-offs to its
 /// connection's thread (`sqlite`), PostgreSQL statement by statement

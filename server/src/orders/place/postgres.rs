@@ -8,8 +8,8 @@
 //! transaction. An order with limited stock takes it first in a
 //! transaction of its own: BEGIN, the check, stock, that statement,
 //! COMMIT. An order refused after its number (sold out, visit closed
-//! meanwhile, an `Idempotency-Key` race) leaves a gap in that day's
-//! ticket numbers.
+//! meanwhile, an `Idempotency-Key` race) or priced again (`insert` takes
+//! a second number) leaves a gap in that day's ticket numbers.
 //!
 //! The number's row is every order's of the restaurant that day: its
 //! statement commits without waiting for the WAL to reach the disk
@@ -94,11 +94,14 @@ fn outbox_row(
         Some(row) => row.try_get("outbox_id")?,
         None => None,
     };
-    Ok(match (outbox, found(rows.iter(), p.lines)?) {
-        (Some(id), _) => Ok(id),
-        (None, Err(refusal)) => Err(Err(refusal.into())),
-        (None, Ok(false)) => Err(Ok(None)),
-        (None, Ok(true)) => Err(Err(ApiError::internal(
+    // Written (and, outside a transaction, committed): nothing else is read.
+    if let Some(id) = outbox {
+        return Ok(Ok(id));
+    }
+    Ok(match found(rows.iter(), p.lines)? {
+        Err(refusal) => Err(Err(refusal.into())),
+        Ok(false) => Err(Ok(None)),
+        Ok(true) => Err(Err(ApiError::internal(
             "the order was checked but not written",
         )
         .into())),

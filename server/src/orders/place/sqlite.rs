@@ -5,8 +5,11 @@
 //! Here one query of several statements (one argument list, numbered
 //! placeholders shared between them) begins the transaction, checks the
 //! table, visit and items, numbers the order and writes it with its
-//! lines; a second writes the outbox row and commits, or rolls back. The
-//! number is taken inside the transaction: no gaps.
+//! lines — the writes run whatever the check finds, and are rolled back
+//! when it refuses —; limited stock is then taken statement by statement
+//! (`stock::take`); a second query writes the outbox row and commits, or
+//! a ROLLBACK ends it. The number is taken inside the transaction: no
+//! gaps.
 
 use sqlx::Row;
 use sqlx::any::AnyRow;
@@ -71,11 +74,22 @@ pub(super) async fn insert_once(
             // When the rollback fails too (the transaction never began),
             // the connection is closed instead: the first error is told.
             conn.settle("ROLLBACK").await.ok();
-            return Err(if is_unique_violation(&e) {
-                Placement::DuplicateKey
-            } else {
-                e.into()
-            });
+            if is_unique_violation(&e) {
+                return Err(Placement::DuplicateKey);
+            }
+            // The writes run before the check is read: one of them can fail
+            // where the check refuses (a table deleted meanwhile fails the
+            // order's foreign key). The check, alone, says which.
+            let (check, _) = check_sql(Backend::Sqlite, p.lines);
+            let checked = bind_check(sqlx::query(sqlx::AssertSqlSafe(check)), p)
+                .fetch_all(&mut *conn.0)
+                .await;
+            if let Ok(rows) = checked
+                && let Ok(Err(refusal)) = found(rows.iter(), p.lines)
+            {
+                return Err(refusal.into());
+            }
+            return Err(e.into());
         }
     };
     let of = |kind: &'static str| {
@@ -163,33 +177,33 @@ mod tests {
     /// connection in the pool that is still inside that transaction.
     #[tokio::test]
     async fn a_connection_dropped_inside_its_transaction_is_closed_not_pooled() {
-        let dir = tempfile::tempdir().unwrap();
+        let dir = tempfile::tempdir().expect("temp dir");
         let db = Db::connect(&format!("sqlite:{}/t.db", dir.path().display()))
             .await
-            .unwrap();
+            .expect("connect");
         sqlx::query("CREATE TABLE t (x INTEGER)")
             .execute(&db.pool)
             .await
-            .unwrap();
+            .expect("statement");
         for _ in 0..8 {
-            let mut open = Open(db.pool.acquire().await.unwrap(), true);
+            let mut open = Open(db.pool.acquire().await.expect("acquire"), true);
             sqlx::query("BEGIN IMMEDIATE; INSERT INTO t (x) VALUES (1)")
                 .execute(&mut *open.0)
                 .await
-                .unwrap();
+                .expect("statement");
             drop(open);
         }
         // Every connection the pool hands out now is outside a transaction
         // and sees no row (each open one would see its own uncommitted row).
         let mut held = Vec::new();
         for _ in 0..4 {
-            let mut conn = db.pool.acquire().await.unwrap();
+            let mut conn = db.pool.acquire().await.expect("acquire");
             let rows: i64 = sqlx::query("SELECT COUNT(*) AS n FROM t")
                 .fetch_one(&mut *conn)
                 .await
-                .unwrap()
+                .expect("select")
                 .try_get("n")
-                .unwrap();
+                .expect("count");
             assert_eq!(rows, 0, "a dropped transaction's row is visible");
             sqlx::query("BEGIN IMMEDIATE; ROLLBACK")
                 .execute(&mut *conn)
@@ -199,19 +213,19 @@ mod tests {
         }
         // And a settled one goes back to the pool as it should.
         drop(held);
-        let mut open = Open(db.pool.acquire().await.unwrap(), true);
+        let mut open = Open(db.pool.acquire().await.expect("acquire"), true);
         sqlx::query("BEGIN IMMEDIATE; INSERT INTO t (x) VALUES (2)")
             .execute(&mut *open.0)
             .await
-            .unwrap();
-        open.settle("COMMIT").await.unwrap();
+            .expect("statement");
+        open.settle("COMMIT").await.expect("commit");
         drop(open);
         let rows: i64 = sqlx::query("SELECT COUNT(*) AS n FROM t")
             .fetch_one(&db.pool)
             .await
-            .unwrap()
+            .expect("select")
             .try_get("n")
-            .unwrap();
+            .expect("count");
         assert_eq!(rows, 1);
     }
 }
