@@ -130,8 +130,8 @@ struct Ids {
 /// before, in a statement of its own). `None`: an item is no longer as
 /// the lines were priced (a cached menu was older than the database), and
 /// nothing was written. SQLite writes it in two hand-offs to its
-/// connection's thread (`sqlite`), PostgreSQL statement by statement
-/// (`postgres`).
+/// connection's thread (`sqlite`), PostgreSQL in one statement after the
+/// number's (`postgres`).
 async fn insert_once(db: &Db, p: &Placing<'_>) -> Result<Option<Placed>, Placement> {
     let r = p.restaurant;
     let now = now_ms();

@@ -20,6 +20,7 @@
 //! on disk; a crash before the order commits may hand that number out
 //! again, to an order that is then the only one with it.
 
+use qrorder_shared::order::Order;
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Connection, Row};
 
@@ -39,9 +40,9 @@ pub(super) async fn insert_once(
 ) -> Result<Option<Placed>, Placement> {
     let mut conn = db.pool.acquire().await?;
     let ids = reserve(&mut conn, p, sums).await?;
-    let (number, line_ids) = (ids.number, ids.line_ids.clone());
+    let number = ids.number;
     let (order, payload) = written(p, sums, ids);
-    let write = bind_write(p, sums, (order.id, number), &line_ids, &payload);
+    let write = bind_write(p, sums, &order, number, &payload);
     if p.lines.iter().all(|l| l.item.stock.is_none()) {
         return match outbox_row(write.fetch_all(&mut *conn).await, p)? {
             Ok(outbox_id) => Ok(Some(placed(order, outbox_id, payload, p.lines))),
@@ -136,17 +137,12 @@ async fn reserve(conn: &mut AnyConnection, p: &Placing<'_>, sums: &Sums) -> Resu
     })
 }
 
-/// The statement that writes the order, its lines and its outbox row when
+/// The statement that writes `order` (with the ids `reserve` gave it and
+/// its day's `number`), its lines and its outbox row when
 /// its table is on, its visit open (its row locked) and every item as it
 /// was priced; it returns the check's rows (`found` reads them) with the
 /// outbox row's id (NULL when nothing was written).
-fn bind_write(
-    p: &Placing<'_>,
-    sums: &Sums,
-    (order_id, number): (i64, i64),
-    line_ids: &[i64],
-    payload: &str,
-) -> AnyQuery {
+fn bind_write(p: &Placing<'_>, sums: &Sums, order: &Order, number: i64, payload: &str) -> AnyQuery {
     let items = priced(p.lines);
     let k = items.len();
     // After the check's `$1`…`$(4+k)`: each item's version and limited
@@ -194,7 +190,7 @@ fn bind_write(
             .bind(i64::from(l.item.stock.is_some()));
     }
     query = query
-        .bind(order_id)
+        .bind(order.id)
         .bind(p.table.name.clone())
         .bind(sums.day.clone())
         .bind(number)
@@ -206,8 +202,8 @@ fn bind_write(
         .bind(sums.total)
         .bind(sums.now);
     query = bind_lines(query, p);
-    for id in line_ids {
-        query = query.bind(*id);
+    for line in &order.items {
+        query = query.bind(line.id);
     }
     query.bind(payload.to_owned())
 }

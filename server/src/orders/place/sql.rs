@@ -10,7 +10,7 @@ use crate::http::error::ApiError;
 use crate::infra::db::{Backend, placeholders, to_json};
 use crate::tables::table_not_found;
 
-use super::{Placement, Placing, visit_closed};
+use super::{Placing, visit_closed};
 use crate::orders::rules::PricedLine;
 
 /// A query on the `Any` pool.
@@ -21,8 +21,6 @@ pub(super) const ORDER_COLUMNS: &str = "restaurant_id, table_id, visit_id, table
 
 pub(super) const LINE_COLUMNS: &str = "order_id, menu_item_id, names, qty, unit_price_minor, options, note, \
      station, line_total_minor, added_by_client, added_by_name, entered_by_user, entered_by_name";
-
-pub(super) const OUTBOX_INSERT: &str = "INSERT INTO outbox (restaurant_id, order_id, payload, created_at) VALUES ($1, $2, $3, $4) RETURNING id";
 
 /// The `VALUES` rows of `n` lines: each row's leading expressions
 /// (`lead(row)`: its `order_id`, or its id and `order_id`) and twelve
@@ -60,22 +58,6 @@ pub(super) fn bind_lines(mut query: AnyQuery, p: &Placing<'_>) -> AnyQuery {
             .bind(p.entered_by.map(|s| s.name.clone()));
     }
     query
-}
-
-/// The ids of the lines one insert wrote, in the order of its lines: one
-/// statement's rows take their ids in the order of its `VALUES` (an
-/// identity on PostgreSQL, the rowid on SQLite); `RETURNING`'s order is
-/// not promised, the ids' order is.
-pub(super) fn line_ids(
-    ids: impl Iterator<Item = Result<i64, sqlx::Error>>,
-    n: usize,
-) -> Result<Vec<i64>, Placement> {
-    let mut ids = ids.collect::<Result<Vec<_>, _>>()?;
-    ids.sort_unstable();
-    if ids.len() != n {
-        return Err(ApiError::internal("the order's lines were not all written").into());
-    }
-    Ok(ids)
 }
 
 /// The upsert of a restaurant's next number of a day (placeholders for

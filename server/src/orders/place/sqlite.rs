@@ -19,8 +19,8 @@ use crate::http::error::ApiError;
 use crate::infra::db::{Backend, Db, is_unique_violation, placeholders};
 
 use super::sql::{
-    LINE_COLUMNS, ORDER_COLUMNS, OUTBOX_INSERT, bind_check, bind_lines, check_sql, found, line_ids,
-    line_values, number_upsert,
+    LINE_COLUMNS, ORDER_COLUMNS, bind_check, bind_lines, check_sql, found, line_values,
+    number_upsert,
 };
 use super::{Ids, Placed, Placement, Placing, Sums, placed, written};
 
@@ -120,13 +120,16 @@ pub(super) async fn insert_once(
     };
     let order_id = ids.order_id;
     let (order, payload) = written(p, sums, ids);
-    let outbox = sqlx::query(sqlx::AssertSqlSafe(format!("{OUTBOX_INSERT}; COMMIT")))
-        .bind(r.id.0)
-        .bind(order_id)
-        .bind(&payload)
-        .bind(sums.now)
-        .fetch_all(&mut *conn.0)
-        .await;
+    let outbox = sqlx::query(
+        "INSERT INTO outbox (restaurant_id, order_id, payload, created_at) VALUES ($1, $2, $3, $4) \
+         RETURNING id; COMMIT",
+    )
+    .bind(r.id.0)
+    .bind(order_id)
+    .bind(&payload)
+    .bind(sums.now)
+    .fetch_all(&mut *conn.0)
+    .await;
     let rows = match outbox {
         Ok(rows) => rows,
         Err(e) => {
@@ -140,6 +143,21 @@ pub(super) async fn insert_once(
         .ok_or_else(|| ApiError::internal("the outbox row was not written"))?
         .try_get("id")?;
     Ok(Some(placed(order, outbox_id, payload, p.lines)))
+}
+
+/// The ids of the lines one insert wrote, in the order of its lines: one
+/// statement's rows take their rowids in the order of its `VALUES`;
+/// `RETURNING`'s order is not promised, the ids' order is.
+fn line_ids(
+    ids: impl Iterator<Item = Result<i64, sqlx::Error>>,
+    n: usize,
+) -> Result<Vec<i64>, Placement> {
+    let mut ids = ids.collect::<Result<Vec<_>, _>>()?;
+    ids.sort_unstable();
+    if ids.len() != n {
+        return Err(ApiError::internal("the order's lines were not all written").into());
+    }
+    Ok(ids)
 }
 
 /// A connection whose transaction sqlx does not know of (begun by a
